@@ -1,0 +1,2 @@
+/** Key agreement: X25519 (RFC 7748). */
+package io.fedmesh.crypto.agreement;

@@ -1,0 +1,2 @@
+/** Node identities derived from public keys. */
+package io.fedmesh.crypto.identity;

@@ -1,0 +1,2 @@
+/** Fixed-point quantisation with stochastic rounding, and the overflow bound for sums. */
+package io.fedmesh.crypto.quantize;

@@ -1,0 +1,2 @@
+/** Randomness: the production DRBG and the seeded generator confined to tests and simulations. */
+package io.fedmesh.crypto.random;

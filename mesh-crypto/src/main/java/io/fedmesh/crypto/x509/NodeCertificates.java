@@ -1,0 +1,68 @@
+package io.fedmesh.crypto.x509;
+
+import io.fedmesh.crypto.InvalidCertificateException;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.signature.VerifyingKey;
+import java.io.IOException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Date;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.X509CertificateHolder;
+
+/** Checks on node certificates that every peer makes, whatever TLS stack carried them. */
+public final class NodeCertificates {
+  private NodeCertificates() {}
+
+  /**
+   * The node id of a certificate's key, after checking that its one URI SAN names that same id. A
+   * certificate whose SAN names another key's id is refused: identity always comes from the key.
+   *
+   * @throws InvalidCertificateException if the key is not P-256, or the URI SAN is missing, repeated or different
+   */
+  public static NodeId verifiedNodeId(X509Certificate certificate) {
+    NodeId fromKey = NodeId.ofSubjectPublicKeyInfo(certificate.getPublicKey().getEncoded());
+    VerifyingKey.fromSubjectPublicKeyInfo(certificate.getPublicKey().getEncoded()); // P-256 only
+    GeneralNames sans;
+    try {
+      X509CertificateHolder holder = new X509CertificateHolder(CertificateAuthority.der(certificate));
+      sans = GeneralNames.fromExtensions(holder.getExtensions(), Extension.subjectAlternativeName);
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidCertificateException("certificate cannot be parsed: " + e.getMessage(), e);
+    }
+    if (sans == null) {
+      throw new InvalidCertificateException("certificate has no subject alternative names");
+    }
+    NodeId claimed = SubjectAlternativeNames.of(sans).singleNodeId("certificate");
+    if (!claimed.equals(fromKey)) {
+      throw new InvalidCertificateException(
+          "certificate URI SAN names node " + claimed + " but its key is node " + fromKey);
+    }
+    return fromKey;
+  }
+
+  /**
+   * Checks that {@code certificate} was signed by {@code issuer}'s key and is valid at {@code now}.
+   *
+   * @throws InvalidCertificateException naming which check failed
+   */
+  public static void verifyIssuedBy(X509Certificate certificate, X509Certificate issuer, Instant now) {
+    VerifyingKey issuerKey = VerifyingKey.fromSubjectPublicKeyInfo(issuer.getPublicKey().getEncoded());
+    try {
+      X509CertificateHolder holder = new X509CertificateHolder(CertificateAuthority.der(certificate));
+      byte[] tbs = holder.toASN1Structure().getTBSCertificate().getEncoded(ASN1Encoding.DER);
+      if (!DerSignatures.verify(issuerKey, holder.getSignatureAlgorithm(), tbs, holder.getSignature())) {
+        throw new InvalidCertificateException("certificate is not signed by " + issuer.getSubjectX500Principal());
+      }
+      if (!holder.isValidOn(Date.from(now))) {
+        throw new InvalidCertificateException(
+            "certificate is not valid at " + now + " (valid " + holder.getNotBefore().toInstant() + " to "
+                + holder.getNotAfter().toInstant() + ")");
+      }
+    } catch (IOException e) {
+      throw new InvalidCertificateException("certificate cannot be parsed: " + e.getMessage(), e);
+    }
+  }
+}
