@@ -154,10 +154,11 @@ public final class Quantizer {
    */
   public double[] decode(int[] sum, double divisor) {
     requireModulus(Modulus.BITS_32);
-    double factor = 1.0 / (scale * divisor);
+    // Divide rather than multiply by a reciprocal: one correctly rounded step, and decoding runs once a round.
+    double denominator = scale * divisor;
     double[] out = new double[sum.length];
     for (int i = 0; i < sum.length; i++) {
-      out[i] = sum[i] * factor; // a Java int is the two's-complement (signed) reading of the word
+      out[i] = sum[i] / denominator; // a Java int is the two's-complement (signed) reading of the word
     }
     return out;
   }
@@ -165,10 +166,10 @@ public final class Quantizer {
   /** Decodes a sum of 64-bit encodings; as {@link #decode(int[], double)}. */
   public double[] decodeWide(long[] sum, double divisor) {
     requireModulus(Modulus.BITS_64);
-    double factor = 1.0 / (scale * divisor);
+    double denominator = scale * divisor;
     double[] out = new double[sum.length];
     for (int i = 0; i < sum.length; i++) {
-      out[i] = sum[i] * factor;
+      out[i] = sum[i] / denominator;
     }
     return out;
   }

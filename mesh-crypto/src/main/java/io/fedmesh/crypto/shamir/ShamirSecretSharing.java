@@ -20,8 +20,11 @@ public final class ShamirSecretSharing {
   static final int PIECE_BITS = 31;
   /** ceil(256 / 31) = 9 pieces; the last one holds the remaining 8 bits. */
   public static final int PIECES = (SECRET_BYTES * 8 + PIECE_BITS - 1) / PIECE_BITS;
-  /** Evaluation points must be in [1, MAX_INDEX]: 0 would be the secret itself. */
-  public static final long MAX_INDEX = PrimeField.P - 1;
+  /**
+   * Evaluation points must be in [1, MAX_INDEX]: 0 would be the secret itself, and 2^31 - 1 (the
+   * largest int) is below p, so distinct indices are distinct field elements.
+   */
+  public static final int MAX_INDEX = Integer.MAX_VALUE;
 
   private ShamirSecretSharing() {}
 
@@ -41,7 +44,7 @@ public final class ShamirSecretSharing {
    * Shares {@code secret} with one share per evaluation point in {@code indices}.
    *
    * @throws IllegalArgumentException if the secret is not 32 bytes, threshold is not in [1, k], or an
-   *     index is duplicated or outside [1, p-1]
+   *     index is duplicated or outside [1, 2^31 - 1]
    */
   public static List<ShamirShare> split(byte[] secret, int threshold, int[] indices, SecureRandom random) {
     if (secret == null || secret.length != SECRET_BYTES) {
@@ -76,7 +79,7 @@ public final class ShamirSecretSharing {
    * Rebuilds the secret from the first {@code threshold} of {@code shares} by Lagrange interpolation at 0.
    *
    * @throws InvalidShareException if there are fewer than threshold shares, an index is duplicated or
-   *     outside [1, p-1], a value is outside the field or a share has the wrong number of pieces, or the
+   *     outside [1, 2^31 - 1], a value is outside the field or a share has the wrong number of pieces, or the
    *     interpolated pieces cannot be pieces of a 32-byte secret (the shares belong to different
    *     secrets or were altered)
    */

@@ -3,7 +3,7 @@ package io.fedmesh.crypto.shamir;
 import java.util.Arrays;
 
 /**
- * One shareholder's share of a 32-byte secret: the evaluation point {@code index} (in [1, p-1]) and
+ * One shareholder's share of a 32-byte secret: the evaluation point {@code index} (in [1, 2^31 - 1]) and
  * one field element per 31-bit piece of the secret ({@value ShamirSecretSharing#PIECES} pieces).
  */
 public final class ShamirShare {

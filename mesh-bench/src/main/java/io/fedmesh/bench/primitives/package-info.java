@@ -1,0 +1,5 @@
+/**
+ * JMH micro-benchmarks of the mesh-crypto primitives on the hot path of a secure-aggregation round (mask
+ * expansion and quantisation), each beside a baseline measured in the same run.
+ */
+package io.fedmesh.bench.primitives;
