@@ -1,0 +1,36 @@
+package io.fedmesh.node.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/**
+ * Entry point of the {@code fedmesh} binary. Turns every failure into an exit code and one line on
+ * stderr: 2 for a wrong command line, 1 for a command that failed.
+ */
+public final class FedmeshMain {
+  static final int EXIT_FAILED = 1;
+  static final int EXIT_USAGE = 2;
+
+  private FedmeshMain() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line with the given streams; returns the exit code. */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine commandLine = new CommandLine(new FedmeshCommand())
+        .setOut(out)
+        .setErr(err)
+        .setParameterExceptionHandler((e, arguments) -> {
+          e.getCommandLine().getErr().println(
+              "fedmesh: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+          return EXIT_USAGE;
+        })
+        .setExecutionExceptionHandler((e, cl, parseResult) -> {
+          cl.getErr().println("fedmesh: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+          return EXIT_FAILED;
+        });
+    return commandLine.execute(args);
+  }
+}

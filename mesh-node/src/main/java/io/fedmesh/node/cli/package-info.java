@@ -1,0 +1,2 @@
+/** The fedmesh command line (picocli): one binary for every participant. */
+package io.fedmesh.node.cli;

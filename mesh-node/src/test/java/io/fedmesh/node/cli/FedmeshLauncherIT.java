@@ -1,0 +1,70 @@
+package io.fedmesh.node.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Runs the real {@code ./fedmesh} launcher as a separate process, as a user would. */
+class FedmeshLauncherIT {
+
+  record Result(int exitCode, String stdout, String stderr) {}
+
+  static Result fedmesh(String... args) throws IOException, InterruptedException {
+    Path root = Path.of(System.getProperty("fedmesh.root", "..")).toAbsolutePath().normalize();
+    Path launcher = root.resolve("fedmesh");
+    assertThat(launcher).isExecutable();
+    List<String> command = new ArrayList<>(List.of(launcher.toString()));
+    command.addAll(List.of(args));
+    Path stdout = Files.createTempFile("fedmesh-out", ".txt");
+    Path stderr = Files.createTempFile("fedmesh-err", ".txt");
+    try {
+      Process process = new ProcessBuilder(command)
+          .directory(Files.createTempDirectory("fedmesh-cwd").toFile()) // a user may run it from anywhere
+          .redirectOutput(stdout.toFile())
+          .redirectError(stderr.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .start();
+      if (!process.waitFor(120, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("fedmesh " + String.join(" ", args) + " did not finish in 120 s");
+      }
+      return new Result(process.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
+          Files.readString(stderr, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(stdout);
+      Files.deleteIfExists(stderr);
+    }
+  }
+
+  @Test
+  void versionRunsFromAnyDirectory() throws Exception {
+    Result result = fedmesh("--version");
+
+    assertThat(result.exitCode()).as(result.stderr()).isZero();
+    assertThat(result.stdout()).startsWith("fedmesh " + FedmeshVersion.buildVersion());
+    assertThat(result.stderr()).isEmpty(); // the build exists, so the launcher must not rebuild
+  }
+
+  @Test
+  void helpListsTheOptions() throws Exception {
+    Result result = fedmesh("--help");
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.stdout()).contains("Usage: fedmesh", "--help", "--version");
+  }
+
+  @Test
+  void aWrongCommandLineExitsWith2AndOneLine() throws Exception {
+    Result result = fedmesh("--no-such-option");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.stderr().lines()).containsExactly("fedmesh: Unknown option: '--no-such-option' (see 'fedmesh --help')");
+  }
+}
