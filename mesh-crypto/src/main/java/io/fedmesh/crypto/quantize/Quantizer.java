@@ -119,13 +119,19 @@ public final class Quantizer {
     RoundingBits bits = new RoundingBits(random);
     for (int from = 0; from < values.length; from += RoundingBits.BLOCK) {
       int to = Math.min(values.length, from + RoundingBits.BLOCK);
-      checkRange(values, from, to);
       int[] u = bits.next(to - from);
-      // Branch-free and clamp-free (see weightedScale), so the JIT can keep the loop tight.
+      // Branch-free and clamp-free (see weightedScale): validity is accumulated, not branched on, and
+      // checked once per block. A bad block throws, and out (ours, never returned) is dropped.
+      int bad = 0;
       for (int i = from; i < to; i++) {
-        double y = values[i] * s;
+        float v = values[i];
+        bad |= Math.abs(v) <= clip ? 0 : 1; // false for NaN as well
+        double y = v * s;
         double floor = Math.floor(y);
         out[i] = (int) floor + roundUp(u[i - from], y - floor);
+      }
+      if (bad != 0) {
+        throw firstOutOfRange(values, from, to);
       }
     }
     return out;
@@ -139,12 +145,17 @@ public final class Quantizer {
     RoundingBits bits = new RoundingBits(random);
     for (int from = 0; from < values.length; from += RoundingBits.BLOCK) {
       int to = Math.min(values.length, from + RoundingBits.BLOCK);
-      checkRange(values, from, to);
       int[] u = bits.next(to - from);
+      int bad = 0;
       for (int i = from; i < to; i++) {
-        double y = values[i] * s;
+        float v = values[i];
+        bad |= Math.abs(v) <= clip ? 0 : 1;
+        double y = v * s;
         double floor = Math.floor(y);
         out[i] = (long) floor + roundUp(u[i - from], y - floor);
+      }
+      if (bad != 0) {
+        throw firstOutOfRange(values, from, to);
       }
     }
     return out;
@@ -205,20 +216,14 @@ public final class Quantizer {
     return (int) (Double.doubleToRawLongBits(u - fraction) >>> 63);
   }
 
-  /** Refuses NaN, infinities and values outside [-clip, clip] in values[from, to), naming the first. */
-  private void checkRange(float[] values, int from, int to) {
-    // A branch-free pass finds whether anything is wrong; only then search for where.
-    int bad = 0;
+  /** The error naming the first NaN, infinity or value outside [-clip, clip] in values[from, to). */
+  private InvalidVectorException firstOutOfRange(float[] values, int from, int to) {
     for (int i = from; i < to; i++) {
-      bad |= Math.abs(values[i]) <= clip ? 0 : 1; // false for NaN as well
-    }
-    if (bad != 0) {
-      for (int i = from; i < to; i++) {
-        if (!(Math.abs(values[i]) <= clip)) {
-          throw outOfRange(values, i);
-        }
+      if (!(Math.abs(values[i]) <= clip)) {
+        return outOfRange(values, i);
       }
     }
+    throw new IllegalStateException("a block was flagged but holds no bad value");
   }
 
   private void requireModulus(Modulus expected) {

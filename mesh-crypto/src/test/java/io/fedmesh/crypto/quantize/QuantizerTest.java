@@ -109,6 +109,10 @@ class QuantizerTest {
         .isInstanceOf(InvalidVectorException.class).hasMessage("value at index 0 is an infinity");
     assertThatThrownBy(() -> q.quantize(new float[] {0, 1.0001f}, r))
         .isInstanceOf(InvalidVectorException.class).hasMessage("value at index 1 is 1.0001, outside [-1.0, 1.0]");
+    float[] long_ = new float[70_000];
+    long_[40_001] = -7f; // in the third block of rounding bits: still named exactly
+    assertThatThrownBy(() -> q.quantize(long_, r))
+        .isInstanceOf(InvalidVectorException.class).hasMessage("value at index 40001 is -7.0, outside [-1.0, 1.0]");
     Quantizer wide = new Quantizer(1.0, 30, 0, Modulus.BITS_64);
     assertThatThrownBy(() -> wide.quantizeWide(new float[] {Float.NaN}, 1, r)).isInstanceOf(InvalidVectorException.class);
   }
