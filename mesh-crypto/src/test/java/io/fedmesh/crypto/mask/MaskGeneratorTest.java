@@ -28,7 +28,7 @@ class MaskGeneratorTest {
 
     // Bouncy Castle's AES engine in counter mode: a second AES-CTR sharing no code with SunJCE.
     byte[] key = Hkdf.derive(SEED, null, "fedmesh mask v1\0pairwise".getBytes(StandardCharsets.US_ASCII), 32);
-    SICBlockCipher ctr = new SICBlockCipher(AESEngine.newInstance());
+    var ctr = SICBlockCipher.newInstance(AESEngine.newInstance());
     ctr.init(true, new ParametersWithIV(new KeyParameter(key), new byte[16]));
     byte[] keystream = new byte[WORDS * 4];
     ctr.processBytes(new byte[WORDS * 4], 0, WORDS * 4, keystream, 0);
