@@ -65,11 +65,23 @@ def signed64(u):
     return u - (1 << 64) if u >= 1 << 63 else u
 
 
+# The wire type each field type arrives with (repeated numeric fields may also come packed, as 2).
+WIRE_TYPE = {DOUBLE: 1, FLOAT: 5, INT64: 0, UINT64: 0, INT32: 0, FIXED64: 1, FIXED32: 5, BOOL: 0,
+             STRING: 2, MESSAGE: 2, BYTES: 2, UINT32: 0, ENUM: 0, SFIXED32: 5, SFIXED64: 1,
+             SINT32: 0, SINT64: 0}
+
+
 class Field:
-    def __init__(self, name, number, label, ftype, type_name, in_oneof, proto3_optional):
+    def __init__(self, name, number, label, ftype, type_name, oneof_index, proto3_optional):
         self.name, self.number, self.label, self.type = name, number, label, ftype
         self.type_name = type_name.lstrip(".")
-        self.explicit_presence = in_oneof or proto3_optional or ftype == MESSAGE
+        self.oneof_index = oneof_index
+        self.explicit_presence = oneof_index is not None or proto3_optional or ftype == MESSAGE
+
+    def accepts_wire_type(self, wire):
+        expected = WIRE_TYPE.get(self.type)
+        packable = self.label == LABEL_REPEATED and self.type not in (STRING, BYTES, MESSAGE)
+        return wire == expected or (packable and wire == 2)
 
 
 class Schema:
@@ -115,7 +127,7 @@ class Schema:
 
     @staticmethod
     def _read_field(buf):
-        name, number, label, ftype, type_name, in_oneof, optional = "", 0, 1, 0, "", False, False
+        name, number, label, ftype, type_name, oneof_index, optional = "", 0, 1, 0, "", None, False
         for num, _, value in wire_fields(buf):
             if num == 1:
                 name = value.decode()
@@ -128,16 +140,19 @@ class Schema:
             elif num == 6:
                 type_name = value.decode()
             elif num == 9:
-                in_oneof = True
+                oneof_index = value
             elif num == 17:
                 optional = bool(value)
-        return Field(name, number, label, ftype, type_name, in_oneof, optional)
+        return Field(name, number, label, ftype, type_name, oneof_index, optional)
 
 
 def scalar_entries(field, wire, raw):
     """Decodes one wire value of a scalar field into canonical (type code, value bytes) entries."""
     t = field.type
     if wire == 2 and t not in (STRING, BYTES, MESSAGE):  # packed repeated scalars
+        width = 8 if t in (DOUBLE, FIXED64, SFIXED64) else 4 if t in (FLOAT, FIXED32, SFIXED32) else 0
+        if width and len(raw) % width:
+            raise Malformed("packed field %s has %d bytes, not a multiple of %d" % (field.name, len(raw), width))
         out, pos = [], 0
         while pos < len(raw):
             if t in (DOUBLE, FIXED64, SFIXED64):
@@ -158,6 +173,8 @@ def scalar_entries(field, wire, raw):
             v = struct.unpack(">i", struct.pack(">I", v & 0xFFFFFFFF))[0]
         return [(T_SIGNED, struct.pack(">q", v), v != 0)]
     if t in (SINT32, SINT64):
+        if t == SINT32:
+            raw &= 0xFFFFFFFF  # a sint32 reads only the low 32 bits of its varint, then unzigzags
         v = (raw >> 1) ^ -(raw & 1)
         return [(T_SIGNED, struct.pack(">q", v), v != 0)]
     if t in (UINT64, UINT32):
@@ -192,15 +209,37 @@ def scalar_entries(field, wire, raw):
 
 
 def encode(schema, type_name, buf):
+    """Parses buf with protobuf's rules, then writes the canonical encoding of what was parsed.
+
+    The rules that matter for agreeing with any other parser: the last value of a singular scalar
+    wins; occurrences of a singular message field merge (as parsing their concatenation); setting one
+    member of a oneof clears the others; a value with the wrong wire type for its field is not that
+    field (protobuf keeps it as an unknown field, which the canonical encoding refuses); strings
+    must be valid UTF-8.
+    """
     fields = schema.messages[type_name]
     values = {}  # field number -> list of (type code, bytes, non-default)
+    message_bytes = {}  # singular message field number -> concatenated occurrences
     for number, wire, raw in wire_fields(buf):
         field = fields.get(number)
-        if field is None:
-            raise Malformed("%s has unknown field %d" % (type_name, number))
+        if field is None or not field.accepts_wire_type(wire):
+            raise Malformed("%s has unknown field %d (wire type %d)" % (type_name, number, wire))
         if field.type == MESSAGE and field.type_name in schema.map_entries:
             raise Malformed("%s.%s is a map field" % (type_name, field.name))
+        if field.oneof_index is not None:
+            for other in fields.values():
+                if other.oneof_index == field.oneof_index and other.number != number:
+                    values.pop(other.number, None)
+                    message_bytes.pop(other.number, None)
+        if field.type == MESSAGE and field.label != LABEL_REPEATED:
+            message_bytes[number] = message_bytes.get(number, b"") + raw
+            values[number] = None  # encoded below, once every occurrence is merged
+            continue
         if field.type == STRING:
+            try:
+                raw.decode("utf-8", errors="strict")
+            except UnicodeDecodeError:
+                raise Malformed("%s.%s is not valid UTF-8" % (type_name, field.name))
             entries = [(T_STRING, struct.pack(">I", len(raw)) + raw, len(raw) > 0)]
         elif field.type == BYTES:
             entries = [(T_BYTES, struct.pack(">I", len(raw)) + raw, len(raw) > 0)]
@@ -212,7 +251,10 @@ def encode(schema, type_name, buf):
         if field.label == LABEL_REPEATED:
             values.setdefault(number, []).extend(entries)
         else:
-            values[number] = entries[-1:]  # a singular field that repeats on the wire: the last one wins
+            values[number] = entries[-1:]  # a singular scalar that repeats on the wire: the last one wins
+    for number, raw in message_bytes.items():
+        nested = encode(schema, fields[number].type_name, raw)
+        values[number] = [(T_MESSAGE, struct.pack(">I", len(nested)) + nested, True)]
     out = bytearray()
     for number in sorted(values):
         field = fields[number]
@@ -233,7 +275,7 @@ def main():
             type_name, hex_bytes = (line.split(" ") + [""])[:2]
             try:
                 print(encode(schema, type_name, bytes.fromhex(hex_bytes)).hex())
-            except (Malformed, KeyError) as e:
+            except (Malformed, KeyError, struct.error) as e:
                 print("ERROR " + str(e))
 
 

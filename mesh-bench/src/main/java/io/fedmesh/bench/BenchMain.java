@@ -1,6 +1,7 @@
 package io.fedmesh.bench;
 
 import io.fedmesh.bench.primitives.AesCtrBench;
+import io.fedmesh.bench.primitives.ColdStartBench;
 import io.fedmesh.bench.primitives.QuantizerBench;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ public final class BenchMain {
     // The classes carry the same defaults as annotations, so a pass-through run measures alike; set them
     // here anyway so the table always states what it ran.
     ChainedOptionsBuilder options = new OptionsBuilder()
-        .include(AesCtrBench.class.getPackageName().replace(".", "\\.") + "\\..*")
+        .include(AesCtrBench.class.getPackageName().replace(".", "\\.") + "\\.(AesCtr|MaskGenerator|Quantizer)Bench\\..*")
         .forks(1)
         .warmupIterations(quick ? 1 : 3)
         .warmupTime(TimeValue.seconds(1))
@@ -70,6 +71,40 @@ public final class BenchMain {
     System.out.printf("%s, JDK %s, %d cores, %s%n", LocalDate.now(), Runtime.version(),
         Runtime.getRuntime().availableProcessors(), quick ? "--quick (1 x 1 s warmup, 3 x 1 s)" : "3 x 1 s warmup, 5 x 1 s");
     System.out.print(table(results));
+
+    // Cold starts keep their own settings (one shot per fresh JVM): a warm-up would measure nothing.
+    ChainedOptionsBuilder coldOptions = new OptionsBuilder()
+        .include(ColdStartBench.class.getName() + "\\..*")
+        .forks(quick ? 3 : 5)
+        .shouldFailOnError(true);
+    if (json != null) {
+      coldOptions.resultFormat(ResultFormatType.JSON).result(json.replaceFirst("(\\.json)?$", "-cold.json"));
+    }
+    Collection<RunResult> cold = new Runner(coldOptions.build()).run();
+    System.out.println();
+    System.out.print(coldTable(cold));
+  }
+
+  /** Whole-job times in fresh JVMs, and how many times faster than raw SunJCE each is. */
+  static String coldTable(Collection<RunResult> results) {
+    Map<String, Double> millis = new HashMap<>();
+    for (RunResult r : results) {
+      millis.put(shortName(r.getParams().getBenchmark()), r.getPrimaryResult().getScore());
+    }
+    Double raw = millis.get("ColdStartBench.rawSunJceCtrCold");
+    StringBuilder out = new StringBuilder();
+    String format = "| %-32s | %10s | %-10s | %9s | %-22s |%n";
+    out.append(String.format(format, "cold JVM, first 256 MiB of mask", "time", "unit", "error", "speed vs raw SunJCE"));
+    out.append(String.format(format, "-".repeat(32), "-".repeat(10), "-".repeat(10), "-".repeat(9), "-".repeat(22)));
+    for (RunResult r : results) {
+      String name = shortName(r.getParams().getBenchmark());
+      Result<?> p = r.getPrimaryResult();
+      String ratio = raw == null ? "-" : name.equals("ColdStartBench.rawSunJceCtrCold") ? "1.00 (baseline)"
+          : String.format("%.2f", raw / p.getScore());
+      out.append(String.format(format, name, String.format("%.1f", p.getScore()), p.getScoreUnit(),
+          String.format("± %.1f", p.getScoreError()), ratio));
+    }
+    return out.toString();
   }
 
   /** A Markdown table, so it can be pasted into the README as printed. */

@@ -27,19 +27,20 @@ public final class X25519 {
 
   /** The public key (u-coordinate, little-endian) of a 32-byte private key. */
   public static byte[] publicKey(byte[] privateKey) {
-    checkLength("private key", privateKey);
+    checkPrivateKey(privateKey);
     return new X25519PrivateKeyParameters(privateKey, 0).generatePublicKey().getEncoded();
   }
 
   /**
    * The 32-byte shared secret X25519(privateKey, peerPublicKey).
    *
-   * @throws InvalidKeyMaterialException if a key is not 32 bytes, or if the peer's key is a low-order
+   * @throws InvalidKeyMaterialException if a key is not 32 bytes, the private key is all zeros (as a
+   *     destroyed pair's is), or the peer's key is a low-order
    *     point: RFC 7748 section 6.1 says to check for the all-zero output, which such a point forces
    *     whatever our private key is (a peer would otherwise fix the "shared" secret)
    */
   public static byte[] agree(byte[] privateKey, byte[] peerPublicKey) {
-    checkLength("private key", privateKey);
+    checkPrivateKey(privateKey);
     checkLength("peer public key", peerPublicKey);
     X25519Agreement agreement = new X25519Agreement();
     agreement.init(new X25519PrivateKeyParameters(privateKey, 0));
@@ -52,6 +53,18 @@ public final class X25519 {
           allZero);
     }
     return secret;
+  }
+
+  /** A destroyed pair's key is all zeros, which clamps to a scalar everyone knows: never use it. */
+  private static void checkPrivateKey(byte[] key) {
+    checkLength("private key", key);
+    int or = 0;
+    for (byte b : key) {
+      or |= b;
+    }
+    if (or == 0) {
+      throw new InvalidKeyMaterialException("X25519 private key is all zeros (a destroyed key pair?)");
+    }
   }
 
   private static void checkLength(String what, byte[] key) {

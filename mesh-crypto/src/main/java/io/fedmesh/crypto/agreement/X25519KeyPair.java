@@ -24,7 +24,7 @@ public final class X25519KeyPair {
     return publicKey.clone();
   }
 
-  /** Overwrites the private key; later agreements with this pair fail. */
+  /** Overwrites the private key with zeros; {@link X25519} refuses an all-zero private key, so later agreements fail. */
   public void destroy() {
     Arrays.fill(privateKey, (byte) 0);
   }

@@ -36,7 +36,7 @@ public final class Envelopes {
   public static Envelope sign(Envelope envelope, SigningKey key) {
     checkStructure(envelope, false);
     checkSender(envelope, key.verifyingKey());
-    byte[] signature = key.sign(CanonicalEncoding.signingInput(envelope, SIGNATURE));
+    byte[] signature = key.sign(signingInput(envelope));
     return envelope.toBuilder().setSignature(ByteString.copyFrom(signature)).build();
   }
 
@@ -48,15 +48,17 @@ public final class Envelopes {
   public static void verify(Envelope envelope, VerifyingKey senderKey) {
     checkStructure(envelope, true);
     checkSender(envelope, senderKey);
-    byte[] input;
-    try {
-      input = CanonicalEncoding.signingInput(envelope, SIGNATURE);
-    } catch (CanonicalEncodingException e) {
-      throw new EnvelopeRejectedException(Reason.MALFORMED, e.getMessage());
-    }
-    if (!senderKey.verify(input, envelope.getSignature().toByteArray())) {
+    if (!senderKey.verify(signingInput(envelope), envelope.getSignature().toByteArray())) {
       throw new EnvelopeRejectedException(Reason.BAD_SIGNATURE,
           "signature does not verify for sender " + senderKey.nodeId().shortForm());
+    }
+  }
+
+  private static byte[] signingInput(Envelope envelope) {
+    try {
+      return CanonicalEncoding.signingInput(envelope, SIGNATURE);
+    } catch (CanonicalEncodingException e) {
+      throw new EnvelopeRejectedException(Reason.MALFORMED, e.getMessage());
     }
   }
 

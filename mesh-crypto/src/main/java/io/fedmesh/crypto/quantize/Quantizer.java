@@ -19,8 +19,11 @@ import java.security.SecureRandom;
  * largest such n, and {@link #checkCapacity(int)} refuses more. For example, 32-bit words with 16 value
  * bits and 8 weight bits hold 2^31-1 / (255 * 32767) = 257 summands; 64-bit words hold over 10^12.
  *
- * <p><b>Error.</b> Each coordinate of a decoded sum differs from the true weighted sum by less than
- * n / scale (each rounding moves a value by less than one step), see {@link #sumErrorBound(int)}.
+ * <p><b>Error.</b> Each rounding moves a value by less than one step, plus the double-precision error
+ * of x * w * scale (at most |q| * 2^-49 of a step, below 2^-18 for 32-bit words); so each coordinate
+ * of a decoded sum of n differs from the true weighted sum by less than n (1 + W L 2^-49) / scale,
+ * {@link #sumErrorBound(int)}. The same term bounds the bias of R. For 64-bit words this caps
+ * valueBits + weightBits at 49, which keeps that term under half a step.
  *
  * <p>Speed: one pass, validation included. The rounding bits come from an AES-CTR stream (the mask
  * generator, keyed by a fresh 32-byte seed from the caller's generator per call), made 64 KiB at a
@@ -39,7 +42,7 @@ public final class Quantizer {
   /**
    * @param clip the range is [-clip, clip]; finite and positive
    * @param valueBits bits of one unweighted quantised value, sign included: [2, 31] for 32-bit words,
-   *     [2, 52] for 64-bit words (and valueBits + weightBits <= 53, the exact range of a double)
+   *     [2, 48] for 64-bit words (and valueBits + weightBits <= 49, see "Error" above)
    * @param weightBits bits of the integer weight; 0 means unweighted (weight always 1)
    * @param modulus 32- or 64-bit words
    */
@@ -47,14 +50,14 @@ public final class Quantizer {
     if (!(clip > 0) || Double.isInfinite(clip)) {
       throw new IllegalArgumentException("clip must be finite and positive, got " + clip);
     }
-    int maxValueBits = modulus == Modulus.BITS_32 ? 31 : 52;
+    int maxValueBits = modulus == Modulus.BITS_32 ? 31 : 48;
     if (valueBits < 2 || valueBits > maxValueBits) {
       throw new IllegalArgumentException(
           "valueBits must be in [2, " + maxValueBits + "] for " + modulus.bits() + "-bit words, got " + valueBits);
     }
-    if (weightBits < 0 || weightBits > 30 || valueBits + weightBits > 53) {
+    if (weightBits < 0 || weightBits > 30 || valueBits + weightBits > 49) {
       throw new IllegalArgumentException(
-          "weightBits must be in [0, 30] with valueBits + weightBits <= 53, got " + weightBits);
+          "weightBits must be in [0, 30] with valueBits + weightBits <= 49, got " + weightBits);
     }
     this.clip = clip;
     this.valueBits = valueBits;
@@ -68,6 +71,9 @@ public final class Quantizer {
               + modulus.bits() + "-bit words");
     }
     this.scale = maxLevel / clip;
+    if (Double.isInfinite(scale * maxWeight)) {
+      throw new IllegalArgumentException("clip " + clip + " is too small: its scale overflows a double");
+    }
   }
 
   /** The largest number of encodings whose sum always decodes correctly. */
@@ -86,7 +92,7 @@ public final class Quantizer {
 
   /** Largest error of any coordinate of a decoded (weighted) sum of {@code summands} encodings. */
   public double sumErrorBound(int summands) {
-    return summands / scale;
+    return summands * (1 + maxWeight * maxLevel * 0x1.0p-49) / scale;
   }
 
   public double clip() {
@@ -164,9 +170,12 @@ public final class Quantizer {
   /**
    * Decodes a sum of 32-bit encodings (already reduced mod 2^32) into the real weighted sum, divided
    * by {@code divisor} (the total weight, to get a weighted mean; 1 for the plain sum).
+   *
+   * @throws IllegalArgumentException if divisor is not finite and positive
    */
   public double[] decode(int[] sum, double divisor) {
     requireModulus(Modulus.BITS_32);
+    checkDivisor(divisor);
     // Divide rather than multiply by a reciprocal: one correctly rounded step, and decoding runs once a round.
     double denominator = scale * divisor;
     double[] out = new double[sum.length];
@@ -179,6 +188,7 @@ public final class Quantizer {
   /** Decodes a sum of 64-bit encodings; as {@link #decode(int[], double)}. */
   public double[] decodeWide(long[] sum, double divisor) {
     requireModulus(Modulus.BITS_64);
+    checkDivisor(divisor);
     double denominator = scale * divisor;
     double[] out = new double[sum.length];
     for (int i = 0; i < sum.length; i++) {
@@ -224,6 +234,12 @@ public final class Quantizer {
       }
     }
     throw new IllegalStateException("a block was flagged but holds no bad value");
+  }
+
+  private static void checkDivisor(double divisor) {
+    if (!(divisor > 0) || Double.isInfinite(divisor)) {
+      throw new IllegalArgumentException("divisor must be finite and positive (a total weight of 0 has no mean), got " + divisor);
+    }
   }
 
   private void requireModulus(Modulus expected) {

@@ -78,10 +78,15 @@ public final class ShamirSecretSharing {
   /**
    * Rebuilds the secret from the first {@code threshold} of {@code shares} by Lagrange interpolation at 0.
    *
+   * <p>This is not an integrity check. Only the last piece (8 bits in a 31-bit field) constrains the
+   * result, so shares of different secrets or altered shares are caught with probability about
+   * 1 - 2^-23 only when the alteration reaches that piece; an altered value in any other piece
+   * usually rebuilds a different secret without error. Callers check the result against what it
+   * must match (a signed public key, a hash commitment), as the SecAgg+ engine does.
+   *
    * @throws InvalidShareException if there are fewer than threshold shares, an index is duplicated or
-   *     outside [1, 2^31 - 1], a value is outside the field or a share has the wrong number of pieces, or the
-   *     interpolated pieces cannot be pieces of a 32-byte secret (the shares belong to different
-   *     secrets or were altered)
+   *     outside [1, 2^31 - 1], a value is outside the field or a share has the wrong number of pieces,
+   *     or the interpolated pieces do not fit a 32-byte secret
    */
   public static byte[] reconstruct(List<ShamirShare> shares, int threshold) {
     if (threshold < 1) {

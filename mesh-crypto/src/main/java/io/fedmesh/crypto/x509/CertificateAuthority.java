@@ -72,12 +72,27 @@ public final class CertificateAuthority {
     return new CertificateAuthority(toJdk(builder.build(new DeterministicEcdsaContentSigner(key))), key);
   }
 
-  /** Signs a checked node request: a certificate valid from {@code notBefore} for {@code validity}. */
+  /**
+   * Signs a checked node request: a certificate valid from {@code notBefore} for {@code validity}.
+   *
+   * @throws InvalidCertificateException if validity is not positive, or the certificate would be
+   *     valid outside the CA's own validity (a node must not outlive the authority that vouches for it)
+   */
   public X509Certificate issue(
       NodeCertificateRequest request, Instant notBefore, Duration validity, SecureRandom random) {
+    if (validity.isNegative() || validity.isZero()) {
+      throw new InvalidCertificateException("certificate validity must be positive, got " + validity);
+    }
+    Instant notAfter = notBefore.plus(validity);
+    Instant caNotBefore = certificate.getNotBefore().toInstant();
+    Instant caNotAfter = certificate.getNotAfter().toInstant();
+    if (notBefore.isBefore(caNotBefore) || notAfter.isAfter(caNotAfter)) {
+      throw new InvalidCertificateException("certificate validity " + notBefore + " to " + notAfter
+          + " is outside the CA's own (" + caNotBefore + " to " + caNotAfter + ")");
+    }
     SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(request.key().subjectPublicKeyInfo());
     X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
-        issuerName(), serial(random), Date.from(notBefore), Date.from(notBefore.plus(validity)),
+        issuerName(), serial(random), Date.from(notBefore), Date.from(notAfter),
         NodeCertificateRequest.subjectFor(request.nodeId()), spki);
     GeneralName[] names = new GeneralName[1 + request.dnsNames().size() + request.ipAddresses().size()];
     int i = 0;

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -43,8 +44,17 @@ public final class NodeCertificateRequest {
     this.ipAddresses = List.copyOf(ipAddresses);
   }
 
-  /** Makes and signs a request for {@code key}, with the node-id URI SAN and the given names. */
+  /** Host names (RFC 1123 labels, dot-separated, at most 253 characters); no wildcards. */
+  private static final Pattern DNS_NAME = Pattern.compile(
+      "(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+
+  /**
+   * Makes and signs a request for {@code key}, with the node-id URI SAN and the given names.
+   *
+   * @throws InvalidCertificateException if a DNS name is not a plain host name (wildcards included)
+   */
   public static NodeCertificateRequest create(SigningKey key, List<String> dnsNames, List<InetAddress> ipAddresses) {
+    dnsNames.forEach(NodeCertificateRequest::checkDnsName);
     VerifyingKey publicKey = key.verifyingKey();
     List<GeneralName> names = new ArrayList<>();
     names.add(new GeneralName(GeneralName.uniformResourceIdentifier, publicKey.nodeId().toUri()));
@@ -92,18 +102,32 @@ public final class NodeCertificateRequest {
     if (!DerSignatures.verify(key, csr.getSignatureAlgorithm(), info, csr.getSignature())) {
       throw new InvalidCertificateException("certificate signing request is not signed by the key it carries");
     }
-    Extensions extensions = csr.getRequestedExtensions();
-    GeneralNames sans = extensions == null ? null : GeneralNames.fromExtensions(extensions, Extension.subjectAlternativeName);
-    if (sans == null) {
-      throw new InvalidCertificateException("certificate signing request has no subject alternative names");
+    SubjectAlternativeNames names;
+    try {
+      Extensions extensions = csr.getRequestedExtensions();
+      GeneralNames sans = extensions == null ? null : GeneralNames.fromExtensions(extensions, Extension.subjectAlternativeName);
+      if (sans == null) {
+        throw new InvalidCertificateException("certificate signing request has no subject alternative names");
+      }
+      names = SubjectAlternativeNames.of(sans);
+    } catch (RuntimeException e) {
+      throw e instanceof InvalidCertificateException ice ? ice
+          : new InvalidCertificateException("certificate signing request has malformed extensions: " + e.getMessage(), e);
     }
-    SubjectAlternativeNames names = SubjectAlternativeNames.of(sans);
+    names.dnsNames().forEach(NodeCertificateRequest::checkDnsName);
     NodeId claimed = names.singleNodeId("certificate signing request");
     if (!claimed.equals(key.nodeId())) {
       throw new InvalidCertificateException(
           "certificate signing request claims node id " + claimed + " but its key's node id is " + key.nodeId());
     }
     return new NodeCertificateRequest(der.clone(), key, names.dnsNames(), names.ipAddresses());
+  }
+
+  private static void checkDnsName(String name) {
+    if (!DNS_NAME.matcher(name).matches()) {
+      throw new InvalidCertificateException(
+          "DNS name \"" + name.replaceAll("\\p{Cntrl}", "?") + "\" is not a host name (letters, digits, hyphens and dots; no wildcards)");
+    }
   }
 
   static X500Name subjectFor(NodeId id) {

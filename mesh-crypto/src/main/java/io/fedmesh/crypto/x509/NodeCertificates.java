@@ -23,8 +23,8 @@ public final class NodeCertificates {
    * @throws InvalidCertificateException if the key is not P-256, or the URI SAN is missing, repeated or different
    */
   public static NodeId verifiedNodeId(X509Certificate certificate) {
-    NodeId fromKey = NodeId.ofSubjectPublicKeyInfo(certificate.getPublicKey().getEncoded());
-    VerifyingKey.fromSubjectPublicKeyInfo(certificate.getPublicKey().getEncoded()); // P-256 only
+    // Through VerifyingKey (P-256 only, re-encoded), so the id is computed exactly as envelopes compute it.
+    NodeId fromKey = VerifyingKey.fromSubjectPublicKeyInfo(certificate.getPublicKey().getEncoded()).nodeId();
     GeneralNames sans;
     try {
       X509CertificateHolder holder = new X509CertificateHolder(CertificateAuthority.der(certificate));
@@ -44,12 +44,28 @@ public final class NodeCertificates {
   }
 
   /**
-   * Checks that {@code certificate} was signed by {@code issuer}'s key and is valid at {@code now}.
+   * Checks a node certificate against the consortium CA (the pinned trust anchor): the issuer is a CA
+   * allowed to sign certificates and valid at {@code now}; the certificate names it as issuer, is
+   * signed by its key, is valid at {@code now}, and is not itself a CA.
    *
    * @throws InvalidCertificateException naming which check failed
    */
   public static void verifyIssuedBy(X509Certificate certificate, X509Certificate issuer, Instant now) {
     VerifyingKey issuerKey = VerifyingKey.fromSubjectPublicKeyInfo(issuer.getPublicKey().getEncoded());
+    boolean[] issuerUsage = issuer.getKeyUsage();
+    if (issuer.getBasicConstraints() < 0 || issuerUsage == null || issuerUsage.length < 6 || !issuerUsage[5]) {
+      throw new InvalidCertificateException(issuer.getSubjectX500Principal() + " is not a CA allowed to sign certificates");
+    }
+    if (now.isBefore(issuer.getNotBefore().toInstant()) || now.isAfter(issuer.getNotAfter().toInstant())) {
+      throw new InvalidCertificateException("the CA certificate " + issuer.getSubjectX500Principal() + " is not valid at " + now);
+    }
+    if (!certificate.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
+      throw new InvalidCertificateException("certificate is issued by " + certificate.getIssuerX500Principal()
+          + ", not by " + issuer.getSubjectX500Principal());
+    }
+    if (certificate.getBasicConstraints() >= 0) {
+      throw new InvalidCertificateException("a node certificate must not be a CA certificate");
+    }
     try {
       X509CertificateHolder holder = new X509CertificateHolder(CertificateAuthority.der(certificate));
       byte[] tbs = holder.toASN1Structure().getTBSCertificate().getEncoded(ASN1Encoding.DER);

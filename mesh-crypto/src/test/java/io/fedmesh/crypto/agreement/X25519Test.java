@@ -94,8 +94,13 @@ class X25519Test {
   @Test
   void destroyedPairNoLongerHoldsItsKey() {
     X25519KeyPair pair = X25519.generate(SimulationRandom.fromSeed(3));
+    byte[] peer = X25519.generate(SimulationRandom.fromSeed(4)).publicKey();
     pair.destroy();
     assertThat(pair.privateKey()).containsOnly(0);
+    // An all-zero key clamps to a scalar anyone knows: agreeing with it would leak the "shared" secret.
+    assertThatThrownBy(() -> X25519.agree(pair.privateKey(), peer))
+        .isInstanceOf(InvalidKeyMaterialException.class).hasMessageContaining("all zeros");
+    assertThatThrownBy(() -> X25519.publicKey(new byte[32])).isInstanceOf(InvalidKeyMaterialException.class);
     assertThat(pair.toString()).doesNotContain("private");
   }
 }

@@ -81,6 +81,12 @@ class EnvelopesTest {
     assertRejected(() -> Envelopes.sign(good.toBuilder().setKind(Kind.KIND_UNSPECIFIED).build(), alice), Reason.KIND_MISMATCH);
     assertRejected(() -> Envelopes.sign(good.toBuilder().setChunk(Chunk.newBuilder().setData(ByteString.copyFrom(new byte[(1 << 20) + 1]))).build(), alice), Reason.MALFORMED);
     assertRejected(() -> Envelopes.verify(good, alice.verifyingKey()), Reason.MALFORMED); // unsigned
+    Envelope withUnknownField = good.toBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+        .addField(99, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build()).build();
+    assertRejected(() -> Envelopes.sign(withUnknownField, alice), Reason.MALFORMED);
+    Envelope signed = Envelopes.sign(good, alice);
+    assertRejected(() -> Envelopes.verify(signed.toBuilder().setUnknownFields(withUnknownField.getUnknownFields()).build(),
+        alice.verifyingKey()), Reason.MALFORMED);
   }
 
   private static void assertRejected(ThrowingCallable call, Reason reason) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class QuantizerTest {
 
   @ParameterizedTest(name = "{0} value bits, {1} weight bits, {2}")
-  @CsvSource({"16,8,BITS_32", "20,0,BITS_32", "8,4,BITS_32", "24,8,BITS_64", "40,10,BITS_64"})
+  @CsvSource({"16,8,BITS_32", "20,0,BITS_32", "8,4,BITS_32", "24,8,BITS_64", "39,10,BITS_64"})
   void sumOfQuantisedIsTheQuantisedSumWithinTheStatedError(int valueBits, int weightBits, Modulus modulus) {
     Quantizer q = new Quantizer(2.5, valueBits, weightBits, modulus);
     int n = (int) Math.min(q.maxSummands(), 40);
@@ -130,6 +130,36 @@ class QuantizerTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessage("weight must be in [0, 255], got 256");
     assertThatThrownBy(() -> q.quantizeWide(new float[1], 1, r)).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> q.checkCapacity(-1)).isInstanceOf(QuantizationOverflowException.class);
+  }
+
+  @Test
+  void atTheWidestAllowedPrecisionEachEncodingStaysWithinTheStatedBound() {
+    // 64-bit words at valueBits + weightBits = 49: |x w scale| reaches 2^52, where a double's ulp is
+    // large enough that the product's rounding shows; the stated bound must still hold for one encoding.
+    Quantizer q = new Quantizer(7.3, 45, 4, Modulus.BITS_64);
+    Random data = new Random(45);
+    float[] x = new float[20_000];
+    for (int i = 0; i < x.length; i++) {
+      float edge = Math.nextDown(7.3f); // (float) 7.3 is just above the double 7.3, so out of range
+      x[i] = i < 2 ? (i == 0 ? edge : -edge) : (float) (data.nextDouble() * 14.6 - 7.3);
+    }
+    double[] decoded = q.decodeWide(q.quantizeWide(x, 15, SimulationRandom.fromSeed(3)), 1);
+    for (int i = 0; i < x.length; i++) {
+      assertThat(Math.abs(decoded[i] - (double) x[i] * 15)).as("index %d", i).isLessThan(q.sumErrorBound(1));
+    }
+    assertThatThrownBy(() -> new Quantizer(7.3, 46, 4, Modulus.BITS_64))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("valueBits + weightBits <= 49");
+  }
+
+  @Test
+  void refusesScalesAndDivisorsThatCannotDecode() {
+    assertThatThrownBy(() -> new Quantizer(1e-310, 16, 8, Modulus.BITS_32))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too small");
+    Quantizer q = new Quantizer(1, 16, 8, Modulus.BITS_32);
+    for (double divisor : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+      assertThatThrownBy(() -> q.decode(new int[] {5}, divisor))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("divisor must be finite and positive");
+    }
   }
 
   @Test

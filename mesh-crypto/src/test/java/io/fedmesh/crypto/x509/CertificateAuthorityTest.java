@@ -102,10 +102,69 @@ class CertificateAuthorityTest {
         NodeCertificateRequest.create(SigningKey.generate(random), List.of(), List.of()), NOW, Duration.ofDays(1), random);
 
     assertThatThrownBy(() -> NodeCertificates.verifyIssuedBy(cert, ca.certificate(), NOW))
+        .isInstanceOf(InvalidCertificateException.class).hasMessageContaining("issued by CN=Other, not by CN=Example Consortium CA");
+    CertificateAuthority impostor = CertificateAuthority.create("Example Consortium CA", SigningKey.generate(random), NOW, Duration.ofDays(10), random);
+    X509Certificate forged = impostor.issue(
+        NodeCertificateRequest.create(SigningKey.generate(random), List.of(), List.of()), NOW, Duration.ofDays(1), random);
+    assertThatThrownBy(() -> NodeCertificates.verifyIssuedBy(forged, ca.certificate(), NOW))
         .isInstanceOf(InvalidCertificateException.class).hasMessageContaining("not signed by CN=Example Consortium CA");
+    assertThatThrownBy(() -> NodeCertificates.verifyIssuedBy(cert, other.certificate(), NOW.plus(Duration.ofDays(11))))
+        .isInstanceOf(InvalidCertificateException.class).hasMessageContaining("CA certificate CN=Other is not valid at");
+    assertThatThrownBy(() -> NodeCertificates.verifyIssuedBy(cert, cert, NOW))
+        .isInstanceOf(InvalidCertificateException.class).hasMessageContaining("is not a CA allowed to sign certificates");
     assertThatThrownBy(() -> NodeCertificates.verifyIssuedBy(cert, other.certificate(), NOW.plus(Duration.ofDays(2))))
         .isInstanceOf(InvalidCertificateException.class).hasMessageContaining("not valid at");
     NodeCertificates.verifyIssuedBy(cert, other.certificate(), NOW);
+  }
+
+  @Test
+  void refusesValiditiesThatAreEmptyOrOutliveTheCa() {
+    NodeCertificateRequest request = NodeCertificateRequest.create(SigningKey.generate(random), List.of(), List.of());
+
+    assertThatThrownBy(() -> ca.issue(request, NOW, Duration.ofDays(-1), random))
+        .isInstanceOf(InvalidCertificateException.class).hasMessageContaining("must be positive");
+    assertThatThrownBy(() -> ca.issue(request, NOW, Duration.ZERO, random))
+        .isInstanceOf(InvalidCertificateException.class);
+    assertThatThrownBy(() -> ca.issue(request, NOW, Duration.ofDays(3651), random))
+        .isInstanceOf(InvalidCertificateException.class).hasMessageContaining("outside the CA's own");
+    assertThatThrownBy(() -> ca.issue(request, NOW.minusSeconds(1), Duration.ofDays(1), random))
+        .isInstanceOf(InvalidCertificateException.class).hasMessageContaining("outside the CA's own");
+  }
+
+  @Test
+  void refusesDnsNamesThatAreNotHostNames() throws Exception {
+    for (String bad : List.of("*", "*.bank.example", "", "a b.example", "-a.example", "a..example", "x".repeat(64) + ".example")) {
+      assertThatThrownBy(() -> NodeCertificateRequest.create(SigningKey.generate(random), List.of(bad), List.of()))
+          .as(bad).isInstanceOf(InvalidCertificateException.class).hasMessageContaining("is not a host name");
+    }
+    // A request made elsewhere with a wildcard is refused when the CA reads it, too.
+    SigningKey signer = SigningKey.generate(random);
+    ExtensionsGenerator ext = new ExtensionsGenerator();
+    ext.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+        new GeneralName(GeneralName.uniformResourceIdentifier, signer.verifyingKey().nodeId().toUri()),
+        new GeneralName(GeneralName.dNSName, "*.bank.example")}));
+    byte[] wildcard = new PKCS10CertificationRequestBuilder(new X500Name("CN=w"),
+            SubjectPublicKeyInfo.getInstance(signer.verifyingKey().subjectPublicKeyInfo()))
+        .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate())
+        .build(new DeterministicEcdsaContentSigner(signer)).getEncoded();
+    assertThatThrownBy(() -> NodeCertificateRequest.parse(wildcard))
+        .isInstanceOf(InvalidCertificateException.class).hasMessageContaining("is not a host name");
+    assertThat(NodeCertificateRequest.create(signer, List.of("node-1.Bank.example", "localhost"), List.of()).dnsNames())
+        .containsExactly("node-1.Bank.example", "localhost");
+  }
+
+  @Test
+  void refusesARequestWhoseSanExtensionIsNotNames() throws Exception {
+    SigningKey signer = SigningKey.generate(random);
+    ExtensionsGenerator ext = new ExtensionsGenerator();
+    ext.addExtension(Extension.subjectAlternativeName, false, new org.bouncycastle.asn1.ASN1Integer(5));
+    byte[] odd = new PKCS10CertificationRequestBuilder(new X500Name("CN=odd"),
+            SubjectPublicKeyInfo.getInstance(signer.verifyingKey().subjectPublicKeyInfo()))
+        .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate())
+        .build(new DeterministicEcdsaContentSigner(signer)).getEncoded();
+
+    assertThatThrownBy(() -> NodeCertificateRequest.parse(odd))
+        .isInstanceOf(InvalidCertificateException.class).hasMessageContaining("malformed extensions");
   }
 
   @Test

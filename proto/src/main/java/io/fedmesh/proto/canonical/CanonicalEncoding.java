@@ -5,6 +5,10 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -20,8 +24,9 @@ import java.util.List;
  * <p>In short: the fields that are present, in increasing field-number order; each value as
  * {@code u32be(field number) || u8(type code) || value}, integers as 8-byte big-endian, strings, bytes
  * and sub-messages length-prefixed with a 4-byte big-endian length, a repeated field as one entry per
- * element in order. Messages with unknown fields, map fields or NaN values are refused, because their
- * meaning would not be covered by, or not be unique under, the signature.
+ * element in order. Messages with unknown fields, extensions, map fields, NaN values or strings that are
+ * not valid UTF-8 are refused, because their meaning would not be covered by, or not be unique under,
+ * the signature.
  *
  * <p>Thread-safe and stateless.
  */
@@ -45,8 +50,8 @@ public final class CanonicalEncoding {
   /**
    * Encodes {@code message} canonically.
    *
-   * @throws CanonicalEncodingException if the message (or any sub-message) has unknown fields, a map
-   *     field, or a NaN float or double
+   * @throws CanonicalEncodingException if the message (or any sub-message) has unknown fields,
+   *     extensions, a map field, a NaN float or double, or a string with an unpaired surrogate
    */
   public static byte[] encode(Message message) {
     Writer out = new Writer();
@@ -86,6 +91,11 @@ public final class CanonicalEncoding {
       throw new CanonicalEncodingException(
           typeName + " has unknown fields " + message.getUnknownFields().asMap().keySet()
               + ": they would not be covered by a signature");
+    }
+    // Extensions are not in getFields(): they would slip past the signature unencoded, so refuse them.
+    if (message.getDescriptorForType().isExtendable()
+        && message.getAllFields().keySet().stream().anyMatch(FieldDescriptor::isExtension)) {
+      throw new CanonicalEncodingException(typeName + " carries extension fields, which cannot be signed");
     }
     // getDescriptorForType().getFields() is in declaration order, not number order.
     List<FieldDescriptor> fields = message.getDescriptorForType().getFields().stream()
@@ -148,7 +158,7 @@ public final class CanonicalEncoding {
       }
       case STRING -> {
         out.writeByte(TYPE_STRING);
-        out.writeLengthPrefixed(((String) value).getBytes(StandardCharsets.UTF_8));
+        out.writeLengthPrefixed(utf8(field, (String) value));
       }
       case BYTE_STRING -> {
         out.writeByte(TYPE_BYTES);
@@ -160,6 +170,25 @@ public final class CanonicalEncoding {
         writeMessage(nested, (Message) value);
         out.writeLengthPrefixed(nested.toByteArray());
       }
+    }
+  }
+
+  /**
+   * Strict UTF-8: String.getBytes would turn an unpaired surrogate into '?', so two different strings
+   * would share one encoding. (Parsed protobuf strings are valid UTF-8 already; this guards strings
+   * set in code.)
+   */
+  private static byte[] utf8(FieldDescriptor field, String s) {
+    try {
+      ByteBuffer encoded = StandardCharsets.UTF_8.newEncoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .encode(CharBuffer.wrap(s));
+      byte[] out = new byte[encoded.remaining()];
+      encoded.get(out);
+      return out;
+    } catch (CharacterCodingException e) {
+      throw new CanonicalEncodingException(field.getFullName() + " holds an unpaired surrogate, which is not valid UTF-8");
     }
   }
 

@@ -56,6 +56,102 @@ class CanonicalEncodingCrossCheckTest {
     }
   }
 
+  /** Wire bytes no Java serialiser writes, but a peer or attacker can send. */
+  private static final String[] ADVERSARIAL = {
+      "f00105fa010178",        // oneof: c_number = 5, then c_text = "x": only the last member counts
+      "520218015202280252021801", // f_message three times: occurrences merge
+      "2a0107",                // f_int32 with a length-delimited wire type: not that field
+      "2d01000000",            // f_int32 with a fixed32 wire type
+      "4a01ff",                // f_string not UTF-8
+      "80018080808010",        // sint32 (field 16) given a varint above 32 bits
+      "28ffffffffffffffffff01", // int32 as a 10-byte varint (-1)
+      "6880808080f0ffffffff01", // uint32 (field 13) given a 64-bit varint
+      "a201080102030405060708", // r_double packed, 8 bytes
+      "a20107010203040506070809", // r_double packed, not a multiple of 8 (truncated)
+      "a0010a0b0c",            // r_int32 unpacked... then
+      "a201030a0b0c",          // r_int32 packed
+      "12040000c07f",          // f_float NaN (0x7fc00000)
+      "40020000",              // f_bool from varint 2
+      "0c",                    // a start-group tag
+      "82070100",              // c_chunk with offset 0 explicitly: present (oneof)
+      "9001009801",            // f_optional_int32 = 0 then f_optional_bool truncated
+      "900100",                // f_optional_int32 = 0: present (explicit presence)
+      "280028032800",          // f_int32 0, 3, 0: the last (default) wins, so absent
+  };
+
+  @Test
+  void bothEncodersParseHostileWireBytesTheSameWay(@TempDir Path dir) throws Exception {
+    List<byte[]> inputs = new ArrayList<>();
+    for (String hex : ADVERSARIAL) {
+      inputs.add(HEX.parseHex(hex));
+    }
+    // Mutations of valid messages: flipped, inserted, deleted and duplicated bytes.
+    Random random = new Random(7);
+    for (int i = 0; i < 1500; i++) {
+      byte[] valid = randomAllTypes(random, 1).toByteArray();
+      inputs.add(mutate(valid, random));
+    }
+
+    List<String> java = new ArrayList<>();
+    for (byte[] input : inputs) {
+      java.add(javaEncodeOrError(input));
+    }
+    List<String> python = runPythonEncoder(dir, AllTypes.getDescriptor().getFullName(), inputs);
+
+    int refused = 0;
+    for (int i = 0; i < inputs.size(); i++) {
+      String expected = java.get(i);
+      String actual = python.get(i);
+      if (expected.startsWith("ERROR")) {
+        refused++;
+        assertThat(actual).as("input %d %s: Java refuses (%s)", i, HEX.formatHex(inputs.get(i)), expected).startsWith("ERROR");
+      } else {
+        assertThat(actual).as("input %d %s", i, HEX.formatHex(inputs.get(i))).isEqualTo(expected);
+      }
+    }
+    // Both kinds of outcome must be well represented, or the test would prove little.
+    assertThat(refused).isBetween(100, inputs.size() - 300);
+  }
+
+  private static String javaEncodeOrError(byte[] input) {
+    try {
+      return HEX.formatHex(CanonicalEncoding.encode(AllTypes.parseFrom(input)));
+    } catch (com.google.protobuf.InvalidProtocolBufferException | CanonicalEncodingException e) {
+      return "ERROR " + e.getMessage();
+    }
+  }
+
+  private static byte[] mutate(byte[] valid, Random r) {
+    byte[] b = valid.length == 0 ? new byte[] {0} : valid;
+    int at = r.nextInt(b.length);
+    return switch (r.nextInt(4)) {
+      case 0 -> {
+        byte[] out = b.clone();
+        out[at] ^= (byte) (1 << r.nextInt(8));
+        yield out;
+      }
+      case 1 -> {
+        byte[] out = new byte[b.length + 1];
+        System.arraycopy(b, 0, out, 0, at);
+        out[at] = (byte) r.nextInt(256);
+        System.arraycopy(b, at, out, at + 1, b.length - at);
+        yield out;
+      }
+      case 2 -> {
+        byte[] out = new byte[b.length - 1];
+        System.arraycopy(b, 0, out, 0, at);
+        System.arraycopy(b, at + 1, out, at, b.length - at - 1);
+        yield out;
+      }
+      default -> { // append a copy of a slice: repeats fields, as a replaying or confused sender would
+        int len = 1 + r.nextInt(Math.min(16, b.length - at));
+        byte[] out = java.util.Arrays.copyOf(b, b.length + len);
+        System.arraycopy(b, at, out, b.length, len);
+        yield out;
+      }
+    };
+  }
+
   @Test
   void bothEncodersRefuseUnknownFields(@TempDir Path dir) throws Exception {
     // Field 99 is not in NodeId's schema: a newer sender's field that a signature would not cover.
@@ -75,20 +171,33 @@ class CanonicalEncodingCrossCheckTest {
 
   private static List<String> runPythonEncoder(Path dir, List<Message> messages)
       throws IOException, InterruptedException {
+    StringBuilder batch = new StringBuilder();
     Set<FileDescriptor> files = new LinkedHashSet<>();
     for (Message m : messages) {
       collect(m.getDescriptorForType().getFile(), files);
+      batch.append(m.getDescriptorForType().getFullName()).append(' ')
+          .append(HEX.formatHex(m.toByteArray())).append('\n');
     }
+    return runPython(dir, files, batch);
+  }
+
+  private static List<String> runPythonEncoder(Path dir, String typeName, List<byte[]> inputs)
+      throws IOException, InterruptedException {
+    StringBuilder batch = new StringBuilder();
+    for (byte[] input : inputs) {
+      batch.append(typeName).append(' ').append(HEX.formatHex(input)).append('\n');
+    }
+    Set<FileDescriptor> files = new LinkedHashSet<>();
+    collect(AllTypes.getDescriptor().getFile(), files);
+    return runPython(dir, files, batch);
+  }
+
+  private static List<String> runPython(Path dir, Set<FileDescriptor> files, StringBuilder batch)
+      throws IOException, InterruptedException {
     FileDescriptorSet.Builder set = FileDescriptorSet.newBuilder();
     files.forEach(f -> set.addFile(f.toProto()));
     Path descriptors = dir.resolve("descriptors.pb");
     Files.write(descriptors, set.build().toByteArray());
-
-    StringBuilder batch = new StringBuilder();
-    for (Message m : messages) {
-      batch.append(m.getDescriptorForType().getFullName()).append(' ')
-          .append(HEX.formatHex(m.toByteArray())).append('\n');
-    }
     Path batchFile = dir.resolve("batch.txt");
     Files.writeString(batchFile, batch);
 

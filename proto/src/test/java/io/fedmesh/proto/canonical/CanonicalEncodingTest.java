@@ -74,6 +74,24 @@ class CanonicalEncodingTest {
   }
 
   @Test
+  void refusesUnpairedSurrogatesThatWouldCollideWithAQuestionMark() {
+    assertThatThrownBy(() -> CanonicalEncoding.encode(AllTypes.newBuilder().setFString("\uD800").build()))
+        .isInstanceOf(CanonicalEncodingException.class).hasMessageContaining("unpaired surrogate");
+    assertThat(CanonicalEncoding.encode(AllTypes.newBuilder().setFString("\uD83D\uDE00").build())).hasSize(4 + 1 + 4 + 4);
+  }
+
+  @Test
+  void refusesExtensionsWhichAreNotAmongTheDeclaredFields() throws Exception {
+    // descriptor.proto's own options are extendable: an extension set on one must not go unsigned.
+    var fieldOptions = com.google.protobuf.DescriptorProtos.FeatureSet.newBuilder()
+        .setExtension(com.google.protobuf.JavaFeaturesProto.java_, com.google.protobuf.JavaFeaturesProto.JavaFeatures.newBuilder().setLegacyClosedEnum(true).build())
+        .build();
+
+    assertThatThrownBy(() -> CanonicalEncoding.encode(fieldOptions))
+        .isInstanceOf(CanonicalEncodingException.class).hasMessageContaining("extension fields");
+  }
+
+  @Test
   void refusesASignatureFieldOfAnotherType() {
     assertThatThrownBy(() -> CanonicalEncoding.signingInput(
             NodeId.getDefaultInstance(), Envelope.getDescriptor().findFieldByName("signature")))
