@@ -1,0 +1,8 @@
+package io.fedmesh.crypto.secagg.client;
+
+import io.fedmesh.crypto.secagg.shared.RoundKeys;
+import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import java.security.SecureRandom;
+
+/** What every client state may use: the round's parameters, the client's index, input and randomness. */
+record ClientContext(SecAggParameters params, int me, float[] update, long weight, SecureRandom random, RoundKeys keys) {}

@@ -1,0 +1,81 @@
+package io.fedmesh.crypto.secagg.client;
+
+import io.fedmesh.crypto.secagg.shared.AbortReason;
+import io.fedmesh.crypto.secagg.shared.Phase;
+import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
+import io.fedmesh.crypto.secagg.shared.RoundKeys;
+import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.proto.v1.SecAggMessage;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One client's side of one secure-aggregation round, sans-I/O: feed it the server's messages and
+ * deadlines, send what it returns. Thread-safe: events are handled one at a time, and the state is
+ * replaced only when an event succeeds, so a refused message ({@link ProtocolViolation}) changes nothing.
+ */
+public final class SecAggClient {
+  private final ClientContext ctx;
+  private ClientState state = new R0AdvertiseKeys();
+
+  /**
+   * @param me this client's index in the cohort
+   * @param update the model update, each value in [-clip, clip]
+   * @param weight the client's quantised weight, in [0, 2^weightBits - 1]
+   * @param random the DRBG (a seeded generator only in tests and simulations)
+   */
+  public SecAggClient(SecAggParameters params, int me, float[] update, long weight, SecureRandom random) {
+    if (me < 0 || me >= params.clients()) {
+      throw new IllegalArgumentException("client index " + me + " is outside the cohort of " + params.clients());
+    }
+    if (update.length != params.vectorLength()) {
+      throw new IllegalArgumentException("update has " + update.length + " values, the round expects " + params.vectorLength());
+    }
+    if (weight < 0 || weight > params.quantizer().maxWeight()) {
+      throw new IllegalArgumentException("weight must be in [0, " + params.quantizer().maxWeight() + "], got " + weight);
+    }
+    this.ctx = new ClientContext(params, me, update, weight, random, new RoundKeys(params));
+  }
+
+  /** Starts the round: returns the key advertisement to send. */
+  public synchronized List<SecAggMessage> start() {
+    return apply(state.start(ctx));
+  }
+
+  /**
+   * Handles one message from the server; returns the messages to send back (maybe none).
+   *
+   * @throws ProtocolViolation if the message is for another round, out of place or malformed; the
+   *     client's state is unchanged
+   */
+  public synchronized List<SecAggMessage> onMessage(SecAggMessage message) {
+    if (message.getRound() != ctx.params().round()) {
+      throw new ProtocolViolation(ProtocolViolation.Code.WRONG_ROUND, -1,
+          "message for round " + message.getRound() + ", this is round " + ctx.params().round());
+    }
+    return apply(state.onMessage(ctx, message));
+  }
+
+  /** The current phase's deadline passed: a client still waiting aborts. */
+  public synchronized void onDeadline() {
+    apply(state.onDeadline(ctx));
+  }
+
+  public synchronized Phase phase() {
+    return state.phase();
+  }
+
+  public synchronized boolean completed() {
+    return state instanceof ClientCompleted;
+  }
+
+  public synchronized Optional<AbortReason> abortReason() {
+    return state instanceof ClientAborted aborted ? Optional.of(aborted.reason()) : Optional.empty();
+  }
+
+  private List<SecAggMessage> apply(ClientState.Transition transition) {
+    state = transition.next();
+    return transition.outbox();
+  }
+}

@@ -1,0 +1,74 @@
+package io.fedmesh.crypto.secagg.server;
+
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
+
+import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
+import io.fedmesh.crypto.secagg.shared.Phase;
+import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
+import io.fedmesh.crypto.secagg.shared.RoundKeys;
+import io.fedmesh.proto.canonical.CanonicalEncoding;
+import io.fedmesh.proto.v1.AdvertiseKeys;
+import io.fedmesh.proto.v1.KeyDirectory;
+import io.fedmesh.proto.v1.SecAggMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/** Phase 0: collect each client's two public keys; then send every advertiser the directory. */
+final class S0CollectKeys implements ServerState {
+  private final ServerContext ctx;
+  private final TreeMap<Integer, AdvertiseKeys> keys = new TreeMap<>();
+
+  S0CollectKeys(ServerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Phase phase() {
+    return Phase.ADVERTISE_KEYS;
+  }
+
+  @Override
+  public void onMessage(int from, SecAggMessage message) {
+    if (!message.hasAdvertiseKeys()) {
+      ServerState.super.onMessage(from, message);
+    }
+    AdvertiseKeys advertise = message.getAdvertiseKeys();
+    ctx.checkSender(from, advertise.getClient());
+    if (from < 0 || from >= ctx.params().clients()) {
+      throw new ProtocolViolation(NOT_IN_ROUND, from, "not in the cohort");
+    }
+    if (keys.containsKey(from)) {
+      throw new ProtocolViolation(DUPLICATE, from, "keys already advertised");
+    }
+    if (advertise.getShareKey().size() != 32 || advertise.getMaskKey().size() != 32) {
+      throw new ProtocolViolation(WRONG_LENGTH, from, "public keys must be 32 bytes each");
+    }
+    keys.put(from, advertise);
+  }
+
+  @Override
+  public boolean everyoneAnswered() {
+    return keys.size() == ctx.params().clients();
+  }
+
+  @Override
+  public Transition close() {
+    ServerState abort = ctx.abortUnlessEnough(phase(), keys.size(), "advertised keys");
+    if (abort != null) {
+      return new Transition(abort, List.of());
+    }
+    KeyDirectory directory = KeyDirectory.newBuilder().addAllKeys(keys.values()).build();
+    int[] members = keys.keySet().stream().mapToInt(Integer::intValue).toArray();
+    byte[] seed = RoundKeys.graphSeed(CanonicalEncoding.encode(ctx.params().config()), CanonicalEncoding.encode(directory));
+    NeighbourGraph graph = new NeighbourGraph(members, ctx.params().neighbours(), seed, ctx.params().clients());
+    SecAggMessage message = SecAggMessage.newBuilder().setRound(ctx.params().round()).setKeyDirectory(directory).build();
+    List<Outgoing> out = new ArrayList<>(members.length);
+    for (int c : members) {
+      out.add(new Outgoing(c, message));
+    }
+    return new Transition(new S1CollectShares(ctx, keys, graph), out);
+  }
+}

@@ -1,0 +1,116 @@
+package io.fedmesh.crypto.secagg.server;
+
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
+
+import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
+import io.fedmesh.crypto.secagg.shared.Phase;
+import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
+import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.crypto.secagg.shared.Words;
+import io.fedmesh.proto.v1.AdvertiseKeys;
+import io.fedmesh.proto.v1.MaskedInputChunk;
+import io.fedmesh.proto.v1.SecAggMessage;
+import io.fedmesh.proto.v1.UnmaskRequest;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Phase 2: collect masked inputs chunk by chunk into one running sum (mod 2^32).
+ *
+ * <p>A client's chunks are staged until its input is complete and only then added, because a client
+ * that stops half way must leave no trace in the sum: its partial chunks could only be removed by
+ * revealing both of its secrets, which would unmask them. The staging holds one vector per upload in
+ * progress, so memory is O(m) for the sum plus O(m) per concurrent upload (O(m) in all when inputs
+ * arrive one after another, as in-process), never O(n m).
+ */
+final class S2CollectMaskedInput implements ServerState {
+  private final ServerContext ctx;
+  private final TreeMap<Integer, AdvertiseKeys> keys;
+  private final NeighbourGraph graph;
+  private final Set<Integer> sharers;
+  private final int[] sum;
+  private final Map<Integer, int[]> staged = new HashMap<>();
+  private final Map<Integer, BitSet> chunksSeen = new HashMap<>();
+  private final TreeSet<Integer> complete = new TreeSet<>();
+
+  S2CollectMaskedInput(ServerContext ctx, TreeMap<Integer, AdvertiseKeys> keys, NeighbourGraph graph, Set<Integer> sharers) {
+    this.ctx = ctx;
+    this.keys = keys;
+    this.graph = graph;
+    this.sharers = new TreeSet<>(sharers);
+    this.sum = new int[ctx.params().words()];
+  }
+
+  @Override
+  public Phase phase() {
+    return Phase.MASKED_INPUT;
+  }
+
+  @Override
+  public void onMessage(int from, SecAggMessage message) {
+    if (!message.hasMaskedInputChunk()) {
+      ServerState.super.onMessage(from, message);
+    }
+    MaskedInputChunk chunk = message.getMaskedInputChunk();
+    ctx.checkSender(from, chunk.getClient());
+    if (!sharers.contains(from)) {
+      throw new ProtocolViolation(NOT_IN_ROUND, from, "did not share keys this round");
+    }
+    SecAggParameters p = ctx.params();
+    if (chunk.getCount() != p.chunkCount() || chunk.getIndex() >= p.chunkCount()) {
+      throw new ProtocolViolation(WRONG_LENGTH, from, "chunk " + chunk.getIndex() + " of " + chunk.getCount()
+          + ", expected " + p.chunkCount() + " chunks");
+    }
+    int index = chunk.getIndex();
+    if (chunk.getWords().size() != p.wordsInChunk(index) * 4) {
+      throw new ProtocolViolation(WRONG_LENGTH, from, "chunk " + index + " has " + chunk.getWords().size()
+          + " bytes, expected " + p.wordsInChunk(index) * 4);
+    }
+    BitSet seen = chunksSeen.computeIfAbsent(from, c -> new BitSet(p.chunkCount()));
+    if (complete.contains(from) || seen.get(index)) {
+      throw new ProtocolViolation(DUPLICATE, from, "chunk " + index + " already received");
+    }
+    seen.set(index);
+    Words.addInto(chunk.getWords(), staged.computeIfAbsent(from, c -> new int[p.words()]), index * p.chunkWords());
+    if (seen.cardinality() == p.chunkCount()) {
+      int[] input = staged.remove(from);
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] += input[i];
+      }
+      chunksSeen.remove(from);
+      complete.add(from);
+    }
+  }
+
+  @Override
+  public boolean everyoneAnswered() {
+    return complete.size() == sharers.size();
+  }
+
+  @Override
+  public Transition close() {
+    staged.clear(); // partial uploads: those clients count as dropped, and their chunks are forgotten
+    ServerState abort = ctx.abortUnlessEnough(phase(), complete.size(), "sent their whole masked input");
+    if (abort != null) {
+      return new Transition(abort, List.of());
+    }
+    TreeSet<Integer> dropped = new TreeSet<>(sharers);
+    dropped.removeAll(complete);
+    SecAggMessage request = SecAggMessage.newBuilder().setRound(ctx.params().round())
+        .setUnmaskRequest(UnmaskRequest.newBuilder().addAllSurvivors(complete).addAllDropped(dropped))
+        .build();
+    List<Outgoing> out = new ArrayList<>(complete.size());
+    for (int c : complete) {
+      out.add(new Outgoing(c, request));
+    }
+    return new Transition(new S3CollectUnmasking(ctx, keys, graph, sum, complete, dropped), out);
+  }
+}

@@ -1,0 +1,76 @@
+package io.fedmesh.crypto.secagg.server;
+
+import io.fedmesh.crypto.secagg.shared.AbortReason;
+import io.fedmesh.crypto.secagg.shared.Phase;
+import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
+import io.fedmesh.crypto.secagg.shared.RoundKeys;
+import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.proto.v1.SecAggMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The server's side of one secure-aggregation round, sans-I/O. Feed it each client's messages (with
+ * the sender's index, as the authenticated transport established it) and the phase deadlines; send
+ * what it returns. A phase closes as soon as every expected client has answered, or at its deadline.
+ *
+ * <p>Thread-safe. A refused message ({@link ProtocolViolation}) changes nothing but the offender record.
+ */
+public final class SecAggServer {
+  private final ServerContext ctx;
+  private ServerState state;
+  private final List<ProtocolViolation> violations = new ArrayList<>();
+
+  public SecAggServer(SecAggParameters params) {
+    this.ctx = new ServerContext(params, new RoundKeys(params));
+    this.state = new S0CollectKeys(ctx);
+  }
+
+  /**
+   * Handles one client message; returns what to send (non-empty when it completed the phase).
+   *
+   * @throws ProtocolViolation if the message is for another round, out of place or malformed
+   */
+  public synchronized List<Outgoing> onMessage(int from, SecAggMessage message) {
+    try {
+      if (message.getRound() != ctx.params().round()) {
+        throw new ProtocolViolation(ProtocolViolation.Code.WRONG_ROUND, from,
+            "message for round " + message.getRound() + ", this is round " + ctx.params().round());
+      }
+      state.onMessage(from, message);
+    } catch (ProtocolViolation v) {
+      violations.add(v);
+      throw v;
+    }
+    return state.everyoneAnswered() ? advance() : List.of();
+  }
+
+  /** The current phase's deadline passed: close it with whoever has answered. */
+  public synchronized List<Outgoing> onDeadline() {
+    return advance();
+  }
+
+  private List<Outgoing> advance() {
+    ServerState.Transition transition = state.close();
+    state = transition.next();
+    return transition.outbox();
+  }
+
+  public synchronized Phase phase() {
+    return state.phase();
+  }
+
+  public synchronized Optional<SecAggResult> result() {
+    return state instanceof ServerCompleted done ? Optional.of(done.result()) : Optional.empty();
+  }
+
+  public synchronized Optional<AbortReason> abortReason() {
+    return state instanceof ServerAborted aborted ? Optional.of(aborted.reason()) : Optional.empty();
+  }
+
+  /** Every refused message so far, in order, each naming its offender. */
+  public synchronized List<ProtocolViolation> violations() {
+    return List.copyOf(violations);
+  }
+}

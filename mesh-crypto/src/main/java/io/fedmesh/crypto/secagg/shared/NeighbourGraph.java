@@ -1,0 +1,89 @@
+package io.fedmesh.crypto.secagg.shared;
+
+import io.fedmesh.crypto.mask.MaskGenerator;
+import java.util.Arrays;
+
+/**
+ * The SecAgg+ communication graph (Bell et al. 2020): a Harary graph H(k, n) (each node joined to the
+ * k/2 nearest on either side of a ring) over the clients that advertised keys, laid on the ring in an
+ * order drawn from a seed, so nobody picks who neighbours whom. k = n - 1 is the complete graph of
+ * classic SecAgg. Immutable.
+ */
+public final class NeighbourGraph {
+  private final int[] ring;      // ring position -> client index
+  private final int[] position;  // client index -> ring position, -1 if absent
+  private final int halfDegree;
+  private final boolean complete;
+
+  /**
+   * @param members the clients in the graph, ascending
+   * @param k the degree asked for; a graph of fewer than k + 1 members is complete
+   * @param seed 32 bytes that fix the ring order
+   */
+  public NeighbourGraph(int[] members, int k, byte[] seed, int cohortSize) {
+    int n = members.length;
+    ring = members.clone();
+    // Fisher-Yates with unbiased draws from an AES-CTR stream keyed by the seed.
+    MaskGenerator stream = new MaskGenerator(seed, "graph");
+    int[] word = new int[1];
+    for (int i = n - 1; i > 0; i--) {
+      long bound = i + 1L;
+      long limit = (1L << 32) - ((1L << 32) % bound);
+      long draw;
+      do {
+        stream.next(word, 0, 1);
+        draw = word[0] & 0xFFFFFFFFL;
+      } while (draw >= limit);
+      int j = (int) (draw % bound);
+      int tmp = ring[i];
+      ring[i] = ring[j];
+      ring[j] = tmp;
+    }
+    position = new int[cohortSize];
+    Arrays.fill(position, -1);
+    for (int p = 0; p < n; p++) {
+      position[ring[p]] = p;
+    }
+    complete = k >= n - 1;
+    halfDegree = k / 2;
+  }
+
+  public boolean contains(int client) {
+    return client >= 0 && client < position.length && position[client] >= 0;
+  }
+
+  /** The neighbours of {@code client}, ascending; empty if it is not in the graph. */
+  public int[] neighbours(int client) {
+    if (!contains(client)) {
+      return new int[0];
+    }
+    int n = ring.length;
+    if (complete) {
+      return Arrays.stream(ring).filter(c -> c != client).sorted().toArray();
+    }
+    int p = position[client];
+    int[] out = new int[2 * halfDegree];
+    for (int d = 1; d <= halfDegree; d++) {
+      out[2 * d - 2] = ring[(p + d) % n];
+      out[2 * d - 1] = ring[(p - d + n) % n];
+    }
+    Arrays.sort(out);
+    return out;
+  }
+
+  public boolean areNeighbours(int a, int b) {
+    if (a == b || !contains(a) || !contains(b)) {
+      return false;
+    }
+    if (complete) {
+      return true;
+    }
+    int n = ring.length;
+    int d = Math.abs(position[a] - position[b]);
+    return Math.min(d, n - d) <= halfDegree;
+  }
+
+  public int size() {
+    return ring.length;
+  }
+}

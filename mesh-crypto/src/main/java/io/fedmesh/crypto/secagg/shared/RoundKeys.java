@@ -1,0 +1,80 @@
+package io.fedmesh.crypto.secagg.shared;
+
+import io.fedmesh.crypto.aead.AesGcmKey;
+import io.fedmesh.crypto.agreement.X25519;
+import io.fedmesh.crypto.kdf.Hkdf;
+import io.fedmesh.crypto.mask.MaskGenerator;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * Every key and seed of a round, each derived with HKDF-SHA256 from an X25519 secret and an info
+ * string that binds the federation, the round, the parties and the purpose (ARCHITECTURE.md), so no
+ * key is ever used for two things.
+ */
+public final class RoundKeys {
+  private final byte[] federation;
+  private final long round;
+
+  public RoundKeys(SecAggParameters params) {
+    this.federation = params.federation().getBytes(StandardCharsets.UTF_8);
+    this.round = params.round();
+  }
+
+  /**
+   * The key client {@code from} encrypts its shares for {@code to} with. Directional: (from, to) and
+   * (to, from) get different keys, so the two directions never share a key and nonce space.
+   */
+  public AesGcmKey shareKey(byte[] myShareSecretKey, byte[] theirSharePublicKey, int from, int to) {
+    byte[] secret = X25519.agree(myShareSecretKey, theirSharePublicKey);
+    return new AesGcmKey(Hkdf.derive(secret, null, shareInfo(from, to), 32));
+  }
+
+  /** Associated data of the shares from {@code from} to {@code to}: the same binding as the key. */
+  public byte[] shareInfo(int from, int to) {
+    return info("fedmesh secagg share v1", from, to);
+  }
+
+  /** The mask seed two clients share: symmetric in the pair, bound to the round. */
+  public byte[] pairwiseSeed(byte[] myMaskSecretKey, byte[] theirMaskPublicKey, int a, int b) {
+    byte[] secret = X25519.agree(myMaskSecretKey, theirMaskPublicKey);
+    return Hkdf.derive(secret, null, info("fedmesh secagg pairwise v1", Math.min(a, b), Math.max(a, b)), 32);
+  }
+
+  /** The generator of the pairwise mask between two clients. */
+  public static MaskGenerator pairwiseMask(byte[] seed) {
+    return new MaskGenerator(seed, "pairwise");
+  }
+
+  /** The generator of a client's self mask. */
+  public static MaskGenerator selfMask(byte[] seed) {
+    return new MaskGenerator(seed, "self");
+  }
+
+  /** The seed of the neighbour graph: a hash of the round's parameters and every advertisement. */
+  public static byte[] graphSeed(byte[] configEncoding, byte[] directoryEncoding) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update("fedmesh secagg graph v1\0".getBytes(StandardCharsets.US_ASCII));
+      sha.update(ByteBuffer.allocate(4).putInt(configEncoding.length).array());
+      sha.update(configEncoding);
+      sha.update(directoryEncoding);
+      return sha.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private byte[] info(String purpose, int x, int y) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(purpose.getBytes(StandardCharsets.US_ASCII));
+    out.write(0);
+    out.writeBytes(ByteBuffer.allocate(4).putInt(federation.length).array());
+    out.writeBytes(federation);
+    out.writeBytes(ByteBuffer.allocate(16).putLong(round).putInt(x).putInt(y).array());
+    return out.toByteArray();
+  }
+}

@@ -1,0 +1,108 @@
+package io.fedmesh.crypto.secagg.shared;
+
+import io.fedmesh.crypto.envelope.Envelopes;
+import io.fedmesh.crypto.quantize.Modulus;
+import io.fedmesh.crypto.quantize.Quantizer;
+import io.fedmesh.proto.v1.SecAggConfig;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The checked parameters of one secure-aggregation round (from {@link SecAggConfig}). Construction
+ * refuses anything that could not work: a graph degree or threshold out of range, or quantisation
+ * whose sum over the whole cohort could wrap around the 32-bit modulus.
+ */
+public final class SecAggParameters {
+  public static final int MAX_CLIENTS = 100_000;
+  public static final int MAX_CHUNK_WORDS = 1 << 20;
+
+  private final SecAggConfig config;
+  private final Quantizer quantizer;
+
+  /** @throws IllegalArgumentException naming the first parameter that is out of range */
+  public SecAggParameters(SecAggConfig config) {
+    int n = config.getCohortCount();
+    if (n < 2 || n > MAX_CLIENTS) {
+      throw new IllegalArgumentException("cohort must have 2 to " + MAX_CLIENTS + " clients, has " + n);
+    }
+    Set<com.google.protobuf.ByteString> ids = new HashSet<>();
+    for (var id : config.getCohortList()) {
+      if (id.getSha256().size() != 32 || !ids.add(id.getSha256())) {
+        throw new IllegalArgumentException("cohort node ids must be 32 bytes and distinct");
+      }
+    }
+    if (!Envelopes.FEDERATION_NAME.matcher(config.getFederation().getName()).matches() || config.getRound() == 0) {
+      throw new IllegalArgumentException("config must name a valid federation and a round >= 1");
+    }
+    int k = config.getNeighbours();
+    if (k < 1 || k > n - 1 || (k % 2 != 0 && k != n - 1)) {
+      throw new IllegalArgumentException(
+          "neighbours k must be even and in [2, n-1], or n-1 (classic SecAgg); got k=" + k + " for n=" + n);
+    }
+    int t = config.getThreshold();
+    if (t < 1 || t > k + 1) {
+      throw new IllegalArgumentException("threshold t must be in [1, k+1] = [1, " + (k + 1) + "], got " + t);
+    }
+    if (config.getVectorLength() < 1 || config.getVectorLength() > Integer.MAX_VALUE - 1) {
+      throw new IllegalArgumentException("vector_length must be at least 1");
+    }
+    if (config.getChunkWords() < 1 || config.getChunkWords() > MAX_CHUNK_WORDS) {
+      throw new IllegalArgumentException("chunk_words must be in [1, " + MAX_CHUNK_WORDS + "], got " + config.getChunkWords());
+    }
+    this.quantizer = new Quantizer(config.getClip(), config.getValueBits(), config.getWeightBits(), Modulus.BITS_32);
+    // Every client might survive: the sum of n encodings must fit, and so must the sum of n weights.
+    quantizer.checkCapacity(n);
+    this.config = config;
+  }
+
+  public SecAggConfig config() {
+    return config;
+  }
+
+  public int clients() {
+    return config.getCohortCount();
+  }
+
+  public int neighbours() {
+    return config.getNeighbours();
+  }
+
+  public int threshold() {
+    return config.getThreshold();
+  }
+
+  public long round() {
+    return config.getRound();
+  }
+
+  /** m: the update's length. */
+  public int vectorLength() {
+    return config.getVectorLength();
+  }
+
+  /** m + 1: the update and, last, the weight. */
+  public int words() {
+    return config.getVectorLength() + 1;
+  }
+
+  public int chunkWords() {
+    return config.getChunkWords();
+  }
+
+  public int chunkCount() {
+    return (int) ((words() + (long) chunkWords() - 1) / chunkWords());
+  }
+
+  /** Words in chunk {@code index}: chunkWords, fewer in the last. */
+  public int wordsInChunk(int index) {
+    return Math.min(chunkWords(), words() - index * chunkWords());
+  }
+
+  public Quantizer quantizer() {
+    return quantizer;
+  }
+
+  public String federation() {
+    return config.getFederation().getName();
+  }
+}
