@@ -119,9 +119,22 @@ public final class Quantizer {
    * @throws IllegalArgumentException if weight is outside [0, maxWeight] or this quantiser has 64-bit words
    */
   public int[] quantize(float[] values, long weight, SecureRandom random) {
-    requireModulus(Modulus.BITS_32);
-    double s = weightedScale(weight);
     int[] out = new int[values.length];
+    quantizeInto(values, weight, random, out);
+    return out;
+  }
+
+  /**
+   * As {@link #quantize(float[], long, SecureRandom)}, writing into {@code out[0, values.length)} (which
+   * may be longer): saves a copy when the encoding is the start of a larger buffer. If it throws,
+   * that part of {@code out} holds garbage.
+   */
+  public void quantizeInto(float[] values, long weight, SecureRandom random, int[] out) {
+    requireModulus(Modulus.BITS_32);
+    if (out.length < values.length) {
+      throw new IllegalArgumentException("output holds " + out.length + " words, need " + values.length);
+    }
+    double s = weightedScale(weight);
     RoundingBits bits = new RoundingBits(random);
     for (int from = 0; from < values.length; from += RoundingBits.BLOCK) {
       int to = Math.min(values.length, from + RoundingBits.BLOCK);
@@ -140,7 +153,6 @@ public final class Quantizer {
         throw firstOutOfRange(values, from, to);
       }
     }
-    return out;
   }
 
   /** Quantises {@code values}, each multiplied by {@code weight}, into 64-bit words; as {@link #quantize(float[], long, SecureRandom)}. */

@@ -8,9 +8,15 @@ import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.proto.v1.SecAggMessage;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
 
 /**
  * Runs one whole round in this process: real client and server engines, messages passed by reference,
@@ -36,49 +42,139 @@ public final class InProcessRound {
     }
   }
 
+  /**
+   * Where the time goes, per phase, for clients (all together) and the server. The clock is the
+   * caller's (a port: nothing in mesh-crypto reads a clock); a thread CPU clock gives CPU time.
+   */
+  public static final class Timing {
+    private final LongSupplier clock;
+    private final AtomicLongArray client = new AtomicLongArray(Phase.values().length);
+    private final AtomicLongArray server = new AtomicLongArray(Phase.values().length);
+
+    public Timing(LongSupplier clock) {
+      this.clock = clock;
+    }
+
+    public static Timing none() {
+      return new Timing(() -> 0);
+    }
+
+    public long clientNanos(Phase phase) {
+      return client.get(phase.ordinal());
+    }
+
+    public long serverNanos(Phase phase) {
+      return server.get(phase.ordinal());
+    }
+  }
+
   /** The engines after the round, to read results, abort reasons and per-client state from. */
   public record Outcome(SecAggServer server, List<SecAggClient> clients) {}
 
   private InProcessRound() {}
 
+  /** One round, clients served one after another, untimed. */
   public static Outcome run(SecAggParameters params, float[][] updates, long[] weights, Dropouts dropouts,
       SecureRandom random) {
+    return run(params, c -> updates[c], weights, dropouts, c -> random, Timing.none(), 1);
+  }
+
+  /**
+   * One round.
+   *
+   * @param updates client -> its update (the same array may serve several clients: engines never write it)
+   * @param randoms client -> its generator
+   * @param parallelism how many clients handle their messages at the same time
+   */
+  public static Outcome run(SecAggParameters params, IntFunction<float[]> updates, long[] weights, Dropouts dropouts,
+      IntFunction<SecureRandom> randoms, Timing timing, int parallelism) {
     SecAggServer server = new SecAggServer(params);
     List<SecAggClient> clients = new ArrayList<>();
     for (int c = 0; c < params.clients(); c++) {
-      clients.add(new SecAggClient(params, c, updates[c], weights[c], random));
+      clients.add(new SecAggClient(params, c, updates.apply(c), weights[c], randoms.apply(c)));
     }
-    List<Outgoing> toClients = new ArrayList<>();
+    List<Outgoing> toClients = Collections.synchronizedList(new ArrayList<>());
     for (int c = 0; c < params.clients(); c++) {
       if (dropouts.sends(c, Phase.ADVERTISE_KEYS)) {
-        for (SecAggMessage m : clients.get(c).start()) {
-          toClients.addAll(server.onMessage(c, m));
+        long start = timing.clock.getAsLong();
+        List<SecAggMessage> advert = clients.get(c).start();
+        timing.client.addAndGet(Phase.ADVERTISE_KEYS.ordinal(), timing.clock.getAsLong() - start);
+        for (SecAggMessage m : advert) {
+          toClients.addAll(toServer(server, c, m, timing));
         }
       }
     }
-    while (server.result().isEmpty() && server.abortReason().isEmpty()) {
-      if (toClients.isEmpty()) {
-        toClients = server.onDeadline();
-        continue;
-      }
-      List<Outgoing> next = new ArrayList<>();
-      for (Outgoing o : toClients) {
-        List<SecAggMessage> replies = clients.get(o.to()).onMessage(o.message());
-        if (replies.isEmpty() || !dropouts.sends(o.to(), phaseOf(replies.get(0)))) {
+    ForkJoinPool pool = parallelism > 1 ? new ForkJoinPool(parallelism) : null;
+    try {
+      while (server.result().isEmpty() && server.abortReason().isEmpty()) {
+        if (toClients.isEmpty()) {
+          Phase phase = server.phase();
+          long start = timing.clock.getAsLong();
+          toClients = Collections.synchronizedList(new ArrayList<>(server.onDeadline()));
+          timing.server.addAndGet(phase.ordinal(), timing.clock.getAsLong() - start);
           continue;
         }
-        int send = dropouts.partialUpload().contains(o.to()) && replies.get(0).hasMaskedInputChunk()
-            ? Math.max(1, replies.size() / 2) : replies.size();
-        for (SecAggMessage reply : replies.subList(0, send)) {
-          next.addAll(server.onMessage(o.to(), reply));
+        List<Outgoing> next = Collections.synchronizedList(new ArrayList<>());
+        List<Outgoing> batch = toClients;
+        Runnable deliver = () -> (pool == null ? batch.stream() : batch.parallelStream())
+            .forEach(o -> next.addAll(deliver(o, clients.get(o.to()), server, dropouts, timing)));
+        if (pool == null) {
+          deliver.run();
+        } else {
+          pool.submit(deliver).get();
         }
+        toClients = next;
       }
-      toClients = next;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } finally {
+      if (pool != null) {
+        pool.shutdown();
+      }
     }
     return new Outcome(server, clients);
   }
 
-  private static Phase phaseOf(SecAggMessage m) {
+  private static List<Outgoing> deliver(Outgoing o, SecAggClient client, SecAggServer server, Dropouts dropouts,
+      Timing timing) {
+    Phase work = phaseOfRequest(o.message());
+    long start = timing.clock.getAsLong();
+    List<SecAggMessage> replies = client.onMessage(o.message());
+    timing.client.addAndGet(work.ordinal(), timing.clock.getAsLong() - start);
+    if (replies.isEmpty() || !dropouts.sends(o.to(), work)) {
+      return List.of();
+    }
+    int send = dropouts.partialUpload().contains(o.to()) && work == Phase.MASKED_INPUT
+        ? Math.max(1, replies.size() / 2) : replies.size();
+    List<Outgoing> out = new ArrayList<>();
+    for (SecAggMessage reply : replies.subList(0, send)) {
+      out.addAll(toServer(server, o.to(), reply, timing));
+    }
+    return out;
+  }
+
+  private static List<Outgoing> toServer(SecAggServer server, int from, SecAggMessage m, Timing timing) {
+    Phase phase = phaseOfReply(m);
+    long start = timing.clock.getAsLong();
+    List<Outgoing> out = server.onMessage(from, m);
+    timing.server.addAndGet(phase.ordinal(), timing.clock.getAsLong() - start);
+    return out;
+  }
+
+  /** The phase whose client work a server message starts. */
+  private static Phase phaseOfRequest(SecAggMessage m) {
+    return switch (m.getBodyCase()) {
+      case KEY_DIRECTORY -> Phase.SHARE_KEYS;
+      case SHARES_FOR_YOU -> Phase.MASKED_INPUT;
+      case UNMASK_REQUEST -> Phase.UNMASKING;
+      default -> throw new IllegalStateException("the server does not send " + m.getBodyCase());
+    };
+  }
+
+  private static Phase phaseOfReply(SecAggMessage m) {
     return switch (m.getBodyCase()) {
       case ADVERTISE_KEYS -> Phase.ADVERTISE_KEYS;
       case SHARE_KEYS -> Phase.SHARE_KEYS;

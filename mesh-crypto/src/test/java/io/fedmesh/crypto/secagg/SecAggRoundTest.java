@@ -102,6 +102,31 @@ class SecAggRoundTest {
   }
 
   @Test
+  void clientsServedInParallelGiveTheSameExactSum() {
+    int n = 16;
+    int m = 40;
+    SecAggParameters params = params(n, 6, 4, m);
+    float[][] x = integerUpdates(n, m, 77);
+    long[] w = weights(n, 77);
+    Map<Integer, Phase> drops = Map.of(3, Phase.MASKED_INPUT, 9, Phase.UNMASKING);
+    java.util.concurrent.atomic.AtomicLong ticks = new java.util.concurrent.atomic.AtomicLong();
+    InProcessRound.Timing timing = new InProcessRound.Timing(ticks::incrementAndGet);
+
+    Outcome outcome = InProcessRound.run(params, c -> x[c], w, new Dropouts(drops, Set.of()),
+        c -> SimulationRandom.fromSeed(c), timing, 2);
+
+    assertThat(outcome.server().result().orElseThrow().weightedSum())
+        .containsExactly(plaintextSum(x, w, survivors(n, drops, Set.of()), m));
+    for (Phase phase : new Phase[] {Phase.ADVERTISE_KEYS, Phase.SHARE_KEYS, Phase.MASKED_INPUT, Phase.UNMASKING}) {
+      assertThat(timing.clientNanos(phase)).as("client %s", phase).isPositive();
+      assertThat(timing.serverNanos(phase)).as("server %s", phase).isPositive();
+    }
+    // 15 self masks (client 9 sent its input before it dropped), and one pairwise mask per agreement
+    assertThat(outcome.server().work().maskWords()).isEqualTo((long) (m + 1) * 15
+        + (m + 1) * outcome.server().work().keyAgreements()); // with the dropped client 3's surviving neighbours
+  }
+
+  @Test
   void fractionalUpdatesDecodeWithinTheQuantisationBound() {
     int n = 8;
     int m = 300;

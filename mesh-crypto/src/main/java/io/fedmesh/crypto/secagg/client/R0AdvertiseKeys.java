@@ -17,6 +17,7 @@ record R0AdvertiseKeys() implements ClientState {
   public Transition start(ClientContext ctx) {
     X25519KeyPair shareKeys = X25519.generate(ctx.random());
     X25519KeyPair maskKeys = X25519.generate(ctx.random());
+    ctx.meter().keyGenerations(2);
     SecAggMessage advertise = SecAggMessage.newBuilder()
         .setRound(ctx.params().round())
         .setAdvertiseKeys(AdvertiseKeys.newBuilder()

@@ -7,12 +7,10 @@ import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGT
 
 import io.fedmesh.crypto.AuthenticationFailedException;
 import io.fedmesh.crypto.agreement.X25519KeyPair;
-import io.fedmesh.crypto.mask.MaskGenerator;
 import io.fedmesh.crypto.secagg.shared.AbortReason;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
-import io.fedmesh.crypto.secagg.shared.RoundKeys;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.crypto.secagg.shared.ShareBundle;
 import io.fedmesh.crypto.secagg.shared.Words;
@@ -99,21 +97,15 @@ record R2MaskedInput(
     SecAggParameters p = ctx.params();
     int me = ctx.me();
     int[] words = new int[p.words()];
-    int[] quantised = p.quantizer().quantize(ctx.update(), ctx.weight(), ctx.random());
-    System.arraycopy(quantised, 0, words, 0, quantised.length);
+    p.quantizer().quantizeInto(ctx.update(), ctx.weight(), ctx.random(), words);
     words[p.vectorLength()] = (int) ctx.weight();
-    RoundKeys.selfMask(selfMaskSeed).addTo(words, 0, words.length);
+    ctx.keys().applySelfMask(selfMaskSeed, +1, words);
     for (int j : sharers.keySet()) {
       if (j == me) {
         continue;
       }
       byte[] seed = ctx.keys().pairwiseSeed(maskKeys.privateKey(), directory.get(j).getMaskKey().toByteArray(), me, j);
-      MaskGenerator mask = RoundKeys.pairwiseMask(seed);
-      if (me < j) {
-        mask.addTo(words, 0, words.length);
-      } else {
-        mask.subtractFrom(words, 0, words.length);
-      }
+      ctx.keys().applyPairwiseMask(seed, me < j ? +1 : -1, words);
     }
     return words;
   }

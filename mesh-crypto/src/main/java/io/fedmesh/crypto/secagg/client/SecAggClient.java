@@ -5,6 +5,7 @@ import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.RoundKeys;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.crypto.secagg.shared.WorkMeter;
 import io.fedmesh.proto.v1.SecAggMessage;
 import java.security.SecureRandom;
 import java.util.List;
@@ -35,7 +36,8 @@ public final class SecAggClient {
     if (weight < 0 || weight > params.quantizer().maxWeight()) {
       throw new IllegalArgumentException("weight must be in [0, " + params.quantizer().maxWeight() + "], got " + weight);
     }
-    this.ctx = new ClientContext(params, me, update, weight, random, new RoundKeys(params));
+    WorkMeter meter = new WorkMeter();
+    this.ctx = new ClientContext(params, me, update, weight, random, new RoundKeys(params, meter), meter);
   }
 
   /** Starts the round: returns the key advertisement to send. */
@@ -60,6 +62,11 @@ public final class SecAggClient {
   /** The current phase's deadline passed: a client still waiting aborts. */
   public synchronized void onDeadline() {
     apply(state.onDeadline(ctx));
+  }
+
+  /** The expensive work this client has done so far. */
+  public synchronized WorkMeter.Work work() {
+    return ctx.meter().snapshot();
   }
 
   public synchronized Phase phase() {

@@ -38,6 +38,7 @@ final class S2CollectMaskedInput implements ServerState {
   private final Set<Integer> sharers;
   private final int[] sum;
   private final Map<Integer, int[]> staged = new HashMap<>();
+  private final java.util.ArrayDeque<int[]> spareBuffers = new java.util.ArrayDeque<>();
   private final Map<Integer, BitSet> chunksSeen = new HashMap<>();
   private final TreeSet<Integer> complete = new TreeSet<>();
 
@@ -79,12 +80,15 @@ final class S2CollectMaskedInput implements ServerState {
       throw new ProtocolViolation(DUPLICATE, from, "chunk " + index + " already received");
     }
     seen.set(index);
-    Words.addInto(chunk.getWords(), staged.computeIfAbsent(from, c -> new int[p.words()]), index * p.chunkWords());
+    // Every chunk is written once, so staging is a bulk copy; buffers are reused across uploads.
+    int[] buffer = staged.computeIfAbsent(from, c -> spareBuffers.isEmpty() ? new int[p.words()] : spareBuffers.pop());
+    Words.copyInto(chunk.getWords(), buffer, index * p.chunkWords());
     if (seen.cardinality() == p.chunkCount()) {
       int[] input = staged.remove(from);
       for (int i = 0; i < sum.length; i++) {
         sum[i] += input[i];
       }
+      spareBuffers.push(input);
       chunksSeen.remove(from);
       complete.add(from);
     }
@@ -98,6 +102,7 @@ final class S2CollectMaskedInput implements ServerState {
   @Override
   public Transition close() {
     staged.clear(); // partial uploads: those clients count as dropped, and their chunks are forgotten
+    spareBuffers.clear();
     ServerState abort = ctx.abortUnlessEnough(phase(), complete.size(), "sent their whole masked input");
     if (abort != null) {
       return new Transition(abort, List.of());

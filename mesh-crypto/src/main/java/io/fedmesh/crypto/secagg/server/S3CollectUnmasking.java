@@ -8,12 +8,10 @@ import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGT
 
 import io.fedmesh.crypto.CryptoException;
 import io.fedmesh.crypto.agreement.X25519;
-import io.fedmesh.crypto.mask.MaskGenerator;
 import io.fedmesh.crypto.secagg.shared.AbortReason;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
-import io.fedmesh.crypto.secagg.shared.RoundKeys;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.crypto.secagg.shared.ShareBundle;
 import io.fedmesh.crypto.shamir.ShamirSecretSharing;
@@ -117,10 +115,11 @@ final class S3CollectUnmasking implements ServerState {
     try {
       for (int u : survivors) {
         byte[] seed = rebuild(u, t, "self-mask seed of survivor");
-        RoundKeys.selfMask(seed).subtractFrom(sum, 0, sum.length);
+        ctx.keys().applySelfMask(seed, -1, sum);
       }
       for (int d : dropped) {
         byte[] maskKey = rebuild(d, t, "mask key of dropped client");
+        ctx.meter().keyGenerations(1);
         if (!Arrays.equals(X25519.publicKey(maskKey), keys.get(d).getMaskKey().toByteArray())) {
           return aborted("the rebuilt mask key of dropped client " + d + " does not match its advertised key");
         }
@@ -129,13 +128,8 @@ final class S3CollectUnmasking implements ServerState {
             continue;
           }
           byte[] seed = ctx.keys().pairwiseSeed(maskKey, keys.get(j).getMaskKey().toByteArray(), d, j);
-          MaskGenerator mask = RoundKeys.pairwiseMask(seed);
           // j added the pair's mask if j < d and subtracted it otherwise; undo exactly that.
-          if (j < d) {
-            mask.subtractFrom(sum, 0, sum.length);
-          } else {
-            mask.addTo(sum, 0, sum.length);
-          }
+          ctx.keys().applyPairwiseMask(seed, j < d ? -1 : +1, sum);
         }
       }
     } catch (MissingShares e) {

@@ -5,6 +5,7 @@ import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.RoundKeys;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.crypto.secagg.shared.WorkMeter;
 import io.fedmesh.proto.v1.SecAggMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,8 @@ public final class SecAggServer {
   private final List<ProtocolViolation> violations = new ArrayList<>();
 
   public SecAggServer(SecAggParameters params) {
-    this.ctx = new ServerContext(params, new RoundKeys(params));
+    WorkMeter meter = new WorkMeter();
+    this.ctx = new ServerContext(params, new RoundKeys(params, meter), meter);
     this.state = new S0CollectKeys(ctx);
   }
 
@@ -55,6 +57,11 @@ public final class SecAggServer {
     ServerState.Transition transition = state.close();
     state = transition.next();
     return transition.outbox();
+  }
+
+  /** The expensive work the server has done so far. */
+  public synchronized WorkMeter.Work work() {
+    return ctx.meter().snapshot();
   }
 
   public synchronized Phase phase() {

@@ -5,9 +5,10 @@ import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.RoundKeys;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.crypto.secagg.shared.WorkMeter;
 
 /** The round's parameters and keys, shared by every server state. */
-record ServerContext(SecAggParameters params, RoundKeys keys) {
+record ServerContext(SecAggParameters params, RoundKeys keys, WorkMeter meter) {
 
   ServerState abortUnlessEnough(Phase phase, int have, String who) {
     int t = params.threshold();

@@ -18,10 +18,12 @@ import java.security.NoSuchAlgorithmException;
 public final class RoundKeys {
   private final byte[] federation;
   private final long round;
+  private final WorkMeter meter;
 
-  public RoundKeys(SecAggParameters params) {
+  public RoundKeys(SecAggParameters params, WorkMeter meter) {
     this.federation = params.federation().getBytes(StandardCharsets.UTF_8);
     this.round = params.round();
+    this.meter = meter;
   }
 
   /**
@@ -29,6 +31,7 @@ public final class RoundKeys {
    * (to, from) get different keys, so the two directions never share a key and nonce space.
    */
   public AesGcmKey shareKey(byte[] myShareSecretKey, byte[] theirSharePublicKey, int from, int to) {
+    meter.keyAgreement();
     byte[] secret = X25519.agree(myShareSecretKey, theirSharePublicKey);
     return new AesGcmKey(Hkdf.derive(secret, null, shareInfo(from, to), 32));
   }
@@ -40,18 +43,28 @@ public final class RoundKeys {
 
   /** The mask seed two clients share: symmetric in the pair, bound to the round. */
   public byte[] pairwiseSeed(byte[] myMaskSecretKey, byte[] theirMaskPublicKey, int a, int b) {
+    meter.keyAgreement();
     byte[] secret = X25519.agree(myMaskSecretKey, theirMaskPublicKey);
     return Hkdf.derive(secret, null, info("fedmesh secagg pairwise v1", Math.min(a, b), Math.max(a, b)), 32);
   }
 
-  /** The generator of the pairwise mask between two clients. */
-  public static MaskGenerator pairwiseMask(byte[] seed) {
-    return new MaskGenerator(seed, "pairwise");
+  /** Adds (sign +1) or subtracts (-1) the pairwise mask of {@code seed} over all of {@code words}. */
+  public void applyPairwiseMask(byte[] seed, int sign, int[] words) {
+    apply(new MaskGenerator(seed, "pairwise"), sign, words);
   }
 
-  /** The generator of a client's self mask. */
-  public static MaskGenerator selfMask(byte[] seed) {
-    return new MaskGenerator(seed, "self");
+  /** Adds (sign +1) or subtracts (-1) the self mask of {@code seed} over all of {@code words}. */
+  public void applySelfMask(byte[] seed, int sign, int[] words) {
+    apply(new MaskGenerator(seed, "self"), sign, words);
+  }
+
+  private void apply(MaskGenerator mask, int sign, int[] words) {
+    if (sign > 0) {
+      mask.addTo(words, 0, words.length);
+    } else {
+      mask.subtractFrom(words, 0, words.length);
+    }
+    meter.maskWords(words.length);
   }
 
   /** The seed of the neighbour graph: a hash of the round's parameters and every advertisement. */
