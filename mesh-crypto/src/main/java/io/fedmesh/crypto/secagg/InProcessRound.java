@@ -48,15 +48,31 @@ public final class InProcessRound {
    */
   public static final class Timing {
     private final LongSupplier clock;
+    private final LongSupplier wallClock;
     private final AtomicLongArray client = new AtomicLongArray(Phase.values().length);
     private final AtomicLongArray server = new AtomicLongArray(Phase.values().length);
+    private final AtomicLongArray wall = new AtomicLongArray(Phase.values().length);
+
+    /**
+     * @param clock the clock work is measured with (per thread: the CPU time of the calling thread)
+     * @param wallClock elapsed time, for each phase's wall time
+     */
+    public Timing(LongSupplier clock, LongSupplier wallClock) {
+      this.clock = clock;
+      this.wallClock = wallClock;
+    }
 
     public Timing(LongSupplier clock) {
-      this.clock = clock;
+      this(clock, () -> 0);
     }
 
     public static Timing none() {
       return new Timing(() -> 0);
+    }
+
+    /** Elapsed time while the round was in {@code phase}. */
+    public long wallNanos(Phase phase) {
+      return wall.get(phase.ordinal());
     }
 
     public long clientNanos(Phase phase) {
@@ -94,6 +110,7 @@ public final class InProcessRound {
       clients.add(new SecAggClient(params, c, updates.apply(c), weights[c], randoms.apply(c)));
     }
     List<Outgoing> toClients = Collections.synchronizedList(new ArrayList<>());
+    long advertiseStart = timing.wallClock.getAsLong();
     for (int c = 0; c < params.clients(); c++) {
       if (dropouts.sends(c, Phase.ADVERTISE_KEYS)) {
         long start = timing.clock.getAsLong();
@@ -104,16 +121,21 @@ public final class InProcessRound {
         }
       }
     }
+    timing.wall.addAndGet(Phase.ADVERTISE_KEYS.ordinal(), timing.wallClock.getAsLong() - advertiseStart);
     ForkJoinPool pool = parallelism > 1 ? new ForkJoinPool(parallelism) : null;
     try {
       while (server.result().isEmpty() && server.abortReason().isEmpty()) {
         if (toClients.isEmpty()) {
           Phase phase = server.phase();
+          long wallStart = timing.wallClock.getAsLong();
           long start = timing.clock.getAsLong();
           toClients = Collections.synchronizedList(new ArrayList<>(server.onDeadline()));
           timing.server.addAndGet(phase.ordinal(), timing.clock.getAsLong() - start);
+          timing.wall.addAndGet(phase.ordinal(), timing.wallClock.getAsLong() - wallStart);
           continue;
         }
+        long wallStart = timing.wallClock.getAsLong();
+        Phase batchPhase = phaseOfRequest(toClients.get(0).message());
         List<Outgoing> next = Collections.synchronizedList(new ArrayList<>());
         List<Outgoing> batch = toClients;
         Runnable deliver = () -> (pool == null ? batch.stream() : batch.parallelStream())
@@ -123,6 +145,7 @@ public final class InProcessRound {
         } else {
           pool.submit(deliver).get();
         }
+        timing.wall.addAndGet(batchPhase.ordinal(), timing.wallClock.getAsLong() - wallStart);
         toClients = next;
       }
     } catch (InterruptedException e) {

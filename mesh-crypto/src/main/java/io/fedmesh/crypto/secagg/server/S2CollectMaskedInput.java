@@ -48,6 +48,7 @@ final class S2CollectMaskedInput implements ServerState {
     this.graph = graph;
     this.sharers = new TreeSet<>(sharers);
     this.sum = new int[ctx.params().words()];
+    ctx.meter().vectorBuffer();
   }
 
   @Override
@@ -81,7 +82,7 @@ final class S2CollectMaskedInput implements ServerState {
     }
     seen.set(index);
     // Every chunk is written once, so staging is a bulk copy; buffers are reused across uploads.
-    int[] buffer = staged.computeIfAbsent(from, c -> spareBuffers.isEmpty() ? new int[p.words()] : spareBuffers.pop());
+    int[] buffer = staged.computeIfAbsent(from, c -> spareBuffers.isEmpty() ? newBuffer() : spareBuffers.pop());
     Words.copyInto(chunk.getWords(), buffer, index * p.chunkWords());
     if (seen.cardinality() == p.chunkCount()) {
       int[] input = staged.remove(from);
@@ -92,6 +93,11 @@ final class S2CollectMaskedInput implements ServerState {
       chunksSeen.remove(from);
       complete.add(from);
     }
+  }
+
+  private int[] newBuffer() {
+    ctx.meter().vectorBuffer();
+    return new int[ctx.params().words()];
   }
 
   @Override

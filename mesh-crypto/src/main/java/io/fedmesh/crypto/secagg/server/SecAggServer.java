@@ -64,6 +64,11 @@ public final class SecAggServer {
     return ctx.meter().snapshot();
   }
 
+  /** Vector-sized buffers the server has held (running sum and upload staging), each 4 (m + 1) bytes. */
+  public synchronized int vectorBuffers() {
+    return ctx.meter().vectorBuffers();
+  }
+
   public synchronized Phase phase() {
     return state.phase();
   }

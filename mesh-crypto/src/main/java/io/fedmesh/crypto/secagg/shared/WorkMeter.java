@@ -9,6 +9,7 @@ public final class WorkMeter {
   private long maskWords;
   private long keyAgreements;
   private long keyGenerations;
+  private int vectorBuffers;
 
   void maskWords(long words) {
     maskWords += words;
@@ -20,6 +21,16 @@ public final class WorkMeter {
 
   public void keyGenerations(int count) {
     keyGenerations += count;
+  }
+
+  /** One more vector-sized buffer held at once (the server's running sum and its upload staging). */
+  public void vectorBuffer() {
+    vectorBuffers++;
+  }
+
+  /** Vector-sized buffers allocated: times 4 (m + 1) bytes, the engine's memory for vectors. */
+  public int vectorBuffers() {
+    return vectorBuffers;
   }
 
   /** A copy of the counts so far. */

@@ -1,0 +1,252 @@
+package io.fedmesh.bench.secagg;
+
+import com.google.protobuf.ByteString;
+import io.fedmesh.crypto.agreement.X25519;
+import io.fedmesh.crypto.agreement.X25519KeyPair;
+import io.fedmesh.crypto.random.Randomness;
+import io.fedmesh.crypto.random.SimulationRandom;
+import io.fedmesh.crypto.secagg.InProcessRound;
+import io.fedmesh.crypto.secagg.InProcessRound.Dropouts;
+import io.fedmesh.crypto.secagg.InProcessRound.Outcome;
+import io.fedmesh.crypto.secagg.InProcessRound.Timing;
+import io.fedmesh.crypto.secagg.client.SecAggClient;
+import io.fedmesh.crypto.secagg.shared.ParameterFinder;
+import io.fedmesh.crypto.secagg.shared.Phase;
+import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.crypto.secagg.shared.WorkMeter;
+import io.fedmesh.proto.v1.FederationId;
+import io.fedmesh.proto.v1.NodeId;
+import io.fedmesh.proto.v1.SecAggConfig;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import javax.crypto.Cipher;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Whole secure-aggregation rounds in one process, timed per phase, next to what the same work must
+ * cost at least, measured in the same run: the plaintext baseline (quantise every input and add it up)
+ * plus every keystream byte at the measured AES-CTR rate plus every X25519 operation at its measured
+ * cost. The ratio of the round's CPU to that bound says how much the engine adds beyond its
+ * cryptography. Runs `fedmesh bench secagg`.
+ */
+public final class SecAggBench {
+
+  /** When the dropped clients vanish. */
+  public enum DropPhase {
+    /** after sharing keys, before sending the masked input: their pairwise masks must be removed */
+    BEFORE_MASKING(Phase.MASKED_INPUT),
+    /** after sending the masked input, before answering the unmask request: in the sum, but silent */
+    AFTER_MASKING(Phase.UNMASKING);
+
+    final Phase dropBefore;
+
+    DropPhase(Phase dropBefore) {
+      this.dropBefore = dropBefore;
+    }
+  }
+
+  /**
+   * @param shares shareholders of each secret including its owner (k + 1), or null to derive
+   * @param threshold shares needed (t), or null to derive
+   */
+  public record Options(int clients, int dim, double dropout, DropPhase dropPhase, Integer shares, Integer threshold,
+      boolean insecureParams, double corrupt, int threads, long seed) {}
+
+  static final int WEIGHT_BITS = 8;
+  static final int CHUNK_WORDS = 1 << 18; // 1 MiB chunks
+  static volatile int sink;
+
+  private SecAggBench() {}
+
+  public static SecAggBenchReport run(Options o) {
+    int n = o.clients();
+    int[] kt = parameters(o);
+    SecAggParameters params = new SecAggParameters(config(n, kt[0], kt[1], o.dim()));
+    SecAggParameters warmParams = new SecAggParameters(config(n, kt[0], kt[1], Math.max(1000, o.dim() / 16)));
+    Random data = new Random(o.seed());
+    float[] update = new float[o.dim()];
+    for (int i = 0; i < update.length; i++) {
+      update[i] = (float) (data.nextDouble() * 2 - 1);
+    }
+    float[] warmUpdate = java.util.Arrays.copyOf(update, warmParams.vectorLength());
+    long[] weights = new long[n];
+    for (int c = 0; c < n; c++) {
+      weights[c] = 1 + data.nextInt((1 << WEIGHT_BITS) - 1);
+    }
+    List<Integer> order = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      order.add(c);
+    }
+    Collections.shuffle(order, data);
+    Map<Integer, Phase> drops = new HashMap<>();
+    int dropped = (int) Math.round(o.dropout() * n);
+    for (int c : order.subList(0, dropped)) {
+      drops.put(c, o.dropPhase().dropBefore);
+    }
+    Dropouts dropouts = new Dropouts(drops, Set.of());
+
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    // Warm-up: the same n and parameters on a shorter vector, so the JIT has compiled every path.
+    InProcessRound.run(warmParams, c -> warmUpdate, weights, dropouts, c -> Randomness.strong(),
+        Timing.none(), o.threads());
+
+    System.gc();
+    resetHeapPeaks();
+    Timing timing = new Timing(threads::getCurrentThreadCpuTime, System::nanoTime);
+    long wallStart = System.nanoTime();
+    Outcome outcome = InProcessRound.run(params, c -> update, weights, dropouts, c -> Randomness.strong(), timing,
+        o.threads());
+    long wallNanos = System.nanoTime() - wallStart;
+    long heapPeak = heapPeak();
+
+    WorkMeter.Work clientWork = new WorkMeter.Work(0, 0, 0);
+    for (SecAggClient client : outcome.clients()) {
+      clientWork = clientWork.plus(client.work());
+    }
+    WorkMeter.Work serverWork = outcome.server().work();
+    int inputs = n - (o.dropPhase() == DropPhase.BEFORE_MASKING ? dropped : 0);
+    Costs costs = measureCosts(params, update, weights, inputs);
+    return new SecAggBenchReport(o, params, timing, wallNanos, outcome, clientWork, serverWork, costs, heapPeak);
+  }
+
+  /** (k, t): given by hand (and checked against the finder), or derived. */
+  static int[] parameters(Options o) {
+    if ((o.shares() == null) != (o.threshold() == null)) {
+      throw new IllegalArgumentException("--shares and --threshold go together");
+    }
+    if (o.shares() != null) {
+      int k = o.shares() - 1;
+      ParameterFinder.checkManual(o.clients(), k, o.threshold(), o.dropout(), o.corrupt(), o.insecureParams());
+      return new int[] {k, o.threshold()};
+    }
+    ParameterFinder.Result derived = ParameterFinder.find(o.clients(), o.dropout(), o.corrupt());
+    return new int[] {derived.neighbours(), derived.threshold()};
+  }
+
+  /** The widest value that cannot overflow 32-bit words with n clients and 8-bit weights. */
+  static int valueBits(int n) {
+    long max = Integer.MAX_VALUE / ((long) n * ((1 << WEIGHT_BITS) - 1));
+    int bits = 63 - Long.numberOfLeadingZeros(max + 1) + 1; // 2^(bits-1) - 1 <= max
+    return Math.min(31 - WEIGHT_BITS, Math.max(2, bits));
+  }
+
+  static SecAggConfig config(int n, int k, int t, int m) {
+    SecAggConfig.Builder b = SecAggConfig.newBuilder()
+        .setFederation(FederationId.newBuilder().setName("bench"))
+        .setRound(1).setVectorLength(m).setNeighbours(k).setThreshold(t)
+        .setClip(1.0).setValueBits(valueBits(n)).setWeightBits(WEIGHT_BITS).setChunkWords(CHUNK_WORDS);
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (int c = 0; c < n; c++) {
+        b.addCohort(NodeId.newBuilder().setSha256(ByteString.copyFrom(sha.digest(ByteBuffer.allocate(4).putInt(c).array()))));
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    return b.build();
+  }
+
+  /** Unit costs measured now, on this machine: the baseline and the bound are from the same run. */
+  record Costs(double plaintextCpuS, double aesCtrBytesPerS, double agreementS, double keyGenerationS) {}
+
+  static Costs measureCosts(SecAggParameters params, float[] update, long[] weights, int inputs) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    // Plaintext: quantise each submitted input and add it into a sum, as a server without masks would.
+    SecureRandom random = SimulationRandom.fromSeed(1);
+    int[] buffer = new int[params.vectorLength()];
+    int[] sum = new int[params.vectorLength()];
+    for (int rep = 0; rep < 2; rep++) { // the first pass warms up
+      java.util.Arrays.fill(sum, 0);
+      long start = threads.getCurrentThreadCpuTime();
+      for (int c = 0; c < inputs; c++) {
+        params.quantizer().quantizeInto(update, weights[c], random, buffer);
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += buffer[i];
+        }
+      }
+      if (rep == 1) {
+        double plaintext = (threads.getCurrentThreadCpuTime() - start) / 1e9;
+        sink = sum[0]; // the sum is used, so the JIT cannot drop the work
+        return new Costs(plaintext, aesCtrRate(threads), x25519Agreement(threads), x25519KeyGeneration(threads));
+      }
+    }
+    throw new IllegalStateException("unreachable");
+  }
+
+  private static double aesCtrRate(ThreadMXBean threads) {
+    try {
+      Cipher cipher = Cipher.getInstance("AES/CTR/NoPadding", "SunJCE");
+      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[32], "AES"), new IvParameterSpec(new byte[16]));
+      byte[] in = new byte[64 * 1024];
+      byte[] out = new byte[in.length];
+      long bytes = 256L << 20;
+      long start = threads.getCurrentThreadCpuTime();
+      for (long done = 0; done < bytes; done += in.length) {
+        cipher.update(in, 0, in.length, out, 0);
+      }
+      return bytes / ((threads.getCurrentThreadCpuTime() - start) / 1e9);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static double x25519Agreement(ThreadMXBean threads) {
+    SecureRandom random = SimulationRandom.fromSeed(2);
+    X25519KeyPair a = X25519.generate(random);
+    X25519KeyPair b = X25519.generate(random);
+    int ops = 4000;
+    for (int i = 0; i < ops; i++) { // warm
+      X25519.agree(a.privateKey(), b.publicKey());
+    }
+    long start = threads.getCurrentThreadCpuTime();
+    for (int i = 0; i < ops; i++) {
+      X25519.agree(a.privateKey(), b.publicKey());
+    }
+    return (threads.getCurrentThreadCpuTime() - start) / 1e9 / ops;
+  }
+
+  private static double x25519KeyGeneration(ThreadMXBean threads) {
+    SecureRandom random = SimulationRandom.fromSeed(3);
+    int ops = 4000;
+    for (int i = 0; i < ops; i++) {
+      X25519.generate(random);
+    }
+    long start = threads.getCurrentThreadCpuTime();
+    for (int i = 0; i < ops; i++) {
+      X25519.generate(random);
+    }
+    return (threads.getCurrentThreadCpuTime() - start) / 1e9 / ops;
+  }
+
+  private static void resetHeapPeaks() {
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        pool.resetPeakUsage();
+      }
+    }
+  }
+
+  private static long heapPeak() {
+    long peak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak;
+  }
+}
