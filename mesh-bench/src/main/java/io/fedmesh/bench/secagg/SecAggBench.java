@@ -100,9 +100,13 @@ public final class SecAggBench {
     Dropouts dropouts = new Dropouts(drops, Set.of());
 
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    // Warm-up: the same n and parameters on a shorter vector, so the JIT has compiled every path.
-    InProcessRound.run(warmParams, c -> warmUpdate, weights, dropouts, c -> Randomness.strong(),
-        Timing.none(), o.threads());
+    // Warm-up: the same n and parameters on a shorter vector, enough rounds that every per-client path
+    // has run about 2,000 times and been compiled, not just interpreted.
+    int warmRounds = Math.min(10, (2000 + n - 1) / n);
+    for (int r = 0; r < warmRounds; r++) {
+      InProcessRound.run(warmParams, c -> warmUpdate, weights, dropouts, c -> Randomness.strong(),
+          Timing.none(), o.threads());
+    }
 
     System.gc();
     resetHeapPeaks();

@@ -130,27 +130,55 @@ public final class Quantizer {
    * that part of {@code out} holds garbage.
    */
   public void quantizeInto(float[] values, long weight, SecureRandom random, int[] out) {
-    requireModulus(Modulus.BITS_32);
     if (out.length < values.length) {
       throw new IllegalArgumentException("output holds " + out.length + " words, need " + values.length);
     }
-    double s = weightedScale(weight);
-    RoundingBits bits = new RoundingBits(random);
-    for (int from = 0; from < values.length; from += RoundingBits.BLOCK) {
-      int to = Math.min(values.length, from + RoundingBits.BLOCK);
-      int[] u = bits.next(to - from);
-      // Branch-free and clamp-free (see weightedScale): validity is accumulated, not branched on, and
-      // checked once per block. A bad block throws, and out (ours, never returned) is dropped.
-      int bad = 0;
-      for (int i = from; i < to; i++) {
-        float v = values[i];
-        bad |= Math.abs(v) <= clip ? 0 : 1; // false for NaN as well
-        double y = v * s;
-        double floor = Math.floor(y);
-        out[i] = (int) floor + roundUp(u[i - from], y - floor);
-      }
-      if (bad != 0) {
-        throw firstOutOfRange(values, from, to);
+    session(weight, random).next(values, 0, values.length, out, 0);
+  }
+
+  /**
+   * A quantisation of one vector done piece by piece, so a caller can process a block at a time while
+   * it is in cache (the SecAgg client masks each block right after quantising it). Pieces must be
+   * asked for in order; the rounding stream continues across them.
+   */
+  public Session session(long weight, SecureRandom random) {
+    requireModulus(Modulus.BITS_32);
+    return new Session(weightedScale(weight), new RoundingBits(random));
+  }
+
+  /** One vector's quantisation in progress; not thread-safe. */
+  public final class Session {
+    private final double s;
+    private final RoundingBits bits;
+
+    private Session(double s, RoundingBits bits) {
+      this.s = s;
+      this.bits = bits;
+    }
+
+    /**
+     * Quantises {@code values[from, to)} into {@code out[outFrom, outFrom + to - from)}.
+     *
+     * @throws InvalidVectorException naming the first bad index (that part of {@code out} is garbage)
+     */
+    public void next(float[] values, int from, int to, int[] out, int outFrom) {
+      for (int start = from; start < to; start += RoundingBits.BLOCK) {
+        int end = Math.min(to, start + RoundingBits.BLOCK);
+        int[] u = bits.next(end - start);
+        // Branch-free and clamp-free (see weightedScale): validity is accumulated, not branched on,
+        // and checked once per block.
+        int bad = 0;
+        int shift = outFrom - from;
+        for (int i = start; i < end; i++) {
+          float v = values[i];
+          bad |= Math.abs(v) <= clip ? 0 : 1; // false for NaN as well
+          double y = v * s;
+          double floor = Math.floor(y);
+          out[i + shift] = (int) floor + roundUp(u[i - start], y - floor);
+        }
+        if (bad != 0) {
+          throw firstOutOfRange(values, start, end);
+        }
       }
     }
   }

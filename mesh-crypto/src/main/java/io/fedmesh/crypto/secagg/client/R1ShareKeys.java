@@ -67,17 +67,19 @@ record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, AdvertiseKey
     List<ShamirShare> keyShares = ShamirSecretSharing.split(maskKeys.privateKey(), t, holders, ctx.random());
 
     ShareKeys.Builder out = ShareKeys.newBuilder().setClient(ctx.me());
+    Map<Integer, byte[]> shareSecrets = new HashMap<>();
     for (int i = 0; i < neighbours.length; i++) {
       int to = neighbours[i];
+      byte[] secret = ctx.keys().shareSecret(shareKeys.privateKey(), keys.get(to).getShareKey().toByteArray());
+      shareSecrets.put(to, secret);
       byte[] plaintext = new ShareBundle(seedShares.get(i), keyShares.get(i)).encode();
-      byte[] sealed = ctx.keys()
-          .shareKey(shareKeys.privateKey(), keys.get(to).getShareKey().toByteArray(), ctx.me(), to)
+      byte[] sealed = ctx.keys().shareKey(secret, ctx.me(), to)
           .seal(plaintext, ctx.keys().shareInfo(ctx.me(), to), ctx.random());
       out.addShares(EncryptedShares.newBuilder().setFrom(ctx.me()).setTo(to).setCiphertext(ByteString.copyFrom(sealed)));
     }
     ShareBundle own = new ShareBundle(seedShares.get(neighbours.length), keyShares.get(neighbours.length));
     SecAggMessage reply = SecAggMessage.newBuilder().setRound(ctx.params().round()).setShareKeys(out).build();
-    return Transition.to(new R2MaskedInput(shareKeys, maskKeys, keys, graph, selfMaskSeed, own), reply);
+    return Transition.to(new R2MaskedInput(shareSecrets, maskKeys, keys, graph, selfMaskSeed, own), reply);
   }
 
   private Map<Integer, AdvertiseKeys> checkDirectory(ClientContext ctx, KeyDirectory directory) {

@@ -7,7 +7,9 @@ import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGT
 
 import io.fedmesh.crypto.AuthenticationFailedException;
 import io.fedmesh.crypto.agreement.X25519KeyPair;
+import io.fedmesh.crypto.quantize.Quantizer;
 import io.fedmesh.crypto.secagg.shared.AbortReason;
+import io.fedmesh.crypto.secagg.shared.MaskStream;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
@@ -30,7 +32,7 @@ import java.util.TreeMap;
  * higher, so it cancels in the sum when both survive.
  */
 record R2MaskedInput(
-    X25519KeyPair shareKeys,
+    Map<Integer, byte[]> shareSecrets,
     X25519KeyPair maskKeys,
     Map<Integer, AdvertiseKeys> directory,
     NeighbourGraph graph,
@@ -60,8 +62,7 @@ record R2MaskedInput(
       }
       byte[] plaintext;
       try {
-        plaintext = ctx.keys()
-            .shareKey(shareKeys.privateKey(), directory.get(from).getShareKey().toByteArray(), from, me)
+        plaintext = ctx.keys().shareKey(shareSecrets.get(from), from, me)
             .open(share.getCiphertext().toByteArray(), ctx.keys().shareInfo(from, me));
       } catch (AuthenticationFailedException e) {
         throw new ProtocolViolation(UNDECRYPTABLE_SHARE, from, "shares from client " + from + " do not decrypt");
@@ -79,34 +80,50 @@ record R2MaskedInput(
     }
     received.put(me, own);
 
-    int[] words = maskedInput(ctx, received);
     SecAggParameters p = ctx.params();
+    byte[][] chunkBytes = maskedInput(ctx, received);
     List<SecAggMessage> chunks = new ArrayList<>(p.chunkCount());
     for (int c = 0; c < p.chunkCount(); c++) {
-      int from = c * p.chunkWords();
       chunks.add(SecAggMessage.newBuilder().setRound(p.round())
           .setMaskedInputChunk(MaskedInputChunk.newBuilder()
               .setClient(me).setIndex(c).setCount(p.chunkCount())
-              .setWords(Words.encode(words, from, from + p.wordsInChunk(c))))
+              .setWords(Words.wrap(chunkBytes[c])))
           .build());
     }
     return new Transition(new R3Unmasking(received), chunks);
   }
 
-  private int[] maskedInput(ClientContext ctx, Map<Integer, ShareBundle> sharers) {
+  /**
+   * One streaming pass, a cache-sized block at a time: quantise the block (the weight is the last
+   * word), add every mask to it, write it into the chunks. No vector-sized scratch array.
+   */
+  private byte[][] maskedInput(ClientContext ctx, Map<Integer, ShareBundle> sharers) {
     SecAggParameters p = ctx.params();
     int me = ctx.me();
-    int[] words = new int[p.words()];
-    p.quantizer().quantizeInto(ctx.update(), ctx.weight(), ctx.random(), words);
-    words[p.vectorLength()] = (int) ctx.weight();
-    ctx.keys().applySelfMask(selfMaskSeed, +1, words);
+    MaskStream masks = ctx.keys().withSelfMask(ctx.keys().masks(), selfMaskSeed, +1);
     for (int j : sharers.keySet()) {
-      if (j == me) {
-        continue;
+      if (j != me) {
+        byte[] seed = ctx.keys().pairwiseSeed(maskKeys.privateKey(), directory.get(j).getMaskKey().toByteArray(), me, j);
+        ctx.keys().withPairwiseMask(masks, seed, me < j ? +1 : -1);
       }
-      byte[] seed = ctx.keys().pairwiseSeed(maskKeys.privateKey(), directory.get(j).getMaskKey().toByteArray(), me, j);
-      ctx.keys().applyPairwiseMask(seed, me < j ? +1 : -1, words);
     }
-    return words;
+    byte[][] chunks = new byte[p.chunkCount()][];
+    for (int c = 0; c < chunks.length; c++) {
+      chunks[c] = new byte[p.wordsInChunk(c) * 4];
+    }
+    Quantizer.Session quantiser = p.quantizer().session(ctx.weight(), ctx.random());
+    int m = p.vectorLength();
+    int[] block = new int[MaskStream.BLOCK_WORDS];
+    for (int from = 0; from < p.words(); from += block.length) {
+      int len = Math.min(block.length, p.words() - from);
+      int values = Math.min(len, m - from);
+      quantiser.next(ctx.update(), from, from + values, block, 0);
+      if (values < len) {
+        block[values] = (int) ctx.weight();
+      }
+      masks.apply(block, 0, len);
+      Words.write(block, len, from, chunks, p.chunkWords());
+    }
+    return chunks;
   }
 }

@@ -14,7 +14,9 @@ import io.fedmesh.proto.v1.MaskedInputChunk;
 import io.fedmesh.proto.v1.SecAggMessage;
 import io.fedmesh.proto.v1.UnmaskRequest;
 import java.util.ArrayList;
-import java.util.BitSet;
+import com.google.protobuf.ByteString;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +27,11 @@ import java.util.TreeSet;
 /**
  * Phase 2: collect masked inputs chunk by chunk into one running sum (mod 2^32).
  *
- * <p>A client's chunks are staged until its input is complete and only then added, because a client
- * that stops half way must leave no trace in the sum: its partial chunks could only be removed by
- * revealing both of its secrets, which would unmask them. The staging holds one vector per upload in
- * progress, so memory is O(m) for the sum plus O(m) per concurrent upload (O(m) in all when inputs
- * arrive one after another, as in-process), never O(n m).
+ * <p>A client's chunks are staged (kept as received, no copy) until its input is complete and only
+ * then added, because a client that stops half way must leave no trace in the sum: its partial chunks
+ * could only be removed by revealing both of its secrets, which would unmask them. Memory is O(m) for
+ * the sum plus the chunks of uploads in progress (O(m) in all when inputs arrive one after another, as
+ * in-process), never O(n m).
  */
 final class S2CollectMaskedInput implements ServerState {
   private final ServerContext ctx;
@@ -37,9 +39,7 @@ final class S2CollectMaskedInput implements ServerState {
   private final NeighbourGraph graph;
   private final Set<Integer> sharers;
   private final int[] sum;
-  private final Map<Integer, int[]> staged = new HashMap<>();
-  private final java.util.ArrayDeque<int[]> spareBuffers = new java.util.ArrayDeque<>();
-  private final Map<Integer, BitSet> chunksSeen = new HashMap<>();
+  private final Map<Integer, ByteString[]> staged = new HashMap<>();
   private final TreeSet<Integer> complete = new TreeSet<>();
 
   S2CollectMaskedInput(ServerContext ctx, TreeMap<Integer, AdvertiseKeys> keys, NeighbourGraph graph, Set<Integer> sharers) {
@@ -76,28 +76,19 @@ final class S2CollectMaskedInput implements ServerState {
       throw new ProtocolViolation(WRONG_LENGTH, from, "chunk " + index + " has " + chunk.getWords().size()
           + " bytes, expected " + p.wordsInChunk(index) * 4);
     }
-    BitSet seen = chunksSeen.computeIfAbsent(from, c -> new BitSet(p.chunkCount()));
-    if (complete.contains(from) || seen.get(index)) {
+    ByteString[] chunks = staged.computeIfAbsent(from, c -> new ByteString[p.chunkCount()]);
+    if (complete.contains(from) || chunks[index] != null) {
       throw new ProtocolViolation(DUPLICATE, from, "chunk " + index + " already received");
     }
-    seen.set(index);
-    // Every chunk is written once, so staging is a bulk copy; buffers are reused across uploads.
-    int[] buffer = staged.computeIfAbsent(from, c -> spareBuffers.isEmpty() ? newBuffer() : spareBuffers.pop());
-    Words.copyInto(chunk.getWords(), buffer, index * p.chunkWords());
-    if (seen.cardinality() == p.chunkCount()) {
-      int[] input = staged.remove(from);
-      for (int i = 0; i < sum.length; i++) {
-        sum[i] += input[i];
+    // Staging keeps the chunks as they arrived (no copy); a complete upload is added in one pass.
+    chunks[index] = chunk.getWords();
+    if (Arrays.stream(chunks).allMatch(Objects::nonNull)) {
+      for (int c = 0; c < chunks.length; c++) {
+        Words.addInto(chunks[c], sum, c * p.chunkWords());
       }
-      spareBuffers.push(input);
-      chunksSeen.remove(from);
+      staged.remove(from);
       complete.add(from);
     }
-  }
-
-  private int[] newBuffer() {
-    ctx.meter().vectorBuffer();
-    return new int[ctx.params().words()];
   }
 
   @Override
@@ -108,7 +99,6 @@ final class S2CollectMaskedInput implements ServerState {
   @Override
   public Transition close() {
     staged.clear(); // partial uploads: those clients count as dropped, and their chunks are forgotten
-    spareBuffers.clear();
     ServerState abort = ctx.abortUnlessEnough(phase(), complete.size(), "sent their whole masked input");
     if (abort != null) {
       return new Transition(abort, List.of());

@@ -9,6 +9,7 @@ import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGT
 import io.fedmesh.crypto.CryptoException;
 import io.fedmesh.crypto.agreement.X25519;
 import io.fedmesh.crypto.secagg.shared.AbortReason;
+import io.fedmesh.crypto.secagg.shared.MaskStream;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
@@ -112,10 +113,13 @@ final class S3CollectUnmasking implements ServerState {
       return new Transition(abort, List.of());
     }
     int t = ctx.params().threshold();
+    // Masks are stripped in groups: each group streams over the sum once, a cache-sized block at a
+    // time, and holds only GROUP generators (64 KiB of keystream each) at once.
+    MaskStream group = ctx.keys().masks();
     try {
       for (int u : survivors) {
         byte[] seed = rebuild(u, t, "self-mask seed of survivor");
-        ctx.keys().applySelfMask(seed, -1, sum);
+        group = flushIfFull(ctx.keys().withSelfMask(group, seed, -1));
       }
       for (int d : dropped) {
         byte[] maskKey = rebuild(d, t, "mask key of dropped client");
@@ -129,9 +133,10 @@ final class S3CollectUnmasking implements ServerState {
           }
           byte[] seed = ctx.keys().pairwiseSeed(maskKey, keys.get(j).getMaskKey().toByteArray(), d, j);
           // j added the pair's mask if j < d and subtracted it otherwise; undo exactly that.
-          ctx.keys().applyPairwiseMask(seed, j < d ? -1 : +1, sum);
+          group = flushIfFull(ctx.keys().withPairwiseMask(group, seed, j < d ? -1 : +1));
         }
       }
+      group.applyAll(sum);
     } catch (MissingShares e) {
       return aborted(e.getMessage());
     } catch (CryptoException e) {
@@ -142,6 +147,16 @@ final class S3CollectUnmasking implements ServerState {
     long weightTotal = sum[p.vectorLength()] & 0xFFFFFFFFL;
     int[] inSum = survivors.stream().mapToInt(Integer::intValue).toArray();
     return new Transition(new ServerCompleted(new SecAggResult(decoded, weightTotal, inSum)), List.of());
+  }
+
+  private static final int GROUP = 32;
+
+  private MaskStream flushIfFull(MaskStream group) {
+    if (group.size() < GROUP) {
+      return group;
+    }
+    group.applyAll(sum);
+    return ctx.keys().masks();
   }
 
   private byte[] rebuild(int owner, int t, String what) {

@@ -26,14 +26,19 @@ public final class RoundKeys {
     this.meter = meter;
   }
 
-  /**
-   * The key client {@code from} encrypts its shares for {@code to} with. Directional: (from, to) and
-   * (to, from) get different keys, so the two directions never share a key and nonce space.
-   */
-  public AesGcmKey shareKey(byte[] myShareSecretKey, byte[] theirSharePublicKey, int from, int to) {
+  /** The X25519 secret two clients' share-encryption keys agree on (both directions derive from it). */
+  public byte[] shareSecret(byte[] myShareSecretKey, byte[] theirSharePublicKey) {
     meter.keyAgreement();
-    byte[] secret = X25519.agree(myShareSecretKey, theirSharePublicKey);
-    return new AesGcmKey(Hkdf.derive(secret, null, shareInfo(from, to), 32));
+    return X25519.agree(myShareSecretKey, theirSharePublicKey);
+  }
+
+  /**
+   * The key shares from {@code from} to {@code to} are encrypted with. Directional: (from, to) and
+   * (to, from) get different keys from the same secret, so the two directions never share a key and
+   * nonce space.
+   */
+  public AesGcmKey shareKey(byte[] shareSecret, int from, int to) {
+    return new AesGcmKey(Hkdf.derive(shareSecret, null, shareInfo(from, to), 32));
   }
 
   /** Associated data of the shares from {@code from} to {@code to}: the same binding as the key. */
@@ -48,23 +53,19 @@ public final class RoundKeys {
     return Hkdf.derive(secret, null, info("fedmesh secagg pairwise v1", Math.min(a, b), Math.max(a, b)), 32);
   }
 
-  /** Adds (sign +1) or subtracts (-1) the pairwise mask of {@code seed} over all of {@code words}. */
-  public void applyPairwiseMask(byte[] seed, int sign, int[] words) {
-    apply(new MaskGenerator(seed, "pairwise"), sign, words);
+  /** An empty set of masks; add to it with {@link #withSelfMask} and {@link #withPairwiseMask}. */
+  public MaskStream masks() {
+    return new MaskStream(meter);
   }
 
-  /** Adds (sign +1) or subtracts (-1) the self mask of {@code seed} over all of {@code words}. */
-  public void applySelfMask(byte[] seed, int sign, int[] words) {
-    apply(new MaskGenerator(seed, "self"), sign, words);
+  /** Adds to {@code stream} the self mask of {@code seed}, to be added (+1) or subtracted (-1). */
+  public MaskStream withSelfMask(MaskStream stream, byte[] seed, int sign) {
+    return stream.add(new MaskGenerator(seed, "self"), sign);
   }
 
-  private void apply(MaskGenerator mask, int sign, int[] words) {
-    if (sign > 0) {
-      mask.addTo(words, 0, words.length);
-    } else {
-      mask.subtractFrom(words, 0, words.length);
-    }
-    meter.maskWords(words.length);
+  /** Adds to {@code stream} the pairwise mask of {@code seed}, to be added (+1) or subtracted (-1). */
+  public MaskStream withPairwiseMask(MaskStream stream, byte[] seed, int sign) {
+    return stream.add(new MaskGenerator(seed, "pairwise"), sign);
   }
 
   /** The seed of the neighbour graph: a hash of the round's parameters and every advertisement. */
