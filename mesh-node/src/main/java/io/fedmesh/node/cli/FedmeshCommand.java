@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
     header = "FedMesh: federated learning across firms, without raw data or individual updates leaving anyone's premises.",
     description = {
         "",
-        "Every participant runs this binary. Nodes talk protobuf-defined gRPC over mutual TLS;",
-        "model updates are combined by secure aggregation, so only their sum is ever revealed.",
+        "Every participant runs this binary. Nodes talk protobuf-defined gRPC over mutual TLS; model updates "
+            + "are combined by secure aggregation, so only their sum is ever revealed.",
         ""
     },
     subcommands = {BenchCommand.class, picocli.CommandLine.HelpCommand.class},
