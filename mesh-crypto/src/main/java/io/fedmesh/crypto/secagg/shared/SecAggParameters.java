@@ -102,6 +102,25 @@ public final class SecAggParameters {
     return quantizer;
   }
 
+  /**
+   * A client's weight from its number of training samples: min(samples / cap, 1), quantised to
+   * weight_bits (rounded to nearest), so no single client outweighs the others by more than the cap
+   * allows and the weight fits the overflow bound. A client with samples has weight at least 1.
+   *
+   * @throws IllegalArgumentException if samples is negative or cap is not positive
+   */
+  public long weightFor(long samples, long cap) {
+    if (samples < 0 || cap <= 0) {
+      throw new IllegalArgumentException("samples must be >= 0 and cap > 0, got " + samples + " and " + cap);
+    }
+    long max = quantizer.maxWeight();
+    if (samples >= cap) {
+      return max;
+    }
+    long w = Math.round((double) samples / cap * max);
+    return samples > 0 ? Math.max(1, w) : 0;
+  }
+
   public String federation() {
     return config.getFederation().getName();
   }
