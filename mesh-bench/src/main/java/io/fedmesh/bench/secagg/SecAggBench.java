@@ -169,26 +169,25 @@ public final class SecAggBench {
 
   static Costs measureCosts(SecAggParameters params, float[] update, long[] weights, int inputs) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    // Plaintext: quantise each submitted input and add it into a sum, as a server without masks would.
+    plaintextSum(params, update, weights, inputs); // warm-up pass
+    long start = threads.getCurrentThreadCpuTime();
+    sink = plaintextSum(params, update, weights, inputs); // used, so the JIT cannot drop the work
+    double plaintext = (threads.getCurrentThreadCpuTime() - start) / 1e9;
+    return new Costs(plaintext, aesCtrRate(threads), x25519Agreement(threads), x25519KeyGeneration(threads));
+  }
+
+  /** Quantises each submitted input and adds it into a sum, as a server without masks would. */
+  private static int plaintextSum(SecAggParameters params, float[] update, long[] weights, int inputs) {
     SecureRandom random = SimulationRandom.fromSeed(1);
     int[] buffer = new int[params.vectorLength()];
     int[] sum = new int[params.vectorLength()];
-    for (int rep = 0; rep < 2; rep++) { // the first pass warms up
-      java.util.Arrays.fill(sum, 0);
-      long start = threads.getCurrentThreadCpuTime();
-      for (int c = 0; c < inputs; c++) {
-        params.quantizer().quantizeInto(update, weights[c], random, buffer);
-        for (int i = 0; i < sum.length; i++) {
-          sum[i] += buffer[i];
-        }
-      }
-      if (rep == 1) {
-        double plaintext = (threads.getCurrentThreadCpuTime() - start) / 1e9;
-        sink = sum[0]; // the sum is used, so the JIT cannot drop the work
-        return new Costs(plaintext, aesCtrRate(threads), x25519Agreement(threads), x25519KeyGeneration(threads));
+    for (int c = 0; c < inputs; c++) {
+      params.quantizer().quantizeInto(update, weights[c], random, buffer);
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] += buffer[i];
       }
     }
-    throw new IllegalStateException("unreachable");
+    return sum[0];
   }
 
   private static double aesCtrRate(ThreadMXBean threads) {

@@ -65,7 +65,7 @@ public final class SecAggBenchReport {
   }
 
   long serverVectorBytes() {
-    return (long) outcome.server().vectorBuffers() * 4L * params.words();
+    return outcome.server().peakHeldBytes();
   }
 
   String status() {
@@ -103,8 +103,8 @@ public final class SecAggBenchReport {
         keyGenerations(), costs.keyGenerationS() * 1e6));
     out.append(String.format(Locale.ROOT, "CPU / bound            %8.2fx   CPU / plaintext %.2fx%n", totalCpuS() / boundCpuS(),
         totalCpuS() / costs.plaintextCpuS()));
-    out.append(String.format(Locale.ROOT, "server vector memory   %8.1f MB  (%d buffers of 4(m+1) bytes); JVM heap peak %.0f MB (all clients and the server)%n",
-        serverVectorBytes() / 1e6, outcome.server().vectorBuffers(), heapPeakBytes / 1e6));
+    out.append(String.format(Locale.ROOT, "server vector memory   %8.1f MB  peak (running sum %.1f MB + chunks of uploads in progress); JVM heap peak %.0f MB (all clients and the server)%n",
+        serverVectorBytes() / 1e6, 4e-6 * params.words(), heapPeakBytes / 1e6));
     return out.toString();
   }
 

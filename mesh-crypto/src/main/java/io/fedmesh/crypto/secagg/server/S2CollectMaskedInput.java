@@ -48,7 +48,7 @@ final class S2CollectMaskedInput implements ServerState {
     this.graph = graph;
     this.sharers = new TreeSet<>(sharers);
     this.sum = new int[ctx.params().words()];
-    ctx.meter().vectorBuffer();
+    ctx.meter().held(4L * sum.length);
   }
 
   @Override
@@ -82,11 +82,13 @@ final class S2CollectMaskedInput implements ServerState {
     }
     // Staging keeps the chunks as they arrived (no copy); a complete upload is added in one pass.
     chunks[index] = chunk.getWords();
+    ctx.meter().held(chunk.getWords().size());
     if (Arrays.stream(chunks).allMatch(Objects::nonNull)) {
       for (int c = 0; c < chunks.length; c++) {
         Words.addInto(chunks[c], sum, c * p.chunkWords());
       }
       staged.remove(from);
+      ctx.meter().held(-4L * p.words());
       complete.add(from);
     }
   }

@@ -64,9 +64,9 @@ public final class SecAggServer {
     return ctx.meter().snapshot();
   }
 
-  /** Vector-sized buffers the server has held (running sum and upload staging), each 4 (m + 1) bytes. */
-  public synchronized int vectorBuffers() {
-    return ctx.meter().vectorBuffers();
+  /** The most vector data the server has held at once (running sum and staged chunks), in bytes. */
+  public synchronized long peakHeldBytes() {
+    return ctx.meter().peakHeldBytes();
   }
 
   public synchronized Phase phase() {

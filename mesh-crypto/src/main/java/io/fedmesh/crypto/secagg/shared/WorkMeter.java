@@ -9,7 +9,8 @@ public final class WorkMeter {
   private long maskWords;
   private long keyAgreements;
   private long keyGenerations;
-  private int vectorBuffers;
+  private long heldBytes;
+  private long peakHeldBytes;
 
   void maskWords(long words) {
     maskWords += words;
@@ -23,14 +24,15 @@ public final class WorkMeter {
     keyGenerations += count;
   }
 
-  /** One more vector-sized buffer held at once (the server's running sum and its upload staging). */
-  public void vectorBuffer() {
-    vectorBuffers++;
+  /** The engine now holds {@code bytes} more (negative: fewer) of vector data: running sum, staged chunks. */
+  public void held(long bytes) {
+    heldBytes += bytes;
+    peakHeldBytes = Math.max(peakHeldBytes, heldBytes);
   }
 
-  /** Vector-sized buffers allocated: times 4 (m + 1) bytes, the engine's memory for vectors. */
-  public int vectorBuffers() {
-    return vectorBuffers;
+  /** The most vector data the engine has held at once, in bytes. */
+  public long peakHeldBytes() {
+    return peakHeldBytes;
   }
 
   /** A copy of the counts so far. */
