@@ -61,6 +61,14 @@ class FedmeshLauncherIT {
   }
 
   @Test
+  void benchSecaggRunsAWholeRoundInItsOwnProcess() throws Exception {
+    Result result = fedmesh("bench", "secagg", "--clients", "5", "--dim", "300", "--dropout", "0.2", "--json");
+
+    assertThat(result.exitCode()).as(result.stderr()).isZero();
+    assertThat(result.stdout().strip()).startsWith("{\"result\": \"completed\"").contains("\"bound_cpu_s\"");
+  }
+
+  @Test
   void aWrongCommandLineExitsWith2AndOneLine() throws Exception {
     Result result = fedmesh("--no-such-option");
 
