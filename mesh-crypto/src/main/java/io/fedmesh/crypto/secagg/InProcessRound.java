@@ -29,7 +29,8 @@ public final class InProcessRound {
    * When clients drop out.
    *
    * @param dropBefore client -> the phase whose message it never sends (and everything after)
-   * @param partialUpload clients that send only the first half of their masked-input chunks, then stop
+   * @param partialUpload clients that send only the first half of their masked-input chunks (rounded
+   *     down: none of a single chunk), then stop
    */
   public record Dropouts(Map<Integer, Phase> dropBefore, Set<Integer> partialUpload) {
     public static Dropouts none() {
@@ -171,7 +172,7 @@ public final class InProcessRound {
       return List.of();
     }
     int send = dropouts.partialUpload().contains(o.to()) && work == Phase.MASKED_INPUT
-        ? Math.max(1, replies.size() / 2) : replies.size();
+        ? replies.size() / 2 : replies.size();
     List<Outgoing> out = new ArrayList<>();
     for (SecAggMessage reply : replies.subList(0, send)) {
       out.addAll(toServer(server, o.to(), reply, timing));

@@ -17,6 +17,8 @@ import java.util.Set;
  */
 public final class ShamirSecretSharing {
   public static final int SECRET_BYTES = 32;
+  /** The field's prime, 2^31 + 11: every share value is below it. */
+  public static final long PRIME = PrimeField.P;
   static final int PIECE_BITS = 31;
   /** ceil(256 / 31) = 9 pieces; the last one holds the remaining 8 bits. */
   public static final int PIECES = (SECRET_BYTES * 8 + PIECE_BITS - 1) / PIECE_BITS;

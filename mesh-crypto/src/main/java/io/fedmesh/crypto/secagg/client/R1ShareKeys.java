@@ -5,6 +5,7 @@ import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUN
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
 
 import com.google.protobuf.ByteString;
+import io.fedmesh.crypto.InvalidKeyMaterialException;
 import io.fedmesh.crypto.agreement.X25519KeyPair;
 import io.fedmesh.crypto.secagg.shared.AbortReason;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
@@ -70,7 +71,12 @@ record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, AdvertiseKey
     Map<Integer, byte[]> shareSecrets = new HashMap<>();
     for (int i = 0; i < neighbours.length; i++) {
       int to = neighbours[i];
-      byte[] secret = ctx.keys().shareSecret(shareKeys.privateKey(), keys.get(to).getShareKey().toByteArray());
+      byte[] secret;
+      try {
+        secret = ctx.keys().shareSecret(shareKeys.privateKey(), keys.get(to).getShareKey().toByteArray());
+      } catch (InvalidKeyMaterialException e) {
+        throw new ProtocolViolation(ProtocolViolation.Code.INVALID_KEY, to, "client " + to + "'s share key is a low-order point");
+      }
       shareSecrets.put(to, secret);
       byte[] plaintext = new ShareBundle(seedShares.get(i), keyShares.get(i)).encode();
       byte[] sealed = ctx.keys().shareKey(secret, ctx.me(), to)

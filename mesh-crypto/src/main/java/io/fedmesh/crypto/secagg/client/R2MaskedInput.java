@@ -74,6 +74,11 @@ record R2MaskedInput(
       received.put(from, bundle);
     }
     int t = ctx.params().threshold();
+    if (received.isEmpty()) {
+      // With no pairwise mask, the input would be hidden by its self mask alone, which is revealed.
+      return Transition.to(new ClientAborted(new AbortReason(phase(),
+          "no neighbour shared keys: this client's input would have no pairwise mask")));
+    }
     if (received.size() + 1 < t) {
       return Transition.to(new ClientAborted(new AbortReason(phase(), "only " + (received.size() + 1)
           + " of this client's shareholders remain; threshold is " + t)));
@@ -103,7 +108,12 @@ record R2MaskedInput(
     MaskStream masks = ctx.keys().withSelfMask(ctx.keys().masks(), selfMaskSeed, +1);
     for (int j : sharers.keySet()) {
       if (j != me) {
-        byte[] seed = ctx.keys().pairwiseSeed(maskKeys.privateKey(), directory.get(j).getMaskKey().toByteArray(), me, j);
+        byte[] seed;
+        try {
+          seed = ctx.keys().pairwiseSeed(maskKeys.privateKey(), directory.get(j).getMaskKey().toByteArray(), me, j);
+        } catch (io.fedmesh.crypto.InvalidKeyMaterialException e) {
+          throw new ProtocolViolation(ProtocolViolation.Code.INVALID_KEY, j, "client " + j + "'s mask key is a low-order point");
+        }
         ctx.keys().withPairwiseMask(masks, seed, me < j ? +1 : -1);
       }
     }

@@ -46,6 +46,10 @@ final class S0CollectKeys implements ServerState {
     if (advertise.getShareKey().size() != 32 || advertise.getMaskKey().size() != 32) {
       throw new ProtocolViolation(WRONG_LENGTH, from, "public keys must be 32 bytes each");
     }
+    // A low-order key would make every neighbour's agreement with it fail (or fix its secret).
+    if (!ctx.keys().usable(advertise.getShareKey().toByteArray()) || !ctx.keys().usable(advertise.getMaskKey().toByteArray())) {
+      throw new ProtocolViolation(ProtocolViolation.Code.INVALID_KEY, from, "a public key is a low-order point");
+    }
     keys.put(from, advertise);
   }
 

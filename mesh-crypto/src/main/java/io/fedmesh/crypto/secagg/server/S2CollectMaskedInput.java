@@ -4,6 +4,7 @@ import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
 
+import io.fedmesh.crypto.secagg.shared.AbortReason;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
@@ -67,7 +68,8 @@ final class S2CollectMaskedInput implements ServerState {
       throw new ProtocolViolation(NOT_IN_ROUND, from, "did not share keys this round");
     }
     SecAggParameters p = ctx.params();
-    if (chunk.getCount() != p.chunkCount() || chunk.getIndex() >= p.chunkCount()) {
+    // uint32 on the wire: an index of 2^31 or more arrives negative.
+    if (chunk.getCount() != p.chunkCount() || chunk.getIndex() < 0 || chunk.getIndex() >= p.chunkCount()) {
       throw new ProtocolViolation(WRONG_LENGTH, from, "chunk " + chunk.getIndex() + " of " + chunk.getCount()
           + ", expected " + p.chunkCount() + " chunks");
     }
@@ -76,10 +78,13 @@ final class S2CollectMaskedInput implements ServerState {
       throw new ProtocolViolation(WRONG_LENGTH, from, "chunk " + index + " has " + chunk.getWords().size()
           + " bytes, expected " + p.wordsInChunk(index) * 4);
     }
-    ByteString[] chunks = staged.computeIfAbsent(from, c -> new ByteString[p.chunkCount()]);
-    if (complete.contains(from) || chunks[index] != null) {
+    ByteString[] existing = staged.get(from);
+    if (complete.contains(from) || (existing != null && existing[index] != null)) {
       throw new ProtocolViolation(DUPLICATE, from, "chunk " + index + " already received");
     }
+    // Every check passed: only now does the message change anything.
+    ByteString[] chunks = existing != null ? existing : new ByteString[p.chunkCount()];
+    staged.put(from, chunks);
     // Staging keeps the chunks as they arrived (no copy); a complete upload is added in one pass.
     chunks[index] = chunk.getWords();
     ctx.meter().held(chunk.getWords().size());
@@ -98,12 +103,43 @@ final class S2CollectMaskedInput implements ServerState {
     return complete.size() == sharers.size();
   }
 
+  /**
+   * Why unmasking must not happen, or null. The survivors' inputs must stay joined by pairwise masks
+   * (Bell et al.: the honest survivors' graph stays connected): if they split into groups, unmasking
+   * would reveal each group's sum, and a lone survivor's input alone. So: at least two survivors, and
+   * one connected group in the neighbour graph.
+   */
+  private String splitSurvivors() {
+    if (complete.size() < 2) {
+      return "only " + complete.size() + " survivor: unmasking would reveal a single input";
+    }
+    Set<Integer> reached = new java.util.HashSet<>();
+    java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>(List.of(complete.first()));
+    reached.add(complete.first());
+    while (!todo.isEmpty()) {
+      for (int j : graph.neighbours(todo.pop())) {
+        if (complete.contains(j) && reached.add(j)) {
+          todo.push(j);
+        }
+      }
+    }
+    return reached.size() == complete.size() ? null
+        : "the " + complete.size() + " survivors are not all joined by pairwise masks (one group has "
+            + reached.size() + "): unmasking would reveal partial sums";
+  }
+
   @Override
   public Transition close() {
-    staged.clear(); // partial uploads: those clients count as dropped, and their chunks are forgotten
+    // Partial uploads: those clients count as dropped, and their chunks are forgotten.
+    staged.values().forEach(c -> ctx.meter().held(-Arrays.stream(c).filter(Objects::nonNull).mapToLong(ByteString::size).sum()));
+    staged.clear();
     ServerState abort = ctx.abortUnlessEnough(phase(), complete.size(), "sent their whole masked input");
     if (abort != null) {
       return new Transition(abort, List.of());
+    }
+    String split = splitSurvivors();
+    if (split != null) {
+      return new Transition(new ServerAborted(new AbortReason(phase(), split)), List.of());
     }
     TreeSet<Integer> dropped = new TreeSet<>(sharers);
     dropped.removeAll(complete);

@@ -95,6 +95,11 @@ final class S3CollectUnmasking implements ServerState {
         throw new ProtocolViolation(DUPLICATE, from, "two shares of client " + owner);
       }
       long[] values = share.getValuesList().stream().mapToLong(Long::longValue).toArray();
+      for (long v : values) {
+        if (v < 0 || v >= ShamirSecretSharing.PRIME) { // uint64 on the wire: huge values arrive negative
+          throw new ProtocolViolation(INCONSISTENT, from, "share of client " + owner + " has a value outside the field");
+        }
+      }
       accepted.put(owner, new ShamirShare(ShareBundle.shareIndex(from), values));
     }
     responded.add(from);
@@ -122,6 +127,13 @@ final class S3CollectUnmasking implements ServerState {
         group = flushIfFull(ctx.keys().withSelfMask(group, seed, -1));
       }
       for (int d : dropped) {
+        boolean needed = false;
+        for (int j : graph.neighbours(d)) {
+          needed |= survivors.contains(j);
+        }
+        if (!needed) {
+          continue; // no survivor masked with d: there is nothing of d's to remove, and nobody holds its shares
+        }
         byte[] maskKey = rebuild(d, t, "mask key of dropped client");
         ctx.meter().keyGenerations(1);
         if (!Arrays.equals(X25519.publicKey(maskKey), keys.get(d).getMaskKey().toByteArray())) {
@@ -164,7 +176,13 @@ final class S3CollectUnmasking implements ServerState {
     if (held.size() < t) {
       throw new MissingShares("only " + held.size() + " shares of the " + what + " " + owner + "; threshold is " + t);
     }
-    return ShamirSecretSharing.reconstruct(held, t);
+    byte[] secret = ShamirSecretSharing.reconstruct(held, t);
+    // With spare shares, a second t-subset must give the same secret, or some share was altered.
+    // (With exactly t, only the commitments of the malicious-server hardening can tell.)
+    if (held.size() > t && !Arrays.equals(secret, ShamirSecretSharing.reconstruct(held.subList(held.size() - t, held.size()), t))) {
+      throw new MissingShares("the shares of the " + what + " " + owner + " disagree: at least one was altered");
+    }
+    return secret;
   }
 
   private Transition aborted(String message) {

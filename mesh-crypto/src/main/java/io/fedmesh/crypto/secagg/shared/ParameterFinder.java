@@ -16,8 +16,9 @@ import java.util.Locale;
  * and its mask key t-of-(k + 1) among its neighbours and itself. The adversary is an honest-but-curious
  * server colluding with up to C = floor(gamma * n) clients; up to D = floor(delta * n) clients drop at
  * any point after the graph is fixed. Both sets are assumed independent of the ring order (the ring is
- * drawn from a seed that hashes every signed advertisement, which a server following the protocol
- * gives nobody the chance to grind). The worst case is taken: exactly D
+ * drawn from a seed that hashes the round's configuration and every advertisement; a server that
+ * follows the protocol does not grind it, and signed advertisements, the malicious-server issue,
+ * will stop one that would). The worst case is taken: exactly D
  * dropouts and C corrupt clients, disjoint, so B = C + D clients are "bad".
  *
  * <p><b>Conditions</b> (each a union bound; hypergeometric tails are computed exactly in log space).

@@ -19,6 +19,8 @@ public final class ProtocolViolation extends RuntimeException {
     NOT_A_NEIGHBOUR,
     /** The same message, chunk or share arrived twice. */
     DUPLICATE,
+    /** A public key is unusable: a low-order X25519 point, which would fix the shared secret. */
+    INVALID_KEY,
     /** A key, chunk or share has the wrong length or count. */
     WRONG_LENGTH,
     /** An encrypted share does not decrypt under the key the two parties share. */

@@ -26,6 +26,26 @@ public final class RoundKeys {
     this.meter = meter;
   }
 
+  private static final byte[] PROBE_SCALAR = new byte[32];
+
+  static {
+    PROBE_SCALAR[0] = 9;
+  }
+
+  /**
+   * Whether {@code publicKey} is a usable X25519 key: 32 bytes and not a low-order point (whose
+   * agreement with any key is all zeros, RFC 7748 section 6.1). One agreement with a fixed scalar.
+   */
+  public boolean usable(byte[] publicKey) {
+    meter.keyAgreement();
+    try {
+      X25519.agree(PROBE_SCALAR, publicKey);
+      return true;
+    } catch (io.fedmesh.crypto.InvalidKeyMaterialException e) {
+      return false;
+    }
+  }
+
   /** The X25519 secret two clients' share-encryption keys agree on (both directions derive from it). */
   public byte[] shareSecret(byte[] myShareSecretKey, byte[] theirSharePublicKey) {
     meter.keyAgreement();
