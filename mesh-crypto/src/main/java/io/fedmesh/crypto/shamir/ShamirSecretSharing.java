@@ -128,6 +128,41 @@ public final class ShamirSecretSharing {
     return fromPieces(pieces);
   }
 
+  /**
+   * Whether {@code candidate} lies on the polynomials that the {@code threshold} shares of
+   * {@code basis} define: evaluates their interpolation at the candidate's index, piece by piece. With
+   * a basis known to be good (its secret matches a commitment), this tells which other shares were
+   * altered.
+   *
+   * @throws InvalidShareException if the basis itself is unusable (see {@link #reconstruct})
+   */
+  public static boolean consistent(List<ShamirShare> basis, int threshold, ShamirShare candidate) {
+    reconstruct(basis, threshold); // validates the basis
+    List<ShamirShare> used = basis.subList(0, threshold);
+    if (candidate.pieces() != PIECES || candidate.index() < 1) {
+      return false;
+    }
+    long x = candidate.index();
+    for (int p = 0; p < PIECES; p++) {
+      long acc = 0;
+      for (int i = 0; i < threshold; i++) {
+        long num = 1;
+        long den = 1;
+        for (int j = 0; j < threshold; j++) {
+          if (j != i) {
+            num = PrimeField.mul(num, PrimeField.sub(x % PrimeField.P, used.get(j).index()));
+            den = PrimeField.mul(den, PrimeField.sub(used.get(i).index(), used.get(j).index()));
+          }
+        }
+        acc = PrimeField.add(acc, PrimeField.mul(used.get(i).value(p), PrimeField.mul(num, PrimeField.inverse(den))));
+      }
+      if (acc != candidate.value(p)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static void checkIndices(int[] indices) {
     Set<Integer> seen = new HashSet<>();
     for (int x : indices) {

@@ -106,7 +106,8 @@ class SecAggEdgeCasesTest {
     SecAggClient client = new SecAggClient(params, 0, x[0], 1, SimulationRandom.fromSeed(1));
     AdvertiseKeys mine = client.start().get(0).getAdvertiseKeys();
     AdvertiseKeys zero = AdvertiseKeys.newBuilder().setClient(1)
-        .setShareKey(ByteString.copyFrom(new byte[32])).setMaskKey(ByteString.copyFrom(new byte[32])).build();
+        .setShareKey(ByteString.copyFrom(new byte[32])).setMaskKey(ByteString.copyFrom(new byte[32]))
+        .setSeedCommitment(ByteString.copyFrom(new byte[32])).build();
 
     assertThatThrownBy(() -> server.onMessage(1, SecAggMessage.newBuilder().setRound(7).setAdvertiseKeys(zero).build()))
         .isInstanceOfSatisfying(ProtocolViolation.class, v -> assertThat(v.code()).isEqualTo(Code.INVALID_KEY));
@@ -151,15 +152,61 @@ class SecAggEdgeCasesTest {
             .setShares(0, share.toBuilder().setValues(0, ShamirSecretSharing.PRIME))).build()))
         .isInstanceOfSatisfying(ProtocolViolation.class, v -> assertThat(v.getMessage()).contains("outside the field"));
 
-    // In range but altered: the owner's secret has spare shares, so two subsets disagree.
+    // In range but altered: the rebuilt seed would not match its commitment, so the server finds t
+    // shares that do, names the one that does not, and unmasks the exact sum.
+    int owner = share.getOwner();
     long altered = (share.getValues(0) + 1) % ShamirSecretSharing.PRIME;
     tap.server().onMessage(from, first.toBuilder().setUnmaskResponse(first.getUnmaskResponse().toBuilder()
         .setShares(0, share.toBuilder().setValues(0, altered))).build());
     for (var answer : answers.subList(1, answers.size())) {
       tap.server().onMessage(answer.getKey(), answer.getValue());
     }
-    assertThat(tap.server().result()).isEmpty();
-    assertThat(tap.server().abortReason().orElseThrow().message()).contains("disagree: at least one was altered");
+    var all = java.util.stream.IntStream.range(0, n).boxed().collect(java.util.stream.Collectors.toSet());
+    assertThat(tap.server().result().orElseThrow().weightedSum()).containsExactly(SecAggRoundTest.plaintextSum(x, w, all, 8));
+    assertThat(tap.server().violations()).anySatisfy(v -> {
+      assertThat(v.code()).isEqualTo(Code.INCONSISTENT);
+      assertThat(v.offender()).isEqualTo(from);
+      assertThat(v.getMessage()).contains("altered share of the self-mask seed of survivor " + owner);
+    });
+  }
+
+  @Test
+  void withExactlyTSharesAnAlteredOneIsCaughtByTheSeedCommitment() {
+    int n = 3;
+    SecAggParameters params = params(n, 2, 3, 8); // t = k + 1: every share is needed, none spare
+    float[][] x = integerUpdates(n, 8, 6);
+    MaskedInputTap tap = MaskedInputTap.of(params, x, weights(n, 6), 0, SimulationRandom.fromSeed(6));
+    List<Map.Entry<Integer, SecAggMessage>> answers = new ArrayList<>();
+    for (Outgoing o : tap.pending()) {
+      tap.clients().get(o.to()).onMessage(o.message()).forEach(r -> answers.add(Map.entry(o.to(), r)));
+    }
+    SecAggMessage first = answers.get(0).getValue();
+    var share = first.getUnmaskResponse().getShares(0);
+    long altered = (share.getValues(3) + 12345) % ShamirSecretSharing.PRIME;
+    tap.server().onMessage(answers.get(0).getKey(), first.toBuilder().setUnmaskResponse(first.getUnmaskResponse().toBuilder()
+        .setShares(0, share.toBuilder().setValues(3, altered))).build());
+    for (var answer : answers.subList(1, answers.size())) {
+      tap.server().onMessage(answer.getKey(), answer.getValue());
+    }
+
+    assertThat(tap.server().result()).isEmpty(); // never a wrong sum
+    assertThat(tap.server().abortReason().orElseThrow().message())
+        .contains("no 3 of the 3 shares of the self-mask seed of survivor " + share.getOwner())
+        .contains("rebuild it to match what it advertised");
+  }
+
+  @Test
+  void consistencyOfASharePointIsCheckedAgainstAGoodBasis() {
+    SimulationRandom random = SimulationRandom.fromSeed(9);
+    byte[] secret = new byte[32];
+    random.nextBytes(secret);
+    var shares = ShamirSecretSharing.split(secret, 3, 5, random);
+    long[] bent = shares.get(4).values();
+    bent[8] = (bent[8] + 1) % ShamirSecretSharing.PRIME;
+
+    assertThat(ShamirSecretSharing.consistent(shares.subList(0, 3), 3, shares.get(3))).isTrue();
+    assertThat(ShamirSecretSharing.consistent(shares.subList(0, 3), 3,
+        new io.fedmesh.crypto.shamir.ShamirShare(shares.get(4).index(), bent))).isFalse();
   }
 
   @Test

@@ -30,7 +30,8 @@ import java.util.Map;
  * and the mask secret key t-of-(k+1) among the neighbours and this client, and send each neighbour
  * its shares encrypted under a key only the two of them can derive (Bonawitz et al. 2017, round 1).
  */
-record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, AdvertiseKeys mine) implements ClientState {
+record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, byte[] selfMaskSeed, AdvertiseKeys mine)
+    implements ClientState {
   @Override
   public Phase phase() {
     return Phase.SHARE_KEYS;
@@ -57,8 +58,6 @@ record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, AdvertiseKey
           "only " + (neighbours.length + 1) + " shareholders for this client's secrets; threshold is " + t)));
     }
 
-    byte[] selfMaskSeed = new byte[32];
-    ctx.random().nextBytes(selfMaskSeed);
     int[] holders = new int[neighbours.length + 1];
     for (int i = 0; i < neighbours.length; i++) {
       holders[i] = ShareBundle.shareIndex(neighbours[i]);
@@ -99,8 +98,8 @@ record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, AdvertiseKey
       if (c <= previous) {
         throw new ProtocolViolation(INCONSISTENT, -1, "key directory is not in strictly ascending client order");
       }
-      if (entry.getShareKey().size() != 32 || entry.getMaskKey().size() != 32) {
-        throw new ProtocolViolation(WRONG_LENGTH, -1, "client " + c + "'s keys are not 32 bytes each");
+      if (entry.getShareKey().size() != 32 || entry.getMaskKey().size() != 32 || entry.getSeedCommitment().size() != 32) {
+        throw new ProtocolViolation(WRONG_LENGTH, -1, "client " + c + "'s keys and commitment are not 32 bytes each");
       }
       previous = c;
       keys.put(c, entry);

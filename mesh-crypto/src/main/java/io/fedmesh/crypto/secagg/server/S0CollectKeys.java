@@ -43,8 +43,9 @@ final class S0CollectKeys implements ServerState {
     if (keys.containsKey(from)) {
       throw new ProtocolViolation(DUPLICATE, from, "keys already advertised");
     }
-    if (advertise.getShareKey().size() != 32 || advertise.getMaskKey().size() != 32) {
-      throw new ProtocolViolation(WRONG_LENGTH, from, "public keys must be 32 bytes each");
+    if (advertise.getShareKey().size() != 32 || advertise.getMaskKey().size() != 32
+        || advertise.getSeedCommitment().size() != 32) {
+      throw new ProtocolViolation(WRONG_LENGTH, from, "public keys and seed commitment must be 32 bytes each");
     }
     // A low-order key would make every neighbour's agreement with it fail (or fix its secret).
     if (!ctx.keys().usable(advertise.getShareKey().toByteArray()) || !ctx.keys().usable(advertise.getMaskKey().toByteArray())) {

@@ -14,6 +14,7 @@ import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.crypto.secagg.shared.SeedCommitment;
 import io.fedmesh.crypto.secagg.shared.ShareBundle;
 import io.fedmesh.crypto.shamir.ShamirSecretSharing;
 import io.fedmesh.crypto.shamir.ShamirShare;
@@ -23,14 +24,17 @@ import io.fedmesh.proto.v1.SecAggMessage;
 import io.fedmesh.proto.v1.SecretKind;
 import io.fedmesh.proto.v1.UnmaskResponse;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Phase 3: collect the revealed shares; then rebuild each survivor's self-mask seed and each dropped
@@ -123,7 +127,8 @@ final class S3CollectUnmasking implements ServerState {
     MaskStream group = ctx.keys().masks();
     try {
       for (int u : survivors) {
-        byte[] seed = rebuild(u, t, "self-mask seed of survivor");
+        byte[] commitment = keys.get(u).getSeedCommitment().toByteArray();
+        byte[] seed = rebuild(u, t, "self-mask seed of survivor", s -> SeedCommitment.matches(s, commitment));
         group = flushIfFull(ctx.keys().withSelfMask(group, seed, -1));
       }
       for (int d : dropped) {
@@ -134,11 +139,11 @@ final class S3CollectUnmasking implements ServerState {
         if (!needed) {
           continue; // no survivor masked with d: there is nothing of d's to remove, and nobody holds its shares
         }
-        byte[] maskKey = rebuild(d, t, "mask key of dropped client");
-        ctx.meter().keyGenerations(1);
-        if (!Arrays.equals(X25519.publicKey(maskKey), keys.get(d).getMaskKey().toByteArray())) {
-          return aborted("the rebuilt mask key of dropped client " + d + " does not match its advertised key");
-        }
+        byte[] advertised = keys.get(d).getMaskKey().toByteArray();
+        byte[] maskKey = rebuild(d, t, "mask key of dropped client", k -> {
+          ctx.meter().keyGenerations(1);
+          return Arrays.equals(X25519.publicKey(k), advertised);
+        });
         for (int j : graph.neighbours(d)) {
           if (!survivors.contains(j)) {
             continue;
@@ -171,16 +176,56 @@ final class S3CollectUnmasking implements ServerState {
     return ctx.keys().masks();
   }
 
-  private byte[] rebuild(int owner, int t, String what) {
+  /** t-subsets tried when the first t shares do not rebuild a valid secret. */
+  private static final int MAX_SUBSETS = 2000;
+
+  /**
+   * Rebuilds a secret and checks it ({@code valid}: a seed against its commitment, a mask key against
+   * its advertised public key). If the first t shares fail, looks for t that pass: contiguous windows
+   * first, then seeded random subsets, up to {@value #MAX_SUBSETS}. Once a valid basis is known, every
+   * other share is tested against it and each altered one is recorded as a violation by the client
+   * that revealed it: a bad share is attributed to its sender, and the round goes on while t good
+   * shares remain.
+   */
+  private byte[] rebuild(int owner, int t, String what, Predicate<byte[]> valid) {
     List<ShamirShare> held = shares.getOrDefault(owner, List.of());
     if (held.size() < t) {
       throw new MissingShares("only " + held.size() + " shares of the " + what + " " + owner + "; threshold is " + t);
     }
-    byte[] secret = ShamirSecretSharing.reconstruct(held, t);
-    // With spare shares, a second t-subset must give the same secret, or some share was altered.
-    // (With exactly t, only the commitments of the malicious-server hardening can tell.)
-    if (held.size() > t && !Arrays.equals(secret, ShamirSecretSharing.reconstruct(held.subList(held.size() - t, held.size()), t))) {
-      throw new MissingShares("the shares of the " + what + " " + owner + " disagree: at least one was altered");
+    List<ShamirShare> basis = null;
+    byte[] secret = null;
+    Random order = new Random(owner);
+    for (int attempt = 0; attempt < MAX_SUBSETS && basis == null; attempt++) {
+      List<ShamirShare> candidate;
+      if (attempt + t <= held.size()) {
+        candidate = held.subList(attempt, attempt + t);
+      } else {
+        List<ShamirShare> shuffled = new ArrayList<>(held);
+        Collections.shuffle(shuffled, order);
+        candidate = shuffled.subList(0, t);
+      }
+      try {
+        byte[] rebuilt = ShamirSecretSharing.reconstruct(candidate, t);
+        if (valid.test(rebuilt)) {
+          basis = candidate;
+          secret = rebuilt;
+        }
+      } catch (CryptoException e) {
+        // pieces that cannot be a secret: this subset holds an altered share; try another
+      }
+      if (held.size() == t) {
+        break; // only one subset exists
+      }
+    }
+    if (basis == null) {
+      throw new MissingShares("no " + t + " of the " + held.size() + " shares of the " + what + " " + owner
+          + " rebuild it to match what it advertised: shares were altered");
+    }
+    for (ShamirShare share : held) {
+      if (!basis.contains(share) && !ShamirSecretSharing.consistent(basis, t, share)) {
+        ctx.violations().add(new ProtocolViolation(INCONSISTENT, share.index() - 1,
+            "revealed an altered share of the " + what + " " + owner));
+      }
     }
     return secret;
   }

@@ -25,7 +25,7 @@ public final class SecAggServer {
 
   public SecAggServer(SecAggParameters params) {
     WorkMeter meter = new WorkMeter();
-    this.ctx = new ServerContext(params, new RoundKeys(params, meter), meter);
+    this.ctx = new ServerContext(params, new RoundKeys(params, meter), meter, violations);
     this.state = new S0CollectKeys(ctx);
   }
 
@@ -81,7 +81,10 @@ public final class SecAggServer {
     return state instanceof ServerAborted aborted ? Optional.of(aborted.reason()) : Optional.empty();
   }
 
-  /** Every refused message so far, in order, each naming its offender. */
+  /**
+   * Every refused message so far, in order, each naming its offender; also every revealed share found
+   * altered when a secret was rebuilt (code INCONSISTENT, offender the client that revealed it).
+   */
   public synchronized List<ProtocolViolation> violations() {
     return List.copyOf(violations);
   }
