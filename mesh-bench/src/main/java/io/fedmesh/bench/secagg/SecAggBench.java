@@ -14,6 +14,8 @@ import io.fedmesh.crypto.secagg.shared.ParameterFinder;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.crypto.secagg.shared.WorkMeter;
+import io.fedmesh.crypto.signature.SigningKey;
+import java.util.function.IntFunction;
 import io.fedmesh.proto.v1.FederationId;
 import io.fedmesh.proto.v1.NodeId;
 import io.fedmesh.proto.v1.SecAggConfig;
@@ -64,7 +66,7 @@ public final class SecAggBench {
    * @param threshold shares needed (t), or null to derive
    */
   public record Options(int clients, int dim, double dropout, DropPhase dropPhase, Integer shares, Integer threshold,
-      boolean insecureParams, double corrupt, int threads, long seed) {}
+      boolean insecureParams, double corrupt, int threads, long seed, boolean signed) {}
 
   static final int WEIGHT_BITS = 8;
   static final int CHUNK_WORDS = 1 << 18; // 1 MiB chunks
@@ -75,8 +77,17 @@ public final class SecAggBench {
   public static SecAggBenchReport run(Options o) {
     int n = o.clients();
     int[] kt = parameters(o);
-    SecAggParameters params = new SecAggParameters(config(n, kt[0], kt[1], o.dim()));
-    SecAggParameters warmParams = new SecAggParameters(config(n, kt[0], kt[1], Math.max(1000, o.dim() / 16)));
+    // Signed rounds: every client has an identity key, and the cohort lists their node ids.
+    List<SigningKey> identities = new ArrayList<>();
+    if (o.signed()) {
+      SecureRandom keys = Randomness.strong();
+      for (int c = 0; c < n; c++) {
+        identities.add(SigningKey.generate(keys));
+      }
+    }
+    IntFunction<SigningKey> identity = c -> o.signed() ? identities.get(c) : null;
+    SecAggParameters params = new SecAggParameters(config(n, kt[0], kt[1], o.dim(), identities));
+    SecAggParameters warmParams = new SecAggParameters(config(n, kt[0], kt[1], Math.max(1000, o.dim() / 16), identities));
     Random data = new Random(o.seed());
     float[] update = new float[o.dim()];
     for (int i = 0; i < update.length; i++) {
@@ -104,7 +115,7 @@ public final class SecAggBench {
     // has run about 2,000 times and been compiled, not just interpreted.
     int warmRounds = Math.min(10, (2000 + n - 1) / n);
     for (int r = 0; r < warmRounds; r++) {
-      InProcessRound.run(warmParams, c -> warmUpdate, weights, dropouts, c -> Randomness.strong(),
+      InProcessRound.run(warmParams, c -> warmUpdate, weights, dropouts, c -> Randomness.strong(), identity,
           Timing.none(), o.threads());
     }
 
@@ -112,8 +123,8 @@ public final class SecAggBench {
     resetHeapPeaks();
     Timing timing = new Timing(threads::getCurrentThreadCpuTime, System::nanoTime);
     long wallStart = System.nanoTime();
-    Outcome outcome = InProcessRound.run(params, c -> update, weights, dropouts, c -> Randomness.strong(), timing,
-        o.threads());
+    Outcome outcome = InProcessRound.run(params, c -> update, weights, dropouts, c -> Randomness.strong(), identity,
+        timing, o.threads());
     long wallNanos = System.nanoTime() - wallStart;
     long heapPeak = heapPeak();
 
@@ -148,7 +159,7 @@ public final class SecAggBench {
     return Math.min(31 - WEIGHT_BITS, Math.max(2, bits));
   }
 
-  static SecAggConfig config(int n, int k, int t, int m) {
+  static SecAggConfig config(int n, int k, int t, int m, List<SigningKey> identities) {
     SecAggConfig.Builder b = SecAggConfig.newBuilder()
         .setFederation(FederationId.newBuilder().setName("bench"))
         .setRound(1).setVectorLength(m).setNeighbours(k).setThreshold(t)
@@ -156,7 +167,9 @@ public final class SecAggBench {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       for (int c = 0; c < n; c++) {
-        b.addCohort(NodeId.newBuilder().setSha256(ByteString.copyFrom(sha.digest(ByteBuffer.allocate(4).putInt(c).array()))));
+        byte[] id = identities.isEmpty() ? sha.digest(ByteBuffer.allocate(4).putInt(c).array())
+            : identities.get(c).verifyingKey().nodeId().toBytes();
+        b.addCohort(NodeId.newBuilder().setSha256(ByteString.copyFrom(id)));
       }
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);

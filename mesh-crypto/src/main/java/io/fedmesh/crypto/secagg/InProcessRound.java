@@ -5,6 +5,7 @@ import io.fedmesh.crypto.secagg.server.Outgoing;
 import io.fedmesh.crypto.secagg.server.SecAggServer;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.crypto.signature.SigningKey;
 import io.fedmesh.proto.v1.SecAggMessage;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -93,7 +94,7 @@ public final class InProcessRound {
   /** One round, clients served one after another, untimed. */
   public static Outcome run(SecAggParameters params, float[][] updates, long[] weights, Dropouts dropouts,
       SecureRandom random) {
-    return run(params, c -> updates[c], weights, dropouts, c -> random, Timing.none(), 1);
+    return run(params, c -> updates[c], weights, dropouts, c -> random, c -> null, Timing.none(), 1);
   }
 
   /**
@@ -101,14 +102,15 @@ public final class InProcessRound {
    *
    * @param updates client -> its update (the same array may serve several clients: engines never write it)
    * @param randoms client -> its generator
+   * @param identities client -> its identity key (clients then sign and check advertisements), or null
    * @param parallelism how many clients handle their messages at the same time
    */
   public static Outcome run(SecAggParameters params, IntFunction<float[]> updates, long[] weights, Dropouts dropouts,
-      IntFunction<SecureRandom> randoms, Timing timing, int parallelism) {
+      IntFunction<SecureRandom> randoms, IntFunction<SigningKey> identities, Timing timing, int parallelism) {
     SecAggServer server = new SecAggServer(params);
     List<SecAggClient> clients = new ArrayList<>();
     for (int c = 0; c < params.clients(); c++) {
-      clients.add(new SecAggClient(params, c, updates.apply(c), weights[c], randoms.apply(c)));
+      clients.add(new SecAggClient(params, c, updates.apply(c), weights[c], randoms.apply(c), identities.apply(c)));
     }
     List<Outgoing> toClients = Collections.synchronizedList(new ArrayList<>());
     long advertiseStart = timing.wallClock.getAsLong();

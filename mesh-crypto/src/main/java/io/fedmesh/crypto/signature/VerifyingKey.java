@@ -46,7 +46,7 @@ public final class VerifyingKey {
     if (!(key instanceof ECPublicKeyParameters ec) || !P256.isP256(ec.getParameters())) {
       throw new InvalidKeyMaterialException("public key is not an EC P-256 key");
     }
-    return new VerifyingKey(new ECPublicKeyParameters(ec.getQ(), P256.DOMAIN));
+    return new VerifyingKey(new ECPublicKeyParameters(P256.onCurve(ec.getQ()), P256.DOMAIN));
   }
 
   /** The key whose uncompressed point is (x, y); checks that the point is on P-256. */

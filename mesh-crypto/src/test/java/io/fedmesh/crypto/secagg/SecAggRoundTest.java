@@ -113,7 +113,7 @@ class SecAggRoundTest {
     InProcessRound.Timing timing = new InProcessRound.Timing(ticks::incrementAndGet);
 
     Outcome outcome = InProcessRound.run(params, c -> x[c], w, new Dropouts(drops, Set.of()),
-        c -> SimulationRandom.fromSeed(c), timing, 2);
+        c -> SimulationRandom.fromSeed(c), c -> null, timing, 2);
 
     assertThat(outcome.server().result().orElseThrow().weightedSum())
         .containsExactly(plaintextSum(x, w, survivors(n, drops, Set.of()), m));

@@ -6,5 +6,6 @@ import io.fedmesh.crypto.secagg.shared.WorkMeter;
 import java.security.SecureRandom;
 
 /** What every client state may use: the round's parameters, the client's index, input and randomness. */
+/** @param identity the client's identity key, or null for a client that neither signs nor checks advertisements */
 record ClientContext(SecAggParameters params, int me, float[] update, long weight, SecureRandom random, RoundKeys keys,
-    WorkMeter meter) {}
+    WorkMeter meter, io.fedmesh.crypto.signature.SigningKey identity) {}

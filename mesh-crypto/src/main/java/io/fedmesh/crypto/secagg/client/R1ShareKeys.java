@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import io.fedmesh.crypto.InvalidKeyMaterialException;
 import io.fedmesh.crypto.agreement.X25519KeyPair;
 import io.fedmesh.crypto.secagg.shared.AbortReason;
+import io.fedmesh.crypto.secagg.shared.Advertisements;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
@@ -53,6 +54,18 @@ record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, byte[] selfM
     byte[] seed = RoundKeys.graphSeed(CanonicalEncoding.encode(ctx.params().config()), CanonicalEncoding.encode(directory));
     NeighbourGraph graph = new NeighbourGraph(members, ctx.params().neighbours(), seed, ctx.params().clients());
     int[] neighbours = graph.neighbours(ctx.me());
+    if (ctx.identity() != null) {
+      // Every advertisement this client uses must be its owner's, for these parameters, unaltered.
+      for (int j : neighbours) {
+        var problem = Advertisements.check(keys.get(j), ctx.params());
+        if (problem.isPresent()) {
+          AbortReason.Cause cause = problem.get() == Advertisements.Problem.PARAMETER_MISMATCH
+              ? AbortReason.Cause.PARAMETER_MISMATCH : AbortReason.Cause.KEY_SUBSTITUTION;
+          return Transition.to(new ClientAborted(new AbortReason(phase(), cause,
+              "the advertisement of neighbour " + j + " cannot be trusted: " + problem.get())));
+        }
+      }
+    }
     if (neighbours.length + 1 < t) {
       return Transition.to(new ClientAborted(new AbortReason(phase(),
           "only " + (neighbours.length + 1) + " shareholders for this client's secrets; threshold is " + t)));

@@ -27,6 +27,16 @@ public final class SecAggClient {
    * @param random the DRBG (a seeded generator only in tests and simulations)
    */
   public SecAggClient(SecAggParameters params, int me, float[] update, long weight, SecureRandom random) {
+    this(params, me, update, weight, random, null);
+  }
+
+  /**
+   * A client that signs its advertisement with {@code identity} (whose node id must be cohort[me]) and
+   * verifies every neighbour's advertisement it uses: a substituted key or a changed parameter aborts
+   * the round for it with a typed reason. {@code identity} null: neither (honest-but-curious server).
+   */
+  public SecAggClient(SecAggParameters params, int me, float[] update, long weight, SecureRandom random,
+      io.fedmesh.crypto.signature.SigningKey identity) {
     if (me < 0 || me >= params.clients()) {
       throw new IllegalArgumentException("client index " + me + " is outside the cohort of " + params.clients());
     }
@@ -37,7 +47,11 @@ public final class SecAggClient {
       throw new IllegalArgumentException("weight must be in [0, " + params.quantizer().maxWeight() + "], got " + weight);
     }
     WorkMeter meter = new WorkMeter();
-    this.ctx = new ClientContext(params, me, update, weight, random, new RoundKeys(params, meter), meter);
+    if (identity != null && !java.util.Arrays.equals(identity.verifyingKey().nodeId().toBytes(),
+        params.config().getCohort(me).getSha256().toByteArray())) {
+      throw new IllegalArgumentException("the identity key's node id is not cohort[" + me + "]");
+    }
+    this.ctx = new ClientContext(params, me, update, weight, random, new RoundKeys(params, meter), meter, identity);
   }
 
   /** Starts the round: returns the key advertisement to send. */

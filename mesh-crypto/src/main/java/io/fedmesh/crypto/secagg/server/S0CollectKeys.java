@@ -4,6 +4,7 @@ import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
 
+import io.fedmesh.crypto.secagg.shared.Advertisements;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
@@ -42,6 +43,13 @@ final class S0CollectKeys implements ServerState {
     }
     if (keys.containsKey(from)) {
       throw new ProtocolViolation(DUPLICATE, from, "keys already advertised");
+    }
+    // A signed advertisement must verify; forwarding a bad one would only make its neighbours abort.
+    if (!advertise.getIdentityKey().isEmpty() || !advertise.getSignature().isEmpty()) {
+      var problem = Advertisements.check(advertise, ctx.params());
+      if (problem.isPresent()) {
+        throw new ProtocolViolation(ProtocolViolation.Code.INCONSISTENT, from, "signed advertisement fails: " + problem.get());
+      }
     }
     if (advertise.getShareKey().size() != 32 || advertise.getMaskKey().size() != 32
         || advertise.getSeedCommitment().size() != 32) {

@@ -1,9 +1,27 @@
 package io.fedmesh.crypto.secagg.shared;
 
-/** Why a round ended without a sum: the phase it was in and a message with the counts that failed. */
-public record AbortReason(Phase phase, String message) {
+/**
+ * Why a round ended without a sum: the phase it was in, what kind of failure it was, and a message
+ * with the counts or the client concerned.
+ */
+public record AbortReason(Phase phase, Cause cause, String message) {
+
+  /** The kind of failure, for metrics and for telling a lying server from bad luck. */
+  public enum Cause {
+    /** Too few clients, shares or survivors, a missing pairwise mask, a deadline: the protocol's limits. */
+    PROTOCOL,
+    /** A neighbour's advertisement was unsigned, signed by someone else, or altered: a substituted key. */
+    KEY_SUBSTITUTION,
+    /** A neighbour's advertisement was made for other round parameters. */
+    PARAMETER_MISMATCH
+  }
+
+  public AbortReason(Phase phase, String message) {
+    this(phase, Cause.PROTOCOL, message);
+  }
+
   @Override
   public String toString() {
-    return "aborted in " + phase + ": " + message;
+    return "aborted in " + phase + (cause == Cause.PROTOCOL ? "" : " (" + cause + ")") + ": " + message;
   }
 }

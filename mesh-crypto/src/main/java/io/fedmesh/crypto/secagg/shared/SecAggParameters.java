@@ -18,6 +18,7 @@ public final class SecAggParameters {
 
   private final SecAggConfig config;
   private final Quantizer quantizer;
+  private final byte[] digest;
 
   /** @throws IllegalArgumentException naming the first parameter that is out of range */
   public SecAggParameters(SecAggConfig config) {
@@ -53,6 +54,17 @@ public final class SecAggParameters {
     // Every client might survive: the sum of n encodings must fit, and so must the sum of n weights.
     quantizer.checkCapacity(n);
     this.config = config;
+    try {
+      this.digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(io.fedmesh.proto.canonical.CanonicalEncoding.encode(config));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** SHA-256 of the canonical encoding of the config: what signed advertisements bind to. */
+  public byte[] digest() {
+    return digest.clone();
   }
 
   public SecAggConfig config() {
