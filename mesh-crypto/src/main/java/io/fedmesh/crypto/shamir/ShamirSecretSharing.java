@@ -116,7 +116,7 @@ public final class ShamirSecretSharing {
     } catch (IllegalArgumentException e) {
       throw new InvalidShareException(e.getMessage(), e);
     }
-    long[] lagrange = lagrangeAtZero(xs);
+    long[] lagrange = lagrangeAt(xs, 0);
     long[] pieces = new long[PIECES];
     for (int p = 0; p < PIECES; p++) {
       long acc = 0;
@@ -142,19 +142,12 @@ public final class ShamirSecretSharing {
     if (candidate.pieces() != PIECES || candidate.index() < 1) {
       return false;
     }
-    long x = candidate.index();
+    int[] xs = used.stream().mapToInt(ShamirShare::index).toArray();
+    long[] lagrange = lagrangeAt(xs, candidate.index());
     for (int p = 0; p < PIECES; p++) {
       long acc = 0;
       for (int i = 0; i < threshold; i++) {
-        long num = 1;
-        long den = 1;
-        for (int j = 0; j < threshold; j++) {
-          if (j != i) {
-            num = PrimeField.mul(num, PrimeField.sub(x % PrimeField.P, used.get(j).index()));
-            den = PrimeField.mul(den, PrimeField.sub(used.get(i).index(), used.get(j).index()));
-          }
-        }
-        acc = PrimeField.add(acc, PrimeField.mul(used.get(i).value(p), PrimeField.mul(num, PrimeField.inverse(den))));
+        acc = PrimeField.add(acc, PrimeField.mul(lagrange[i], used.get(i).value(p)));
       }
       if (acc != candidate.value(p)) {
         return false;
@@ -175,16 +168,20 @@ public final class ShamirSecretSharing {
     }
   }
 
-  /** L_i(0) = prod_{j != i} x_j / (x_j - x_i). */
-  private static long[] lagrangeAtZero(int[] xs) {
+  /**
+   * The Lagrange coefficients at {@code x} for the points {@code xs}:
+   * L_i(x) = prod_{j != i} (x - x_j) / (x_i - x_j). At 0 they rebuild the secret; at another index,
+   * the share that index must hold. The same coefficients serve every piece.
+   */
+  private static long[] lagrangeAt(int[] xs, long x) {
     long[] out = new long[xs.length];
     for (int i = 0; i < xs.length; i++) {
       long num = 1;
       long den = 1;
       for (int j = 0; j < xs.length; j++) {
         if (j != i) {
-          num = PrimeField.mul(num, xs[j]);
-          den = PrimeField.mul(den, PrimeField.sub(xs[j], xs[i]));
+          num = PrimeField.mul(num, PrimeField.sub(x % PrimeField.P, xs[j]));
+          den = PrimeField.mul(den, PrimeField.sub(xs[i], xs[j]));
         }
       }
       out[i] = PrimeField.mul(num, PrimeField.inverse(den));

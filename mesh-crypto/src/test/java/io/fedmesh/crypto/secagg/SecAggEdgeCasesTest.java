@@ -16,11 +16,9 @@ import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code;
-import io.fedmesh.crypto.secagg.shared.RoundKeys;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.crypto.secagg.shared.WorkMeter;
 import io.fedmesh.crypto.shamir.ShamirSecretSharing;
-import io.fedmesh.proto.canonical.CanonicalEncoding;
 import io.fedmesh.proto.v1.AdvertiseKeys;
 import io.fedmesh.proto.v1.KeyDirectory;
 import io.fedmesh.proto.v1.MaskedInputChunk;
@@ -46,10 +44,7 @@ class SecAggEdgeCasesTest {
     for (int c = 0; c < params.clients(); c++) {
       out.addAll(server.onMessage(c, clients.get(c).start().get(0)));
     }
-    KeyDirectory directory = out.get(0).message().getKeyDirectory();
-    int[] members = directory.getKeysList().stream().mapToInt(AdvertiseKeys::getClient).toArray();
-    return new NeighbourGraph(members, params.neighbours(),
-        RoundKeys.graphSeed(CanonicalEncoding.encode(params.config()), CanonicalEncoding.encode(directory)), params.clients());
+    return NeighbourGraph.forRound(params, out.get(0).message().getKeyDirectory());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.fedmesh.proto.canonical;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
@@ -11,6 +12,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The canonical encoding of a protobuf message: the exact bytes a FedMesh signature covers.
@@ -97,11 +100,7 @@ public final class CanonicalEncoding {
         && message.getAllFields().keySet().stream().anyMatch(FieldDescriptor::isExtension)) {
       throw new CanonicalEncodingException(typeName + " carries extension fields, which cannot be signed");
     }
-    // getDescriptorForType().getFields() is in declaration order, not number order.
-    List<FieldDescriptor> fields = message.getDescriptorForType().getFields().stream()
-        .sorted((a, b) -> Integer.compare(a.getNumber(), b.getNumber()))
-        .toList();
-    for (FieldDescriptor field : fields) {
+    for (FieldDescriptor field : FIELDS_BY_NUMBER.computeIfAbsent(message.getDescriptorForType(), CanonicalEncoding::byNumber)) {
       if (field.isMapField()) {
         throw new CanonicalEncodingException(
             typeName + "." + field.getName() + " is a map field: maps have no canonical order and cannot be signed");
@@ -116,6 +115,14 @@ public final class CanonicalEncoding {
         writeField(out, field, message.getField(field));
       }
     }
+  }
+
+  /** Each type's fields in number order, sorted once per type rather than once per message. */
+  private static final Map<Descriptor, List<FieldDescriptor>> FIELDS_BY_NUMBER = new ConcurrentHashMap<>();
+
+  // getFields() is in declaration order, not number order.
+  private static List<FieldDescriptor> byNumber(Descriptor type) {
+    return type.getFields().stream().sorted((a, b) -> Integer.compare(a.getNumber(), b.getNumber())).toList();
   }
 
   private static void writeField(Writer out, FieldDescriptor field, Object value) {

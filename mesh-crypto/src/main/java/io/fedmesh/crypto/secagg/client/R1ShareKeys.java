@@ -12,11 +12,9 @@ import io.fedmesh.crypto.secagg.shared.Advertisements;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
-import io.fedmesh.crypto.secagg.shared.RoundKeys;
 import io.fedmesh.crypto.secagg.shared.ShareBundle;
 import io.fedmesh.crypto.shamir.ShamirSecretSharing;
 import io.fedmesh.crypto.shamir.ShamirShare;
-import io.fedmesh.proto.canonical.CanonicalEncoding;
 import io.fedmesh.proto.v1.AdvertiseKeys;
 import io.fedmesh.proto.v1.EncryptedShares;
 import io.fedmesh.proto.v1.KeyDirectory;
@@ -50,9 +48,7 @@ record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, byte[] selfM
       return Transition.to(new ClientAborted(new AbortReason(phase(),
           "only " + keys.size() + " clients advertised keys; threshold is " + t)));
     }
-    int[] members = keys.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
-    byte[] seed = RoundKeys.graphSeed(CanonicalEncoding.encode(ctx.params().config()), CanonicalEncoding.encode(directory));
-    NeighbourGraph graph = new NeighbourGraph(members, ctx.params().neighbours(), seed, ctx.params().clients());
+    NeighbourGraph graph = NeighbourGraph.forRound(ctx.params(), directory);
     int[] neighbours = graph.neighbours(ctx.me());
     if (ctx.identity() != null) {
       // Every advertisement this client uses must be its owner's, for these parameters, unaltered.

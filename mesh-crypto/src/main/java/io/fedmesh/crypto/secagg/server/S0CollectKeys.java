@@ -8,8 +8,6 @@ import io.fedmesh.crypto.secagg.shared.Advertisements;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
-import io.fedmesh.crypto.secagg.shared.RoundKeys;
-import io.fedmesh.proto.canonical.CanonicalEncoding;
 import io.fedmesh.proto.v1.AdvertiseKeys;
 import io.fedmesh.proto.v1.KeyDirectory;
 import io.fedmesh.proto.v1.SecAggMessage;
@@ -74,12 +72,10 @@ final class S0CollectKeys implements ServerState {
       return new Transition(abort, List.of());
     }
     KeyDirectory directory = KeyDirectory.newBuilder().addAllKeys(keys.values()).build();
-    int[] members = keys.keySet().stream().mapToInt(Integer::intValue).toArray();
-    byte[] seed = RoundKeys.graphSeed(CanonicalEncoding.encode(ctx.params().config()), CanonicalEncoding.encode(directory));
-    NeighbourGraph graph = new NeighbourGraph(members, ctx.params().neighbours(), seed, ctx.params().clients());
+    NeighbourGraph graph = NeighbourGraph.forRound(ctx.params(), directory);
     SecAggMessage message = SecAggMessage.newBuilder().setRound(ctx.params().round()).setKeyDirectory(directory).build();
-    List<Outgoing> out = new ArrayList<>(members.length);
-    for (int c : members) {
+    List<Outgoing> out = new ArrayList<>(keys.size());
+    for (int c : keys.keySet()) {
       out.add(new Outgoing(c, message));
     }
     return new Transition(new S1CollectShares(ctx, keys, graph), out);

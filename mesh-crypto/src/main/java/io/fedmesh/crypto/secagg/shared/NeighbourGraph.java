@@ -1,6 +1,9 @@
 package io.fedmesh.crypto.secagg.shared;
 
 import io.fedmesh.crypto.mask.MaskGenerator;
+import io.fedmesh.proto.canonical.CanonicalEncoding;
+import io.fedmesh.proto.v1.AdvertiseKeys;
+import io.fedmesh.proto.v1.KeyDirectory;
 import java.util.Arrays;
 
 /**
@@ -46,6 +49,17 @@ public final class NeighbourGraph {
     }
     complete = k >= n - 1;
     halfDegree = k / 2;
+  }
+
+  /**
+   * The graph of a round: its members are the clients in {@code directory}, its ring order is drawn
+   * from the seed that hashes the round's config and the directory. The server and every client call
+   * this with the same directory and get the same graph.
+   */
+  public static NeighbourGraph forRound(SecAggParameters params, KeyDirectory directory) {
+    int[] members = directory.getKeysList().stream().mapToInt(AdvertiseKeys::getClient).sorted().toArray();
+    byte[] seed = RoundKeys.graphSeed(params.canonicalConfig(), CanonicalEncoding.encode(directory));
+    return new NeighbourGraph(members, params.neighbours(), seed, params.clients());
   }
 
   public boolean contains(int client) {

@@ -18,6 +18,7 @@ public final class SecAggParameters {
 
   private final SecAggConfig config;
   private final Quantizer quantizer;
+  private final byte[] canonicalConfig;
   private final byte[] digest;
 
   /** @throws IllegalArgumentException naming the first parameter that is out of range */
@@ -54,12 +55,17 @@ public final class SecAggParameters {
     // Every client might survive: the sum of n encodings must fit, and so must the sum of n weights.
     quantizer.checkCapacity(n);
     this.config = config;
+    this.canonicalConfig = io.fedmesh.proto.canonical.CanonicalEncoding.encode(config);
     try {
-      this.digest = java.security.MessageDigest.getInstance("SHA-256")
-          .digest(io.fedmesh.proto.canonical.CanonicalEncoding.encode(config));
+      this.digest = java.security.MessageDigest.getInstance("SHA-256").digest(canonicalConfig);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
+  }
+
+  /** The canonical encoding of the config (computed once: the graph seed and the digest use it). */
+  public byte[] canonicalConfig() {
+    return canonicalConfig.clone();
   }
 
   /** SHA-256 of the canonical encoding of the config: what signed advertisements bind to. */
