@@ -102,7 +102,7 @@ public final class InProcessRound {
    *
    * @param updates client -> its update (the same array may serve several clients: engines never write it)
    * @param randoms client -> its generator
-   * @param identities client -> its identity key (clients then sign and check advertisements), or null
+   * @param identities client -> its identity key (malicious-server rounds only; else null)
    * @param parallelism how many clients handle their messages at the same time
    */
   public static Outcome run(SecAggParameters params, IntFunction<float[]> updates, long[] weights, Dropouts dropouts,
@@ -138,11 +138,11 @@ public final class InProcessRound {
           continue;
         }
         long wallStart = timing.wallClock.getAsLong();
-        Phase batchPhase = phaseOfRequest(toClients.get(0).message());
+        Phase batchPhase = phaseOfRequest(params, toClients.get(0).message());
         List<Outgoing> next = Collections.synchronizedList(new ArrayList<>());
         List<Outgoing> batch = toClients;
         Runnable deliver = () -> (pool == null ? batch.stream() : batch.parallelStream())
-            .forEach(o -> next.addAll(deliver(o, clients.get(o.to()), server, dropouts, timing)));
+            .forEach(o -> next.addAll(deliver(params, o, clients.get(o.to()), server, dropouts, timing)));
         if (pool == null) {
           deliver.run();
         } else {
@@ -164,9 +164,9 @@ public final class InProcessRound {
     return new Outcome(server, clients);
   }
 
-  private static List<Outgoing> deliver(Outgoing o, SecAggClient client, SecAggServer server, Dropouts dropouts,
-      Timing timing) {
-    Phase work = phaseOfRequest(o.message());
+  private static List<Outgoing> deliver(SecAggParameters params, Outgoing o, SecAggClient client, SecAggServer server,
+      Dropouts dropouts, Timing timing) {
+    Phase work = phaseOfRequest(params, o.message());
     long start = timing.clock.getAsLong();
     List<SecAggMessage> replies = client.onMessage(o.message());
     timing.client.addAndGet(work.ordinal(), timing.clock.getAsLong() - start);
@@ -191,9 +191,11 @@ public final class InProcessRound {
   }
 
   /** The phase whose client work a server message starts. */
-  private static Phase phaseOfRequest(SecAggMessage m) {
+  private static Phase phaseOfRequest(SecAggParameters params, SecAggMessage m) {
     return switch (m.getBodyCase()) {
-      case KEY_DIRECTORY -> Phase.SHARE_KEYS;
+      case KEY_DIRECTORY -> params.maliciousServer() ? Phase.FIX_GRAPH : Phase.SHARE_KEYS;
+      case GRAPH_NONCES -> Phase.SHARE_KEYS;
+      case SURVIVOR_LIST -> Phase.CONSISTENCY_CHECK;
       case SHARES_FOR_YOU -> Phase.MASKED_INPUT;
       case UNMASK_REQUEST -> Phase.UNMASKING;
       default -> throw new IllegalStateException("the server does not send " + m.getBodyCase());
@@ -203,6 +205,8 @@ public final class InProcessRound {
   private static Phase phaseOfReply(SecAggMessage m) {
     return switch (m.getBodyCase()) {
       case ADVERTISE_KEYS -> Phase.ADVERTISE_KEYS;
+      case GRAPH_NONCE -> Phase.FIX_GRAPH;
+      case SURVIVOR_LIST_SIGNATURE -> Phase.CONSISTENCY_CHECK;
       case SHARE_KEYS -> Phase.SHARE_KEYS;
       case MASKED_INPUT_CHUNK -> Phase.MASKED_INPUT;
       case UNMASK_RESPONSE -> Phase.UNMASKING;

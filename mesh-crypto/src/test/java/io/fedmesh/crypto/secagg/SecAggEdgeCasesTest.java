@@ -44,7 +44,7 @@ class SecAggEdgeCasesTest {
     for (int c = 0; c < params.clients(); c++) {
       out.addAll(server.onMessage(c, clients.get(c).start().get(0)));
     }
-    return NeighbourGraph.forRound(params, out.get(0).message().getKeyDirectory());
+    return NeighbourGraph.forRound(params, out.get(0).message().getKeyDirectory(), null);
   }
 
   @Test

@@ -12,7 +12,8 @@ import java.util.List;
  * deadline passing in a waiting state aborts the round for this client.
  */
 sealed interface ClientState
-    permits R0AdvertiseKeys, R1ShareKeys, R2MaskedInput, R3Unmasking, ClientCompleted, ClientAborted {
+    permits R0AdvertiseKeys, R1FixGraph, R1ShareKeys, R2MaskedInput, R3ConsistencyCheck, R3Unmasking, ClientCompleted,
+        ClientAborted {
 
   /** The next state and the messages to send the server. */
   record Transition(ClientState next, List<SecAggMessage> outbox) {

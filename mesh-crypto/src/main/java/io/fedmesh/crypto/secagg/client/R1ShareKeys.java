@@ -1,13 +1,9 @@
 package io.fedmesh.crypto.secagg.client;
 
-import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.INCONSISTENT;
-import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
-import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
-
 import com.google.protobuf.ByteString;
 import io.fedmesh.crypto.InvalidKeyMaterialException;
-import io.fedmesh.crypto.agreement.X25519KeyPair;
 import io.fedmesh.crypto.secagg.shared.AbortReason;
+import io.fedmesh.crypto.secagg.shared.HashCommitment;
 import io.fedmesh.crypto.secagg.shared.Advertisements;
 import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
@@ -17,6 +13,8 @@ import io.fedmesh.crypto.shamir.ShamirSecretSharing;
 import io.fedmesh.crypto.shamir.ShamirShare;
 import io.fedmesh.proto.v1.AdvertiseKeys;
 import io.fedmesh.proto.v1.EncryptedShares;
+import io.fedmesh.proto.v1.GraphNonce;
+import io.fedmesh.proto.v1.GraphNonces;
 import io.fedmesh.proto.v1.KeyDirectory;
 import io.fedmesh.proto.v1.SecAggMessage;
 import io.fedmesh.proto.v1.ShareKeys;
@@ -25,12 +23,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Waiting for the key directory. On it: derive the neighbour graph, make the self-mask seed, share it
- * and the mask secret key t-of-(k+1) among the neighbours and this client, and send each neighbour
- * its shares encrypted under a key only the two of them can derive (Bonawitz et al. 2017, round 1).
+ * Waiting for the key directory (in malicious-server mode: already fixed, waiting for every member's
+ * graph nonce). On it: derive the neighbour graph, share the self-mask seed and the mask secret key
+ * t-of-(k+1) among the neighbours and this client, and send each neighbour its shares encrypted under a
+ * key only the two of them can derive (Bonawitz et al. 2017, round 1).
+ *
+ * @param fixed the directory this client revealed its graph nonce for (malicious-server mode), or null
  */
-record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, byte[] selfMaskSeed, AdvertiseKeys mine)
-    implements ClientState {
+record R1ShareKeys(Secrets secrets, AdvertiseKeys mine, KeyDirectory fixed) implements ClientState {
   @Override
   public Phase phase() {
     return Phase.SHARE_KEYS;
@@ -38,19 +38,31 @@ record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, byte[] selfM
 
   @Override
   public Transition onMessage(ClientContext ctx, SecAggMessage message) {
-    if (!message.hasKeyDirectory()) {
+    KeyDirectory directory;
+    GraphNonces nonces = null;
+    if (fixed == null && message.hasKeyDirectory()) {
+      directory = message.getKeyDirectory();
+    } else if (fixed != null && message.hasGraphNonces()) {
+      directory = fixed;
+      nonces = message.getGraphNonces();
+    } else {
       return ClientState.super.onMessage(ctx, message);
     }
-    KeyDirectory directory = message.getKeyDirectory();
-    Map<Integer, AdvertiseKeys> keys = checkDirectory(ctx, directory);
+    Map<Integer, AdvertiseKeys> keys = DirectoryCheck.check(ctx, directory, mine);
     int t = ctx.params().threshold();
     if (keys.size() < t) {
       return Transition.to(new ClientAborted(new AbortReason(phase(),
           "only " + keys.size() + " clients advertised keys; threshold is " + t)));
     }
-    NeighbourGraph graph = NeighbourGraph.forRound(ctx.params(), directory);
+    if (nonces != null) {
+      String problem = openedProblem(keys, nonces);
+      if (problem != null) {
+        return Transition.to(new ClientAborted(new AbortReason(phase(), AbortReason.Cause.EQUIVOCATION, problem)));
+      }
+    }
+    NeighbourGraph graph = NeighbourGraph.forRound(ctx.params(), directory, nonces);
     int[] neighbours = graph.neighbours(ctx.me());
-    if (ctx.identity() != null) {
+    if (ctx.params().maliciousServer()) {
       // Every advertisement this client uses must be its owner's, for these parameters, unaltered.
       for (int j : neighbours) {
         var problem = Advertisements.check(keys.get(j), ctx.params());
@@ -72,8 +84,8 @@ record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, byte[] selfM
       holders[i] = ShareBundle.shareIndex(neighbours[i]);
     }
     holders[neighbours.length] = ShareBundle.shareIndex(ctx.me());
-    List<ShamirShare> seedShares = ShamirSecretSharing.split(selfMaskSeed, t, holders, ctx.random());
-    List<ShamirShare> keyShares = ShamirSecretSharing.split(maskKeys.privateKey(), t, holders, ctx.random());
+    List<ShamirShare> seedShares = ShamirSecretSharing.split(secrets.selfMaskSeed(), t, holders, ctx.random());
+    List<ShamirShare> keyShares = ShamirSecretSharing.split(secrets.maskKeys().privateKey(), t, holders, ctx.random());
 
     ShareKeys.Builder out = ShareKeys.newBuilder().setClient(ctx.me());
     Map<Integer, byte[]> shareSecrets = new HashMap<>();
@@ -81,7 +93,7 @@ record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, byte[] selfM
       int to = neighbours[i];
       byte[] secret;
       try {
-        secret = ctx.keys().shareSecret(shareKeys.privateKey(), keys.get(to).getShareKey().toByteArray());
+        secret = ctx.keys().shareSecret(secrets.shareKeys().privateKey(), keys.get(to).getShareKey().toByteArray());
       } catch (InvalidKeyMaterialException e) {
         throw new ProtocolViolation(ProtocolViolation.Code.INVALID_KEY, to, "client " + to + "'s share key is a low-order point");
       }
@@ -93,29 +105,24 @@ record R1ShareKeys(X25519KeyPair shareKeys, X25519KeyPair maskKeys, byte[] selfM
     }
     ShareBundle own = new ShareBundle(seedShares.get(neighbours.length), keyShares.get(neighbours.length));
     SecAggMessage reply = SecAggMessage.newBuilder().setRound(ctx.params().round()).setShareKeys(out).build();
-    return Transition.to(new R2MaskedInput(shareSecrets, maskKeys, keys, graph, selfMaskSeed, own), reply);
+    return Transition.to(new R2MaskedInput(shareSecrets, secrets.maskKeys(), keys, graph, secrets.selfMaskSeed(), own), reply);
   }
 
-  private Map<Integer, AdvertiseKeys> checkDirectory(ClientContext ctx, KeyDirectory directory) {
-    Map<Integer, AdvertiseKeys> keys = new HashMap<>();
-    int previous = -1;
-    for (AdvertiseKeys entry : directory.getKeysList()) {
-      int c = entry.getClient();
-      if (c >= ctx.params().clients()) {
-        throw new ProtocolViolation(NOT_IN_ROUND, -1, "key directory names client " + c + " outside the cohort");
-      }
-      if (c <= previous) {
-        throw new ProtocolViolation(INCONSISTENT, -1, "key directory is not in strictly ascending client order");
-      }
-      if (entry.getShareKey().size() != 32 || entry.getMaskKey().size() != 32 || entry.getSeedCommitment().size() != 32) {
-        throw new ProtocolViolation(WRONG_LENGTH, -1, "client " + c + "'s keys and commitment are not 32 bytes each");
-      }
-      previous = c;
-      keys.put(c, entry);
+  /** Why the revealed nonces cannot fix the graph (not exactly the members', or one does not open), or null. */
+  private String openedProblem(Map<Integer, AdvertiseKeys> keys, GraphNonces nonces) {
+    if (nonces.getNoncesCount() != keys.size()) {
+      return nonces.getNoncesCount() + " graph nonces for a directory of " + keys.size() + " clients";
     }
-    if (!mine.equals(keys.get(ctx.me()))) {
-      throw new ProtocolViolation(INCONSISTENT, -1, "key directory does not hold this client's own advertisement");
+    var members = keys.values().iterator();
+    for (GraphNonce nonce : nonces.getNoncesList()) {
+      AdvertiseKeys ad = members.next();
+      if (nonce.getClient() != ad.getClient()) {
+        return "graph nonces are not the directory's members in order (client " + nonce.getClient() + ")";
+      }
+      if (!HashCommitment.GRAPH_NONCE.matches(nonce.getNonce().toByteArray(), ad.getGraphCommitment().toByteArray())) {
+        return "client " + ad.getClient() + "'s graph nonce does not open its commitment";
+      }
     }
-    return keys;
+    return null;
   }
 }

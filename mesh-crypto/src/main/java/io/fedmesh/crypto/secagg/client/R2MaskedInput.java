@@ -95,7 +95,9 @@ record R2MaskedInput(
               .setWords(Words.wrap(chunkBytes[c])))
           .build());
     }
-    return new Transition(new R3Unmasking(received), chunks);
+    ClientState next = p.maliciousServer() ? new R3ConsistencyCheck(received, directory, graph)
+        : new R3Unmasking(received, null, directory, graph);
+    return new Transition(next, chunks);
   }
 
   /**

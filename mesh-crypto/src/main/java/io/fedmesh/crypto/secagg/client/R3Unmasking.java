@@ -1,16 +1,21 @@
 package io.fedmesh.crypto.secagg.client;
 
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.INCONSISTENT;
-import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_A_NEIGHBOUR;
 
 import io.fedmesh.crypto.secagg.shared.AbortReason;
+import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.ShareBundle;
+import io.fedmesh.crypto.secagg.shared.UnmaskLists;
 import io.fedmesh.crypto.shamir.ShamirShare;
+import io.fedmesh.proto.v1.AdvertiseKeys;
 import io.fedmesh.proto.v1.RevealedShare;
 import io.fedmesh.proto.v1.SecAggMessage;
 import io.fedmesh.proto.v1.SecretKind;
+import io.fedmesh.proto.v1.SurvivorListSignature;
 import io.fedmesh.proto.v1.UnmaskRequest;
 import io.fedmesh.proto.v1.UnmaskResponse;
 import java.util.HashSet;
@@ -21,8 +26,15 @@ import java.util.Set;
  * Waiting for the one unmask request. The honest client's rule (Bonawitz et al. 2017, round 4): for
  * each client whose shares it holds, reveal the share of its self-mask seed if it survived, or of its
  * mask key if it dropped after sharing, never both, and answer once per round whatever is asked.
+ *
+ * <p>In malicious-server mode the request must carry exactly the lists this client signed, and at
+ * least t of its neighbours' signatures over them, each verifying; otherwise the server has shown
+ * different lists to different clients (or forged a confirmation) and the client aborts unanswered.
+ *
+ * @param signed the lists this client signed (malicious-server mode), or null
  */
-record R3Unmasking(Map<Integer, ShareBundle> held) implements ClientState {
+record R3Unmasking(Map<Integer, ShareBundle> held, UnmaskLists signed, Map<Integer, AdvertiseKeys> directory,
+    NeighbourGraph graph) implements ClientState {
   @Override
   public Phase phase() {
     return Phase.UNMASKING;
@@ -34,33 +46,62 @@ record R3Unmasking(Map<Integer, ShareBundle> held) implements ClientState {
       return ClientState.super.onMessage(ctx, message);
     }
     UnmaskRequest request = message.getUnmaskRequest();
-    int n = ctx.params().clients();
-    Set<Integer> survivors = distinct(request.getSurvivorsList(), n, "survivors");
-    Set<Integer> dropped = distinct(request.getDroppedList(), n, "dropped");
-    for (int c : dropped) {
-      if (survivors.contains(c)) {
-        // Revealing both secrets of one client would unmask its input: refuse the request outright.
-        throw new ProtocolViolation(INCONSISTENT, -1, "client " + c + " is listed as both survivor and dropped");
-      }
-    }
-    if (!survivors.contains(ctx.me())) {
-      throw new ProtocolViolation(INCONSISTENT, -1, "this client sent its masked input but is not listed as a survivor");
-    }
+    UnmaskLists lists = UnmaskLists.parse(request.getSurvivorsList(), request.getDroppedList(), ctx.params().clients());
     int t = ctx.params().threshold();
-    if (survivors.size() < t) {
-      return Transition.to(new ClientAborted(new AbortReason(phase(),
-          "only " + survivors.size() + " survivors; threshold is " + t)));
+    if (signed != null) {
+      String problem = unconfirmed(ctx, lists, request);
+      if (problem != null) {
+        return Transition.to(new ClientAborted(new AbortReason(phase(), AbortReason.Cause.EQUIVOCATION, problem)));
+      }
+    } else {
+      if (!lists.survived(ctx.me())) {
+        throw new ProtocolViolation(INCONSISTENT, -1, "this client sent its masked input but is not listed as a survivor");
+      }
+      if (lists.survivors().length < t) {
+        return Transition.to(new ClientAborted(new AbortReason(phase(),
+            "only " + lists.survivors().length + " survivors; threshold is " + t)));
+      }
     }
     UnmaskResponse.Builder out = UnmaskResponse.newBuilder().setClient(ctx.me());
     held.forEach((owner, bundle) -> {
-      if (survivors.contains(owner)) {
+      if (lists.survived(owner)) {
         out.addShares(reveal(owner, SecretKind.SECRET_KIND_SELF_MASK_SEED, bundle.selfMaskSeed()));
-      } else if (dropped.contains(owner)) {
+      } else if (lists.dropped(owner)) {
         out.addShares(reveal(owner, SecretKind.SECRET_KIND_MASK_KEY, bundle.maskKey()));
       }
     });
     SecAggMessage reply = SecAggMessage.newBuilder().setRound(ctx.params().round()).setUnmaskResponse(out).build();
     return Transition.to(new ClientCompleted(), reply);
+  }
+
+  /**
+   * Why the request's lists are not confirmed, or null: they differ from the signed ones, a
+   * neighbour's signature does not verify over them, or fewer than t neighbours signed.
+   *
+   * @throws ProtocolViolation if a signature is from a non-neighbour or repeated (a malformed request)
+   */
+  private String unconfirmed(ClientContext ctx, UnmaskLists lists, UnmaskRequest request) {
+    if (!lists.equals(signed)) {
+      return "the unmask request's lists (" + lists + ") are not the ones this client signed (" + signed + ")";
+    }
+    Set<Integer> confirmed = new HashSet<>();
+    for (SurvivorListSignature signature : request.getSignaturesList()) {
+      int j = signature.getClient();
+      if (!graph.areNeighbours(ctx.me(), j)) {
+        throw new ProtocolViolation(NOT_A_NEIGHBOUR, -1, "a survivor-list signature from client "
+            + Integer.toUnsignedString(j) + ", not a neighbour");
+      }
+      if (confirmed.contains(j)) {
+        throw new ProtocolViolation(DUPLICATE, -1, "two survivor-list signatures from client " + j);
+      }
+      if (!lists.survived(j) || !lists.signedBy(directory.get(j), signature, ctx.params())) {
+        return "neighbour " + j + "'s signature does not confirm these lists: the server showed it other lists or forged it";
+      }
+      confirmed.add(j);
+    }
+    int t = ctx.params().threshold();
+    return confirmed.size() >= t ? null
+        : "only " + confirmed.size() + " neighbours confirmed the survivor lists; threshold is " + t;
   }
 
   private static RevealedShare reveal(int owner, SecretKind kind, ShamirShare share) {
@@ -69,18 +110,5 @@ record R3Unmasking(Map<Integer, ShareBundle> held) implements ClientState {
       b.addValues(v);
     }
     return b.build();
-  }
-
-  private static Set<Integer> distinct(java.util.List<Integer> list, int n, String what) {
-    Set<Integer> out = new HashSet<>();
-    for (int c : list) {
-      if (c < 0 || c >= n) {
-        throw new ProtocolViolation(NOT_IN_ROUND, -1, what + " names client " + c + " outside the cohort");
-      }
-      if (!out.add(c)) {
-        throw new ProtocolViolation(INCONSISTENT, -1, what + " names client " + c + " twice");
-      }
-    }
-    return out;
   }
 }

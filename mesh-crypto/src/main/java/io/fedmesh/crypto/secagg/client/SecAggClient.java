@@ -7,7 +7,9 @@ import io.fedmesh.crypto.secagg.shared.RoundKeys;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.crypto.secagg.shared.WorkMeter;
 import io.fedmesh.proto.v1.SecAggMessage;
+import io.fedmesh.crypto.signature.SigningKey;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,12 +33,13 @@ public final class SecAggClient {
   }
 
   /**
-   * A client that signs its advertisement with {@code identity} (whose node id must be cohort[me]) and
-   * verifies every neighbour's advertisement it uses: a substituted key or a changed parameter aborts
-   * the round for it with a typed reason. {@code identity} null: neither (honest-but-curious server).
+   * A client for a round in either mode. In malicious-server mode {@code identity} is required (its
+   * node id must be cohort[me]): the client signs its advertisement and the survivor list, verifies
+   * every neighbour advertisement it uses and the neighbours' confirmations, and aborts with a typed
+   * reason when the server lies. Otherwise {@code identity} must be null.
    */
   public SecAggClient(SecAggParameters params, int me, float[] update, long weight, SecureRandom random,
-      io.fedmesh.crypto.signature.SigningKey identity) {
+      SigningKey identity) {
     if (me < 0 || me >= params.clients()) {
       throw new IllegalArgumentException("client index " + me + " is outside the cohort of " + params.clients());
     }
@@ -46,8 +49,12 @@ public final class SecAggClient {
     if (weight < 0 || weight > params.quantizer().maxWeight()) {
       throw new IllegalArgumentException("weight must be in [0, " + params.quantizer().maxWeight() + "], got " + weight);
     }
+    if (params.maliciousServer() != (identity != null)) {
+      throw new IllegalArgumentException(params.maliciousServer()
+          ? "a malicious-server round needs the client's identity key" : "identity keys are used only in malicious-server rounds");
+    }
     WorkMeter meter = new WorkMeter();
-    if (identity != null && !java.util.Arrays.equals(identity.verifyingKey().nodeId().toBytes(),
+    if (identity != null && !Arrays.equals(identity.verifyingKey().nodeId().toBytes(),
         params.config().getCohort(me).getSha256().toByteArray())) {
       throw new IllegalArgumentException("the identity key's node id is not cohort[" + me + "]");
     }

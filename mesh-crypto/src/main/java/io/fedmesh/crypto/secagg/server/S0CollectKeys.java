@@ -15,7 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 
-/** Phase 0: collect each client's two public keys; then send every advertiser the directory. */
+/**
+ * Phase 0: collect each client's two public keys and commitments (signed, in malicious-server mode);
+ * then send every advertiser the directory.
+ */
 final class S0CollectKeys implements ServerState {
   private final ServerContext ctx;
   private final TreeMap<Integer, AdvertiseKeys> keys = new TreeMap<>();
@@ -43,15 +46,16 @@ final class S0CollectKeys implements ServerState {
       throw new ProtocolViolation(DUPLICATE, from, "keys already advertised");
     }
     // A signed advertisement must verify; forwarding a bad one would only make its neighbours abort.
-    if (!advertise.getIdentityKey().isEmpty() || !advertise.getSignature().isEmpty()) {
+    if (ctx.params().maliciousServer() || !advertise.getIdentityKey().isEmpty() || !advertise.getSignature().isEmpty()) {
       var problem = Advertisements.check(advertise, ctx.params());
       if (problem.isPresent()) {
         throw new ProtocolViolation(ProtocolViolation.Code.INCONSISTENT, from, "signed advertisement fails: " + problem.get());
       }
     }
     if (advertise.getShareKey().size() != 32 || advertise.getMaskKey().size() != 32
-        || advertise.getSeedCommitment().size() != 32) {
-      throw new ProtocolViolation(WRONG_LENGTH, from, "public keys and seed commitment must be 32 bytes each");
+        || advertise.getSeedCommitment().size() != 32
+        || (ctx.params().maliciousServer() && advertise.getGraphCommitment().size() != 32)) {
+      throw new ProtocolViolation(WRONG_LENGTH, from, "public keys and commitments must be 32 bytes each");
     }
     // A low-order key would make every neighbour's agreement with it fail (or fix its secret).
     if (!ctx.keys().usable(advertise.getShareKey().toByteArray()) || !ctx.keys().usable(advertise.getMaskKey().toByteArray())) {
@@ -72,12 +76,13 @@ final class S0CollectKeys implements ServerState {
       return new Transition(abort, List.of());
     }
     KeyDirectory directory = KeyDirectory.newBuilder().addAllKeys(keys.values()).build();
-    NeighbourGraph graph = NeighbourGraph.forRound(ctx.params(), directory);
     SecAggMessage message = SecAggMessage.newBuilder().setRound(ctx.params().round()).setKeyDirectory(directory).build();
     List<Outgoing> out = new ArrayList<>(keys.size());
     for (int c : keys.keySet()) {
       out.add(new Outgoing(c, message));
     }
-    return new Transition(new S1CollectShares(ctx, keys, graph), out);
+    ServerState next = ctx.params().maliciousServer() ? new S0bCollectGraphNonces(ctx, keys, directory)
+        : new S1CollectShares(ctx, keys, NeighbourGraph.forRound(ctx.params(), directory, null));
+    return new Transition(next, out);
   }
 }

@@ -13,6 +13,7 @@ import io.fedmesh.crypto.secagg.shared.Words;
 import io.fedmesh.proto.v1.AdvertiseKeys;
 import io.fedmesh.proto.v1.MaskedInputChunk;
 import io.fedmesh.proto.v1.SecAggMessage;
+import io.fedmesh.proto.v1.SurvivorList;
 import io.fedmesh.proto.v1.UnmaskRequest;
 import java.util.ArrayList;
 import com.google.protobuf.ByteString;
@@ -143,13 +144,20 @@ final class S2CollectMaskedInput implements ServerState {
     }
     TreeSet<Integer> dropped = new TreeSet<>(sharers);
     dropped.removeAll(complete);
-    SecAggMessage request = SecAggMessage.newBuilder().setRound(ctx.params().round())
-        .setUnmaskRequest(UnmaskRequest.newBuilder().addAllSurvivors(complete).addAllDropped(dropped))
-        .build();
+    SecAggMessage.Builder request = SecAggMessage.newBuilder().setRound(ctx.params().round());
+    ServerState next;
+    if (ctx.params().maliciousServer()) {
+      request.setSurvivorList(SurvivorList.newBuilder().addAllSurvivors(complete).addAllDropped(dropped));
+      next = new S2bCollectListSignatures(ctx, keys, graph, sum, complete, dropped);
+    } else {
+      request.setUnmaskRequest(UnmaskRequest.newBuilder().addAllSurvivors(complete).addAllDropped(dropped));
+      next = new S3CollectUnmasking(ctx, keys, graph, sum, complete, dropped, complete);
+    }
+    SecAggMessage message = request.build();
     List<Outgoing> out = new ArrayList<>(complete.size());
     for (int c : complete) {
-      out.add(new Outgoing(c, request));
+      out.add(new Outgoing(c, message));
     }
-    return new Transition(new S3CollectUnmasking(ctx, keys, graph, sum, complete, dropped), out);
+    return new Transition(next, out);
   }
 }

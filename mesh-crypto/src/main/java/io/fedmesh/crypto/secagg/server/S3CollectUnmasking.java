@@ -14,7 +14,7 @@ import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
-import io.fedmesh.crypto.secagg.shared.SeedCommitment;
+import io.fedmesh.crypto.secagg.shared.HashCommitment;
 import io.fedmesh.crypto.secagg.shared.ShareBundle;
 import io.fedmesh.crypto.shamir.ShamirSecretSharing;
 import io.fedmesh.crypto.shamir.ShamirShare;
@@ -47,17 +47,19 @@ final class S3CollectUnmasking implements ServerState {
   private final int[] sum;
   private final TreeSet<Integer> survivors;
   private final TreeSet<Integer> dropped;
+  private final Set<Integer> asked;
   private final Set<Integer> responded = new HashSet<>();
   private final Map<Integer, List<ShamirShare>> shares = new HashMap<>();
 
   S3CollectUnmasking(ServerContext ctx, TreeMap<Integer, AdvertiseKeys> keys, NeighbourGraph graph, int[] sum,
-      TreeSet<Integer> survivors, TreeSet<Integer> dropped) {
+      TreeSet<Integer> survivors, TreeSet<Integer> dropped, Set<Integer> asked) {
     this.ctx = ctx;
     this.keys = keys;
     this.graph = graph;
     this.sum = sum;
     this.survivors = survivors;
     this.dropped = dropped;
+    this.asked = asked;
   }
 
   @Override
@@ -72,7 +74,7 @@ final class S3CollectUnmasking implements ServerState {
     }
     UnmaskResponse response = message.getUnmaskResponse();
     ctx.checkSender(from, response.getClient());
-    if (!survivors.contains(from)) {
+    if (!asked.contains(from)) {
       throw new ProtocolViolation(NOT_IN_ROUND, from, "was not asked to unmask");
     }
     if (responded.contains(from)) {
@@ -112,7 +114,7 @@ final class S3CollectUnmasking implements ServerState {
 
   @Override
   public boolean everyoneAnswered() {
-    return responded.size() == survivors.size();
+    return responded.size() == asked.size();
   }
 
   @Override
@@ -128,7 +130,7 @@ final class S3CollectUnmasking implements ServerState {
     try {
       for (int u : survivors) {
         byte[] commitment = keys.get(u).getSeedCommitment().toByteArray();
-        byte[] seed = rebuild(u, t, "self-mask seed of survivor", s -> SeedCommitment.matches(s, commitment));
+        byte[] seed = rebuild(u, t, "self-mask seed of survivor", s -> HashCommitment.SELF_MASK_SEED.matches(s, commitment));
         group = flushIfFull(ctx.keys().withSelfMask(group, seed, -1));
       }
       for (int d : dropped) {

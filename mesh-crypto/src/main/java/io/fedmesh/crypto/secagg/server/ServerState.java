@@ -11,7 +11,8 @@ import java.util.List;
  * deadline passed, and yields the next state (STYLE.md 3: fcp's HandleMessage / ProceedToNextRound).
  */
 sealed interface ServerState
-    permits S0CollectKeys, S1CollectShares, S2CollectMaskedInput, S3CollectUnmasking, ServerCompleted, ServerAborted {
+    permits S0CollectKeys, S0bCollectGraphNonces, S1CollectShares, S2CollectMaskedInput, S2bCollectListSignatures,
+        S3CollectUnmasking, ServerCompleted, ServerAborted {
 
   record Transition(ServerState next, List<Outgoing> outbox) {}
 

@@ -13,7 +13,13 @@ public record AbortReason(Phase phase, Cause cause, String message) {
     /** A neighbour's advertisement was unsigned, signed by someone else, or altered: a substituted key. */
     KEY_SUBSTITUTION,
     /** A neighbour's advertisement was made for other round parameters. */
-    PARAMETER_MISMATCH
+    PARAMETER_MISMATCH,
+    /**
+     * The server showed this client something its neighbours did not confirm: a survivor list other
+     * than the one the client signed or its neighbours signed, a forged or missing confirmation, a graph
+     * nonce that does not open its commitment, an advertisement missing from the directory.
+     */
+    EQUIVOCATION
   }
 
   public AbortReason(Phase phase, String message) {

@@ -3,6 +3,7 @@ package io.fedmesh.crypto.secagg.shared;
 import io.fedmesh.crypto.mask.MaskGenerator;
 import io.fedmesh.proto.canonical.CanonicalEncoding;
 import io.fedmesh.proto.v1.AdvertiseKeys;
+import io.fedmesh.proto.v1.GraphNonces;
 import io.fedmesh.proto.v1.KeyDirectory;
 import java.util.Arrays;
 
@@ -53,12 +54,14 @@ public final class NeighbourGraph {
 
   /**
    * The graph of a round: its members are the clients in {@code directory}, its ring order is drawn
-   * from the seed that hashes the round's config and the directory. The server and every client call
-   * this with the same directory and get the same graph.
+   * from the seed that hashes the round's config, the directory and, in malicious-server mode, every
+   * member's revealed graph nonce ({@code nonces}; null otherwise). The server and every client call
+   * this with the same directory and nonces and get the same graph.
    */
-  public static NeighbourGraph forRound(SecAggParameters params, KeyDirectory directory) {
+  public static NeighbourGraph forRound(SecAggParameters params, KeyDirectory directory, GraphNonces nonces) {
     int[] members = directory.getKeysList().stream().mapToInt(AdvertiseKeys::getClient).sorted().toArray();
-    byte[] seed = RoundKeys.graphSeed(params.canonicalConfig(), CanonicalEncoding.encode(directory));
+    byte[] seed = RoundKeys.graphSeed(params.canonicalConfig(), CanonicalEncoding.encode(directory),
+        nonces == null ? new byte[0] : CanonicalEncoding.encode(nonces));
     return new NeighbourGraph(members, params.neighbours(), seed, params.clients());
   }
 

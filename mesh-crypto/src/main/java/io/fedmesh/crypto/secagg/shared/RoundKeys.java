@@ -88,14 +88,18 @@ public final class RoundKeys {
     return stream.add(new MaskGenerator(seed, "pairwise"), sign);
   }
 
-  /** The seed of the neighbour graph: a hash of the round's parameters and every advertisement. */
-  public static byte[] graphSeed(byte[] configEncoding, byte[] directoryEncoding) {
+  /**
+   * The seed of the neighbour graph: a hash of the round's parameters, every advertisement and (in
+   * malicious-server mode, else empty) every revealed graph nonce, each part length-prefixed.
+   */
+  public static byte[] graphSeed(byte[] configEncoding, byte[] directoryEncoding, byte[] noncesEncoding) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update("fedmesh secagg graph v1\0".getBytes(StandardCharsets.US_ASCII));
-      sha.update(ByteBuffer.allocate(4).putInt(configEncoding.length).array());
-      sha.update(configEncoding);
-      sha.update(directoryEncoding);
+      sha.update("fedmesh secagg graph v2\0".getBytes(StandardCharsets.US_ASCII));
+      for (byte[] part : new byte[][] {configEncoding, directoryEncoding, noncesEncoding}) {
+        sha.update(ByteBuffer.allocate(4).putInt(part.length).array());
+        sha.update(part);
+      }
       return sha.digest();
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

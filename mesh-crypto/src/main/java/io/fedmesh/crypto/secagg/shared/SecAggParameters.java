@@ -77,6 +77,11 @@ public final class SecAggParameters {
     return config;
   }
 
+  /** Malicious-server mode: signed advertisements, graph nonces and the consistency check. */
+  public boolean maliciousServer() {
+    return config.getMaliciousServer();
+  }
+
   public int clients() {
     return config.getCohortCount();
   }
