@@ -66,7 +66,7 @@ public final class SecAggBench {
    * @param threshold shares needed (t), or null to derive
    */
   public record Options(int clients, int dim, double dropout, DropPhase dropPhase, Integer shares, Integer threshold,
-      boolean insecureParams, double corrupt, int threads, long seed, boolean signed) {}
+      boolean insecureParams, double corrupt, int threads, long seed, boolean maliciousServer) {}
 
   static final int WEIGHT_BITS = 8;
   static final int CHUNK_WORDS = 1 << 18; // 1 MiB chunks
@@ -77,15 +77,15 @@ public final class SecAggBench {
   public static SecAggBenchReport run(Options o) {
     int n = o.clients();
     int[] kt = parameters(o);
-    // Signed rounds: every client has an identity key, and the cohort lists their node ids.
+    // Malicious-server rounds: every client has an identity key, and the cohort lists their node ids.
     List<SigningKey> identities = new ArrayList<>();
-    if (o.signed()) {
+    if (o.maliciousServer()) {
       SecureRandom keys = Randomness.strong();
       for (int c = 0; c < n; c++) {
         identities.add(SigningKey.generate(keys));
       }
     }
-    IntFunction<SigningKey> identity = c -> o.signed() ? identities.get(c) : null;
+    IntFunction<SigningKey> identity = c -> o.maliciousServer() ? identities.get(c) : null;
     SecAggParameters params = new SecAggParameters(config(n, kt[0], kt[1], o.dim(), identities));
     SecAggParameters warmParams = new SecAggParameters(config(n, kt[0], kt[1], Math.max(1000, o.dim() / 16), identities));
     Random data = new Random(o.seed());
@@ -145,11 +145,15 @@ public final class SecAggBench {
     }
     if (o.shares() != null) {
       int k = o.shares() - 1;
-      ParameterFinder.checkManual(o.clients(), k, o.threshold(), o.dropout(), o.corrupt(), o.insecureParams());
+      ParameterFinder.checkManual(o.clients(), k, o.threshold(), o.dropout(), o.corrupt(), adversary(o), o.insecureParams());
       return new int[] {k, o.threshold()};
     }
-    ParameterFinder.Result derived = ParameterFinder.find(o.clients(), o.dropout(), o.corrupt());
+    ParameterFinder.Result derived = ParameterFinder.find(o.clients(), o.dropout(), o.corrupt(), adversary(o));
     return new int[] {derived.neighbours(), derived.threshold()};
+  }
+
+  private static ParameterFinder.Adversary adversary(Options o) {
+    return o.maliciousServer() ? ParameterFinder.Adversary.MALICIOUS_SERVER : ParameterFinder.Adversary.CURIOUS_SERVER;
   }
 
   /** The widest value that cannot overflow 32-bit words with n clients and 8-bit weights. */
@@ -163,7 +167,8 @@ public final class SecAggBench {
     SecAggConfig.Builder b = SecAggConfig.newBuilder()
         .setFederation(FederationId.newBuilder().setName("bench"))
         .setRound(1).setVectorLength(m).setNeighbours(k).setThreshold(t)
-        .setClip(1.0).setValueBits(valueBits(n)).setWeightBits(WEIGHT_BITS).setChunkWords(CHUNK_WORDS);
+        .setClip(1.0).setValueBits(valueBits(n)).setWeightBits(WEIGHT_BITS).setChunkWords(CHUNK_WORDS)
+        .setMaliciousServer(!identities.isEmpty());
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       for (int c = 0; c < n; c++) {

@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /** What one benchmarked round cost, against its plaintext baseline and its bound; as a table or JSON. */
 public final class SecAggBenchReport {
-  private static final List<Phase> PHASES = List.of(Phase.ADVERTISE_KEYS, Phase.SHARE_KEYS, Phase.MASKED_INPUT, Phase.UNMASKING);
+  private static final List<Phase> PHASES = List.of(Phase.values()).subList(0, Phase.COMPLETED.ordinal());
 
   private final SecAggBench.Options options;
   private final SecAggParameters params;
@@ -75,7 +75,7 @@ public final class SecAggBenchReport {
 
   String paramsLine() {
     return String.format(Locale.ROOT, "n=%d m=%d k=%d t=%d (%s) dropout %.0f%% %s, corrupt %.0f%%, %d-bit values, %d-bit weights, %d-word chunks, %d threads"
-        + (options.signed() ? ", signed advertisements" : ""),
+        + (options.maliciousServer() ? ", malicious-server checks" : ""),
         params.clients(), params.vectorLength(), params.neighbours(), params.threshold(),
         options.shares() == null ? "derived" : options.insecureParams() ? "given, insecure allowed" : "given",
         options.dropout() * 100, options.dropPhase().name().toLowerCase(Locale.ROOT).replace('_', '-'),
@@ -121,7 +121,7 @@ public final class SecAggBenchReport {
     return String.format(Locale.ROOT, "{\"result\": %s, \"total_cpu_s\": %.6f, \"wall_s\": %.6f, \"plaintext_cpu_s\": %.6f, "
             + "\"bound_cpu_s\": %.6f, \"cpu_to_bound\": %.4f, \"params\": {\"clients\": %d, \"dim\": %d, \"neighbours\": %d, "
             + "\"shares\": %d, \"threshold\": %d, \"derived\": %s, \"insecure_params\": %s, \"dropout\": %s, \"drop_phase\": \"%s\", "
-            + "\"corrupt\": %s, \"value_bits\": %d, \"weight_bits\": %d, \"chunk_words\": %d, \"threads\": %d, \"signed\": %s}, "
+            + "\"corrupt\": %s, \"value_bits\": %d, \"weight_bits\": %d, \"chunk_words\": %d, \"threads\": %d, \"malicious_server\": %s}, "
             + "\"phases\": {%s}, \"keystream_bytes\": %d, \"aes_ctr_bytes_per_s\": %.0f, \"x25519_agreements\": %d, "
             + "\"x25519_agreement_s\": %.9f, \"x25519_key_pairs\": %d, \"x25519_key_pair_s\": %.9f, "
             + "\"server_vector_bytes\": %d, \"heap_peak_bytes\": %d}",
@@ -130,7 +130,7 @@ public final class SecAggBenchReport {
         options.shares() == null, options.insecureParams(), options.dropout(),
         options.dropPhase().name().toLowerCase(Locale.ROOT).replace('_', '-'), options.corrupt(),
         params.config().getValueBits(), params.config().getWeightBits(), params.chunkWords(), options.threads(),
-        options.signed(), phases, keystreamBytes(), costs.aesCtrBytesPerS(), agreements(), costs.agreementS(), keyGenerations(),
+        options.maliciousServer(), phases, keystreamBytes(), costs.aesCtrBytesPerS(), agreements(), costs.agreementS(), keyGenerations(),
         costs.keyGenerationS(), serverVectorBytes(), heapPeakBytes);
   }
 

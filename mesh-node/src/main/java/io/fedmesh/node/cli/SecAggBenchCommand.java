@@ -69,8 +69,8 @@ public final class SecAggBenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the benchmark's data and dropouts (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--signed", description = "Clients have identity keys, sign their advertisements and verify their neighbours' (the checks against a lying server; compare with a run without).")
-  boolean signed;
+  @Option(names = "--malicious-server", description = "Run the round in malicious-server mode: identity keys, signed advertisements, graph nonces and the survivor-list consistency check; k and t are derived (or checked) against a lying server. Compare with the same run without it.")
+  boolean maliciousServer;
 
   @Option(names = "--json", description = "Print one JSON object instead of the table.")
   boolean json;
@@ -87,7 +87,7 @@ public final class SecAggBenchCommand implements Callable<Integer> {
     SecAggBenchReport report;
     try {
       report = SecAggBench.run(new SecAggBench.Options(clients, dim, dropout, dropPhase, shares, threshold,
-          insecureParams, corrupt, parallelism, seed, signed));
+          insecureParams, corrupt, parallelism, seed, maliciousServer));
     } catch (IllegalArgumentException e) {
       String hint = shares != null && !insecureParams ? "; --insecure-params runs them anyway, for comparison only" : "";
       throw new ParameterException(spec.commandLine(), e.getMessage() + hint);

@@ -52,10 +52,20 @@ import java.util.Locale;
  * are summed and compared with 2^-sigma instead of each being held to 2^-(sigma+1); shareholders are
  * the client itself plus k neighbours drawn from the n - 1 others (fcp draws a client's k
  * shareholders from all n); and survivors (whose own share counts) and dropped clients (whose share
- * does not) are bounded separately for correctness. The
- * semi-malicious condition (t large enough that a server lying about who dropped cannot collect both
- * secrets of a client, roughly 2t > k + 1 + corrupt neighbours) is <em>not</em> enforced: the threat
- * model is a server that follows the protocol.
+ * does not) are bounded separately for correctness.
+ *
+ * <p><b>Malicious server</b> ({@link Adversary#MALICIOUS_SERVER}, Bell et al. 2020 section 5). A server
+ * that lies about who dropped can tell some of a client's shareholders that it survived and others that
+ * it dropped. Each honest shareholder reveals one share of the client's two secrets, each corrupt one
+ * both; with c_u corrupt among the k + 1 shareholders of client u, the server gets t shares of both
+ * only if 2 (t - c_u) <= k + 1 - c_u. So the shares condition becomes: no honest client has
+ * {@code c_u >= 2t - k - 1} corrupt shareholders,
+ * <pre>{@code P_shares = n P[Hyp(n-1, C, k) >= 2t - k - 1]}</pre>
+ * which needs t > (k + 1) / 2 (for classic SecAgg, Bonawitz et al.'s t > (n + C) / 2). The consistency
+ * check makes such lies detectable, but the bound does not count on it. Correctness is also stricter:
+ * every answering client needs t of its neighbours' signatures on the survivor list, so a surviving
+ * client, like a dropped one, needs t live neighbours:
+ * {@code (n - D) P[Hyp(n-1, D, k) >= k - t + 1] + D P[Hyp(n-1, D-1, k) >= k - t + 1]}.
  *
  * <p>For the complete graph (k = n - 1) every term is 0 or 1 and the conditions become the counts of
  * classic SecAgg: {@code floor(gamma n) < t <= n - floor(delta n)}.
@@ -101,6 +111,14 @@ public final class ParameterFinder {
    */
   public record Result(int neighbours, int threshold, double correctnessFailureLog2, double securityFailureLog2) {}
 
+  /** Whom the round must withstand. */
+  public enum Adversary {
+    /** A server that follows the protocol, with up to gamma n corrupt clients: Bell et al.'s semi-honest case. */
+    CURIOUS_SERVER,
+    /** A server that lies (malicious-server rounds: signed keys, graph nonces, consistency check). */
+    MALICIOUS_SERVER
+  }
+
   private ParameterFinder() {}
 
   /** {@link #find(int, double, double, int, int)} with sigma = 40 and eta = 20. */
@@ -118,6 +136,16 @@ public final class ParameterFinder {
    *     meets the requirements
    */
   public static Result find(int n, double dropout, double corrupt, int sigma, int eta) {
+    return find(n, dropout, corrupt, sigma, eta, Adversary.CURIOUS_SERVER);
+  }
+
+  /** {@link #find(int, double, double, int, int)} against {@code adversary}, sigma = 40 and eta = 20. */
+  public static Result find(int n, double dropout, double corrupt, Adversary adversary) {
+    return find(n, dropout, corrupt, DEFAULT_SIGMA, DEFAULT_ETA, adversary);
+  }
+
+  /** {@link #find(int, double, double, int, int)} against {@code adversary}. */
+  public static Result find(int n, double dropout, double corrupt, int sigma, int eta, Adversary adversary) {
     checkArguments(n, dropout, corrupt, sigma, eta);
     int d = count(n, dropout);
     int c = count(n, corrupt);
@@ -128,21 +156,33 @@ public final class ParameterFinder {
               + " t > floor(corrupt*n) = %d", dropout, corrupt, n, n - d, c));
     }
     for (int k = 2; k < n - 1; k += 2) {
-      Result found = bestThreshold(n, d, c, k, sigma, eta);
+      Result found = bestThreshold(n, d, c, k, sigma, eta, adversary);
       if (found != null) {
         return found;
       }
     }
-    return bestThreshold(n, d, c, n - 1, sigma, eta); // classic SecAgg: feasible as c + d < n
+    Result classic = bestThreshold(n, d, c, n - 1, sigma, eta, adversary); // always feasible if curious
+    if (classic == null) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "no degree and threshold tolerate dropout=%s and corrupt=%s against a malicious server for n=%d, not"
+              + " even classic SecAgg (k = n-1): it needs t > (n + floor(corrupt*n)) / 2 = %.1f and t <= n -"
+              + " floor(dropout*n) - 1 = %d", dropout, corrupt, n, (n + c) / 2.0, n - d - 1));
+    }
+    return classic;
   }
 
   /** The failure bounds of a given (k, t), with {@code Result.neighbours() == k}. */
   public static Result evaluate(int n, int k, int t, double dropout, double corrupt) {
+    return evaluate(n, k, t, dropout, corrupt, Adversary.CURIOUS_SERVER);
+  }
+
+  /** The failure bounds of a given (k, t) against {@code adversary}. */
+  public static Result evaluate(int n, int k, int t, double dropout, double corrupt, Adversary adversary) {
     checkArguments(n, dropout, corrupt, DEFAULT_SIGMA, DEFAULT_ETA);
     checkGraph(n, k, t);
     int d = count(n, dropout);
     int c = count(n, corrupt);
-    return new Result(k, t, correctnessLog2(n, d, k, t), securityLog2(n, c, d, k, t));
+    return new Result(k, t, correctnessLog2(n, d, k, t, adversary), securityLog2(n, c, d, k, t, adversary));
   }
 
   /**
@@ -155,7 +195,13 @@ public final class ParameterFinder {
    *     and what {@link #find} would choose
    */
   public static Result checkManual(int n, int k, int t, double dropout, double corrupt, boolean insecureAllowed) {
-    Result given = evaluate(n, k, t, dropout, corrupt);
+    return checkManual(n, k, t, dropout, corrupt, Adversary.CURIOUS_SERVER, insecureAllowed);
+  }
+
+  /** {@link #checkManual(int, int, int, double, double, boolean)} against {@code adversary}. */
+  public static Result checkManual(int n, int k, int t, double dropout, double corrupt, Adversary adversary,
+      boolean insecureAllowed) {
+    Result given = evaluate(n, k, t, dropout, corrupt, adversary);
     int d = count(n, dropout);
     int c = count(n, corrupt);
     List<String> failures = new ArrayList<>();
@@ -166,10 +212,12 @@ public final class ParameterFinder {
     if (given.securityFailureLog2() > -DEFAULT_SIGMA) {
       // The sum exceeds 2^-sigma, so at least one of its two terms exceeds 2^-(sigma+1): name those.
       List<String> causes = new ArrayList<>();
-      double shares = sharesLog2(n, c, k, t);
+      double shares = sharesLog2(n, c, k, t, adversary);
       if (shares > -DEFAULT_SIGMA - 1) {
-        causes.add(String.format(Locale.ROOT,
-            "shares (an honest client has t or more corrupt shareholders: 2^%.1f)", shares));
+        causes.add(String.format(Locale.ROOT, adversary == Adversary.CURIOUS_SERVER
+            ? "shares (an honest client has t or more corrupt shareholders: 2^%.1f)"
+            : "shares (an honest client has 2t - k - 1 or more corrupt shareholders, so a lying server could"
+                + " rebuild both its secrets: 2^%.1f)", shares));
       }
       double disconnect = disconnectLog2(n, c + d, k);
       if (disconnect > -DEFAULT_SIGMA - 1) {
@@ -184,7 +232,7 @@ public final class ParameterFinder {
     }
     String advice;
     try {
-      Result best = find(n, dropout, corrupt);
+      Result best = find(n, dropout, corrupt, adversary);
       advice = "the finder would choose k=" + best.neighbours() + ", t=" + best.threshold();
     } catch (IllegalArgumentException e) {
       advice = "the finder finds no parameters either: " + e.getMessage();
@@ -197,7 +245,7 @@ public final class ParameterFinder {
   // ---- the search ----
 
   /** The largest valid t for degree k, or null if there is none. */
-  private static Result bestThreshold(int n, int d, int c, int k, int sigma, int eta) {
+  private static Result bestThreshold(int n, int d, int c, int k, int sigma, int eta, Adversary adversary) {
     if (disconnectLog2(n, c + d, k) > -sigma) {
       return null;
     }
@@ -206,39 +254,52 @@ public final class ParameterFinder {
     int hi = k + 1;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (securityLog2(n, c, d, k, mid) <= -sigma) {
+      if (securityLog2(n, c, d, k, mid, adversary) <= -sigma) {
         hi = mid;
       } else {
         lo = mid + 1;
       }
     }
-    if (correctnessLog2(n, d, k, lo) > -eta) {
-      return null;
+    if (securityLog2(n, c, d, k, lo, adversary) > -sigma || correctnessLog2(n, d, k, lo, adversary) > -eta) {
+      return null; // (against a malicious server even t = k + 1 may be insecure)
     }
     hi = k + 1;
     while (lo < hi) { // largest correct t
       int mid = (lo + hi + 1) >>> 1;
-      if (correctnessLog2(n, d, k, mid) <= -eta) {
+      if (correctnessLog2(n, d, k, mid, adversary) <= -eta) {
         lo = mid;
       } else {
         hi = mid - 1;
       }
     }
-    return new Result(k, lo, correctnessLog2(n, d, k, lo), securityLog2(n, c, d, k, lo));
+    return new Result(k, lo, correctnessLog2(n, d, k, lo, adversary), securityLog2(n, c, d, k, lo, adversary));
   }
 
   // ---- the bounds (package-private for tests) ----
 
   /** log2 of the correctness bound (condition 1) with d dropouts. */
   static double correctnessLog2(int n, int d, int k, int t) {
-    double live = log2(n - d) + log2UpperTail(n - 1, d, k, k - t + 2);
+    return correctnessLog2(n, d, k, t, Adversary.CURIOUS_SERVER);
+  }
+
+  static double correctnessLog2(int n, int d, int k, int t, Adversary adversary) {
+    // A survivor's own share counts towards its secrets, but not towards the t confirmations it needs
+    // from its neighbours in the consistency check.
+    int liveCut = adversary == Adversary.CURIOUS_SERVER ? k - t + 2 : k - t + 1;
+    double live = log2(n - d) + log2UpperTail(n - 1, d, k, liveCut);
     double dropped = d == 0 ? Double.NEGATIVE_INFINITY : log2(d) + log2UpperTail(n - 1, d - 1, k, k - t + 1);
     return log2Sum(live, dropped);
   }
 
   /** log2 of P_shares (condition 2) with c corrupt clients. */
   static double sharesLog2(int n, int c, int k, int t) {
-    return log2(n) + log2UpperTail(n - 1, c, k, t);
+    return sharesLog2(n, c, k, t, Adversary.CURIOUS_SERVER);
+  }
+
+  /** log2 of P_shares against {@code adversary}: t corrupt shareholders, or 2t - k - 1 against a liar. */
+  static double sharesLog2(int n, int c, int k, int t, Adversary adversary) {
+    int cut = adversary == Adversary.CURIOUS_SERVER ? t : 2 * t - k - 1;
+    return log2(n) + log2UpperTail(n - 1, c, k, cut);
   }
 
   /** log2 of P_disconnect (condition 3) with {@code bad} clients dropped or corrupt. */
@@ -252,8 +313,8 @@ public final class ParameterFinder {
     return (lnPairs + lnAllBad) / LN2;
   }
 
-  static double securityLog2(int n, int c, int d, int k, int t) {
-    return log2Sum(sharesLog2(n, c, k, t), disconnectLog2(n, c + d, k));
+  static double securityLog2(int n, int c, int d, int k, int t, Adversary adversary) {
+    return log2Sum(sharesLog2(n, c, k, t, adversary), disconnectLog2(n, c + d, k));
   }
 
   /**

@@ -45,6 +45,11 @@ public final class SecAggParameters {
     if (t < 1 || t > k + 1) {
       throw new IllegalArgumentException("threshold t must be in [1, k+1] = [1, " + (k + 1) + "], got " + t);
     }
+    if (config.getMaliciousServer() && 2 * t <= k + 1) {
+      // Shareholders told different survivor lists reveal one share each: t of each secret would need
+      // only 2t honest shareholders, so a lying server would rebuild both secrets of any client.
+      throw new IllegalArgumentException("a malicious-server round needs 2t > k + 1, got k=" + k + ", t=" + t);
+    }
     if (config.getVectorLength() < 1 || config.getVectorLength() > Integer.MAX_VALUE - 1) {
       throw new IllegalArgumentException("vector_length must be at least 1");
     }

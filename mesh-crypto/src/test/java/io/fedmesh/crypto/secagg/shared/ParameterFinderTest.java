@@ -160,6 +160,8 @@ class ParameterFinderTest {
           int disconnected = 0;
           int[] correctnessFailures = new int[k + 2];
           int[] shareFailures = new int[k + 2];
+          int[] maliciousCorrectnessFailures = new int[k + 2];
+          int[] maliciousShareFailures = new int[k + 2];
           for (int set = 0; set < 1 << n; set++) {
             if (Integer.bitCount(set) != size) {
               continue;
@@ -171,15 +173,24 @@ class ParameterFinderTest {
             for (int t = 1; t <= k + 1; t++) {
               boolean lost = false;
               boolean leaked = false;
+              boolean lostMalicious = false;
+              boolean leakedMalicious = false;
               for (int i = 0; i < n; i++) {
                 boolean inSet = (set >> i & 1) != 0;
                 int inSetNeighbours = countIn(i, set, n, k);
                 int liveHolders = k - inSetNeighbours + (inSet ? 0 : 1); // set = dropped clients
                 lost |= liveHolders < t;
                 leaked |= !inSet && inSetNeighbours >= t; // set = corrupt clients
+                // A lying server: every answering client needs t live neighbours (confirmations), and
+                // honest shareholders split between the two secrets, corrupt ones give both.
+                lostMalicious |= k - inSetNeighbours < t;
+                int honestHolders = k + 1 - inSetNeighbours;
+                leakedMalicious |= !inSet && 2 * Math.max(0, t - inSetNeighbours) <= honestHolders;
               }
               correctnessFailures[t] += lost ? 1 : 0;
               shareFailures[t] += leaked ? 1 : 0;
+              maliciousCorrectnessFailures[t] += lostMalicious ? 1 : 0;
+              maliciousShareFailures[t] += leakedMalicious ? 1 : 0;
             }
           }
           double exactDisconnect = (double) disconnected / total;
@@ -195,6 +206,11 @@ class ParameterFinderTest {
                 .isLessThanOrEqualTo(Math.pow(2, ParameterFinder.correctnessLog2(n, size, k, t)) + 1e-12);
             assertThat(leaked).as("shares n=%d k=%d t=%d corrupt=%d", n, k, t, size)
                 .isLessThanOrEqualTo(Math.pow(2, ParameterFinder.sharesLog2(n, size, k, t)) + 1e-12);
+            var liar = ParameterFinder.Adversary.MALICIOUS_SERVER;
+            assertThat((double) maliciousCorrectnessFailures[t] / total).as("malicious correctness n=%d k=%d t=%d", n, k, t)
+                .isLessThanOrEqualTo(Math.pow(2, ParameterFinder.correctnessLog2(n, size, k, t, liar)) + 1e-12);
+            assertThat((double) maliciousShareFailures[t] / total).as("malicious shares n=%d k=%d t=%d", n, k, t)
+                .isLessThanOrEqualTo(Math.pow(2, ParameterFinder.sharesLog2(n, size, k, t, liar)) + 1e-12);
             if (k == n - 1) { // classic SecAgg: deterministic, and the bounds are exactly 0 or >= 1
               assertThat(ParameterFinder.correctnessLog2(n, size, k, t) == NEG_INF).isEqualTo(lost == 0);
               assertThat(ParameterFinder.sharesLog2(n, size, k, t) == NEG_INF).isEqualTo(leaked == 0);
@@ -254,6 +270,34 @@ class ParameterFinderTest {
     Result noCorruption = ParameterFinder.find(1000, 0.1, 0.0);
     assertThat(noCorruption.neighbours()).isEqualTo(18);
     assertThat(noCorruption.threshold()).isEqualTo(7);
+  }
+
+  @Test
+  void aMaliciousServerNeedsAThresholdAboveHalfTheShareholders() {
+    var liar = ParameterFinder.Adversary.MALICIOUS_SERVER;
+    for (int n : new int[] {20, 100, 1000}) {
+      Result curious = ParameterFinder.find(n, 0.1, 0.05);
+      Result malicious = ParameterFinder.find(n, 0.1, 0.05, liar);
+      assertThat(2 * malicious.threshold()).as("n=%d", n).isGreaterThan(malicious.neighbours() + 1);
+      assertThat(malicious.neighbours()).isGreaterThanOrEqualTo(curious.neighbours());
+      assertThat(malicious.securityFailureLog2()).isLessThanOrEqualTo(-ParameterFinder.DEFAULT_SIGMA);
+      assertThat(malicious.correctnessFailureLog2()).isLessThanOrEqualTo(-ParameterFinder.DEFAULT_ETA);
+      assertThat(ParameterFinder.evaluate(n, malicious.neighbours(), malicious.threshold(), 0.1, 0.05, liar))
+          .isEqualTo(malicious);
+    }
+    // The curious finder's n = 100 choice (k = 16, t = 8) lets a liar rebuild both secrets of a client
+    // whose 17 shareholders include one corrupt client: refused, naming the cause.
+    assertThatThrownBy(() -> ParameterFinder.checkManual(100, 16, 8, 0.1, 0.05, liar, false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("2t - k - 1 or more corrupt shareholders")
+        .hasMessageContaining("the finder would choose k=");
+    // n = 10, one dropout, two corrupt: k = 6, t = 5 makes every count certain: 2t - k - 1 = 3 > 2
+    // corrupt shareholders, and k - t + 1 = 2 > 1 dropped neighbour (a survivor needs t confirmations).
+    assertThat(ParameterFinder.find(10, 0.1, 0.2, liar)).isEqualTo(new Result(6, 5, NEG_INF, NEG_INF));
+    // Classic SecAgg: 3 of 6 corrupt and none dropping needs t > (6 + 3) / 2, so t = 5 = n - 1.
+    assertThat(ParameterFinder.find(6, 0.0, 0.5, liar)).isEqualTo(new Result(5, 5, NEG_INF, NEG_INF));
+    assertThatThrownBy(() -> ParameterFinder.find(10, 0.3, 0.3, liar))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("against a malicious server");
   }
 
   @Test
