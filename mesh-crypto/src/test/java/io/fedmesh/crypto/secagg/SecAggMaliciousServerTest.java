@@ -132,8 +132,8 @@ class SecAggMaliciousServerTest {
   @Test
   void neighboursThatJoinedOtherParametersAbortTheRound() {
     LyingServer round = new LyingServer();
-    // The server told everyone but the victim a threshold of 2 (to make their secrets easier to rebuild).
-    SecAggParameters other = new SecAggParameters(round.params.config().toBuilder().setThreshold(2).build());
+    // The server told everyone but the victim another clipping range (so their updates decode differently).
+    SecAggParameters other = new SecAggParameters(round.params.config().toBuilder().setClip(1.0).build());
 
     AbortReason reason = victimSeesDirectory(round,
         ad -> Advertisements.sign(ad.toBuilder(), round.identities.get(ad.getClient()), other));
