@@ -11,6 +11,7 @@ import io.fedmesh.crypto.random.SimulationRandom;
 import io.fedmesh.crypto.secagg.client.SecAggClient;
 import io.fedmesh.crypto.secagg.server.Outgoing;
 import io.fedmesh.crypto.secagg.shared.AbortReason;
+import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Advertisements;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
@@ -179,6 +180,50 @@ class SecAggMaliciousServerTest {
     assertThat(missing.message()).contains("7 graph nonces for a directory of 8 clients");
   }
 
+  /**
+   * The attack a graph over the directory alone allowed: show the victim a directory of itself and t
+   * accomplices, so that the graph is complete and every one of its shareholders is corrupt. The graph
+   * spans the whole cohort whatever the directory, so the accomplices are the victim's neighbours only
+   * as often as chance makes them (here 4 of 35 times: all 3 among its 4 neighbours out of 7).
+   */
+  @Test
+  void aSmallerDirectoryDoesNotSurroundTheVictimWithAccomplices() {
+    Set<Integer> shown = Set.of(VICTIM, 1, 2, 3);
+    int surrounded = 0;
+    for (long seed = 0; seed < 20; seed++) {
+      LyingServer round = new LyingServer(c -> c, seed);
+      List<Outgoing> directories = round.runUntil(Phase.FIX_GRAPH);
+      KeyDirectory.Builder smaller = KeyDirectory.newBuilder();
+      directories.get(VICTIM).message().getKeyDirectory().getKeysList().stream()
+          .filter(ad -> shown.contains(ad.getClient())).forEach(smaller::addKeys);
+      List<Outgoing> nonces = new ArrayList<>();
+      for (Outgoing o : directories) {
+        SecAggMessage message = o.to() == VICTIM ? round.message().setKeyDirectory(smaller).build() : o.message();
+        for (SecAggMessage reply : round.deliver(o.to(), message)) {
+          nonces.addAll(round.server.onMessage(o.to(), reply));
+        }
+      }
+      GraphNonces.Builder theirs = GraphNonces.newBuilder();
+      nonces.get(VICTIM).message().getGraphNonces().getNoncesList().stream()
+          .filter(n -> shown.contains(n.getClient())).forEach(theirs::addNonces);
+      List<SecAggMessage> reply = round.deliver(VICTIM, round.message().setGraphNonces(theirs).build());
+
+      NeighbourGraph graph = NeighbourGraph.forRound(round.params, smaller.build(), theirs.build());
+      assertThat(graph.size()).isEqualTo(N);
+      Set<Integer> expected = IntStream.of(graph.neighbours(VICTIM)).filter(shown::contains).boxed().collect(Collectors.toSet());
+      Set<Integer> holders = reply.isEmpty() ? Set.of() : reply.get(0).getShareKeys().getSharesList().stream()
+          .map(EncryptedShares::getTo).collect(Collectors.toSet());
+      if (!reply.isEmpty()) {
+        assertThat(holders).isEqualTo(expected);
+      } else {
+        assertThat(expected.size() + 1).isLessThan(T); // too few shareholders: it aborted instead
+      }
+      surrounded += holders.size() >= T ? 1 : 0;
+    }
+    // With a graph over the directory, all 20 would be; by chance about 2 of 20 are.
+    assertThat(surrounded).isLessThanOrEqualTo(6);
+  }
+
   @Test
   void onceANonceIsOutTheDirectoryCannotChange() {
     LyingServer round = new LyingServer();
@@ -308,7 +353,8 @@ class SecAggMaliciousServerTest {
 
     lyingConsistencyCheck(round, listFor, (neighbourSaw, clientSaw) -> true, graph(round));
 
-    // Every shareholder neighbours the victim, whose signature is over the other list: all of them abort.
+    // Every shareholder neighbours the victim, whose signature is over the other list and (forwarded in
+    // ascending order, client 0 first) among the t each checks: all of them abort.
     for (int h : holders) {
       assertThat(round.clients.get(h).abortReason().orElseThrow().cause()).isEqualTo(AbortReason.Cause.EQUIVOCATION);
     }
@@ -428,15 +474,52 @@ class SecAggMaliciousServerTest {
     AbortReason replayedAds = victimSeesDirectory(new LyingServer(), ad -> oldAds.get(ad.getClient()), replayNonces);
     assertThat(replayedAds.cause()).isEqualTo(AbortReason.Cause.PARAMETER_MISMATCH);
 
-    // Round 6's survivor-list signatures over the very same lists: they bind round 6's parameters.
+    // Round 6's survivor-list signatures over the very same lists, by the victim's round 7 neighbours:
+    // they bind round 6's parameters and graph.
+    Map<Integer, SurvivorListSignature> oldSignatures = new HashMap<>();
+    earlier.sent.forEach((c, messages) -> messages.stream().filter(SecAggMessage::hasSurvivorListSignature)
+        .forEach(m -> oldSignatures.put(c, m.getSurvivorListSignature())));
     LyingServer third = new LyingServer();
     third.runUntil(Phase.CONSISTENCY_CHECK);
     third.deliver(VICTIM, survivorList(third, all(), Set.of()));
-    UnmaskRequest oldRequest = earlierRequests.get(VICTIM).message().getUnmaskRequest();
+    UnmaskRequest.Builder oldRequest = UnmaskRequest.newBuilder().addAllSurvivors(new TreeSet<>(all()));
+    new TreeSet<>(neighboursOfVictim(third)).forEach(j -> oldRequest.addSignatures(oldSignatures.get(j)));
     assertThat(oldRequest.getSignaturesCount()).isGreaterThanOrEqualTo(T);
     third.deliver(VICTIM, third.message().setUnmaskRequest(oldRequest).build());
+    assertThat(third.refusedByClients).isEmpty();
     AbortReason replayedSignatures = third.clients.get(VICTIM).abortReason().orElseThrow();
     assertThat(replayedSignatures.cause()).isEqualTo(AbortReason.Cause.EQUIVOCATION);
     assertThat(third.revealed(VICTIM, SecretKind.SECRET_KIND_SELF_MASK_SEED)).isZero();
+  }
+
+  // ---- Malformed messages.
+
+  @Test
+  void messagesWithUnknownFieldsOrLongNoncesAreRefusedWithoutChangingAnything() {
+    LyingServer round = new LyingServer();
+    List<Outgoing> directories = round.runUntil(Phase.FIX_GRAPH);
+    com.google.protobuf.UnknownFieldSet extra = com.google.protobuf.UnknownFieldSet.newBuilder()
+        .addField(99, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build();
+    SecAggMessage directory = directories.get(VICTIM).message();
+    KeyDirectory.Builder padded = directory.getKeyDirectory().toBuilder();
+    padded.setKeys(3, padded.getKeys(3).toBuilder().setUnknownFields(extra));
+
+    round.deliver(VICTIM, round.message().setKeyDirectory(padded).build());
+    assertThat(round.refusedByClients).singleElement()
+        .satisfies(v -> assertThat(v.code()).isEqualTo(ProtocolViolation.Code.MALFORMED));
+    List<SecAggMessage> reveal = round.deliver(VICTIM, directory);
+    assertThat(reveal).singleElement().satisfies(m -> assertThat(m.hasGraphNonce()).isTrue());
+
+    SecAggMessage withExtra = reveal.get(0).toBuilder()
+        .setGraphNonce(reveal.get(0).getGraphNonce().toBuilder().setUnknownFields(extra)).build();
+    assertThatThrownBy(() -> round.server.onMessage(VICTIM, withExtra))
+        .isInstanceOfSatisfying(ProtocolViolation.class, v -> assertThat(v.code()).isEqualTo(ProtocolViolation.Code.MALFORMED));
+    SecAggMessage longNonce = reveal.get(0).toBuilder().setGraphNonce(reveal.get(0).getGraphNonce().toBuilder()
+        .setNonce(ByteString.copyFrom(new byte[1 << 20]))).build();
+    assertThatThrownBy(() -> round.server.onMessage(VICTIM, longNonce))
+        .isInstanceOfSatisfying(ProtocolViolation.class, v -> assertThat(v.code()).isEqualTo(ProtocolViolation.Code.WRONG_LENGTH));
+    round.server.onMessage(VICTIM, reveal.get(0));
+    assertThat(round.server.violations()).extracting(ProtocolViolation::code)
+        .containsExactly(ProtocolViolation.Code.MALFORMED, ProtocolViolation.Code.WRONG_LENGTH);
   }
 }

@@ -61,7 +61,8 @@ record R1ShareKeys(Secrets secrets, AdvertiseKeys mine, KeyDirectory fixed) impl
       }
     }
     NeighbourGraph graph = NeighbourGraph.forRound(ctx.params(), directory, nonces);
-    int[] neighbours = graph.neighbours(ctx.me());
+    // Neighbours that did not advertise (malicious-server graphs span the whole cohort) dropped already.
+    int[] neighbours = java.util.Arrays.stream(graph.neighbours(ctx.me())).filter(keys::containsKey).toArray();
     if (ctx.params().maliciousServer()) {
       // Every advertisement this client uses must be its owner's, for these parameters, unaltered.
       for (int j : neighbours) {
@@ -119,7 +120,8 @@ record R1ShareKeys(Secrets secrets, AdvertiseKeys mine, KeyDirectory fixed) impl
       if (nonce.getClient() != ad.getClient()) {
         return "graph nonces are not the directory's members in order (client " + nonce.getClient() + ")";
       }
-      if (!HashCommitment.GRAPH_NONCE.matches(nonce.getNonce().toByteArray(), ad.getGraphCommitment().toByteArray())) {
+      if (nonce.getNonce().size() != 32
+          || !HashCommitment.GRAPH_NONCE.matches(nonce.getNonce().toByteArray(), ad.getGraphCommitment().toByteArray())) {
         return "client " + ad.getClient() + "'s graph nonce does not open its commitment";
       }
     }

@@ -98,7 +98,7 @@ record R3Unmasking(Map<Integer, ShareBundle> held, UnmaskLists signed, Map<Integ
       }
       // t confirmations are what the check needs: verifying more would only cost time.
       if (confirmed.size() < t) {
-        if (!lists.survived(j) || !lists.signedBy(directory.get(j), signature, ctx.params())) {
+        if (!lists.survived(j) || !lists.signedBy(directory.get(j), signature, ctx.params(), graph)) {
           return "neighbour " + j + "'s signature does not confirm these lists: the server showed it other lists or forged it";
         }
         confirmed.add(j);

@@ -5,6 +5,7 @@ import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.RoundKeys;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.crypto.secagg.shared.UnknownFields;
 import io.fedmesh.crypto.secagg.shared.WorkMeter;
 import io.fedmesh.proto.v1.SecAggMessage;
 import io.fedmesh.crypto.signature.SigningKey;
@@ -77,6 +78,7 @@ public final class SecAggClient {
       throw new ProtocolViolation(ProtocolViolation.Code.WRONG_ROUND, -1,
           "message for round " + message.getRound() + ", this is round " + ctx.params().round());
     }
+    UnknownFields.refuse(message, -1);
     return apply(state.onMessage(ctx, message));
   }
 

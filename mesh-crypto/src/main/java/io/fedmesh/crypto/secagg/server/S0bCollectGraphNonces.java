@@ -3,6 +3,7 @@ package io.fedmesh.crypto.secagg.server;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.INCONSISTENT;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
 
 import io.fedmesh.crypto.secagg.shared.AbortReason;
 import io.fedmesh.crypto.secagg.shared.HashCommitment;
@@ -53,6 +54,9 @@ final class S0bCollectGraphNonces implements ServerState {
     }
     if (nonces.containsKey(from)) {
       throw new ProtocolViolation(DUPLICATE, from, "graph nonce already revealed");
+    }
+    if (nonce.getNonce().size() != 32) {
+      throw new ProtocolViolation(WRONG_LENGTH, from, "graph nonce of " + nonce.getNonce().size() + " bytes, expected 32");
     }
     if (!HashCommitment.GRAPH_NONCE.matches(nonce.getNonce().toByteArray(), keys.get(from).getGraphCommitment().toByteArray())) {
       throw new ProtocolViolation(INCONSISTENT, from, "graph nonce does not open the advertised commitment");

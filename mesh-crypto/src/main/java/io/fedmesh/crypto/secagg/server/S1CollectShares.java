@@ -57,7 +57,8 @@ final class S1CollectShares implements ServerState {
     if (shares.containsKey(from)) {
       throw new ProtocolViolation(DUPLICATE, from, "shares already sent");
     }
-    int[] expected = graph.neighbours(from);
+    // Neighbours that did not advertise (malicious-server graphs span the whole cohort) get no shares.
+    int[] expected = Arrays.stream(graph.neighbours(from)).filter(keys::containsKey).toArray();
     int[] got = new int[sent.getSharesCount()];
     for (int i = 0; i < got.length; i++) {
       EncryptedShares share = sent.getShares(i);

@@ -62,7 +62,7 @@ final class S2bCollectListSignatures implements ServerState {
       throw new ProtocolViolation(DUPLICATE, from, "survivor lists already signed");
     }
     // Forwarding a bad signature would only make the sender's neighbours abort.
-    if (!lists.signedBy(keys.get(from), signature, ctx.params())) {
+    if (!lists.signedBy(keys.get(from), signature, ctx.params(), graph)) {
       throw new ProtocolViolation(INCONSISTENT, from, "signature does not verify over the survivor lists");
     }
     signatures.put(from, signature);

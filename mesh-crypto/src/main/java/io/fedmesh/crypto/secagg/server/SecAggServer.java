@@ -5,6 +5,7 @@ import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.RoundKeys;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.crypto.secagg.shared.UnknownFields;
 import io.fedmesh.crypto.secagg.shared.WorkMeter;
 import io.fedmesh.proto.v1.SecAggMessage;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class SecAggServer {
         throw new ProtocolViolation(ProtocolViolation.Code.WRONG_ROUND, from,
             "message for round " + message.getRound() + ", this is round " + ctx.params().round());
       }
+      UnknownFields.refuse(message, from);
       state.onMessage(from, message);
     } catch (ProtocolViolation v) {
       violations.add(v);

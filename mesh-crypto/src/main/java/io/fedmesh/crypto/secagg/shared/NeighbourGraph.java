@@ -18,6 +18,7 @@ public final class NeighbourGraph {
   private final int[] position;  // client index -> ring position, -1 if absent
   private final int halfDegree;
   private final boolean complete;
+  private final byte[] seed;
 
   /**
    * @param members the clients in the graph, ascending
@@ -26,6 +27,7 @@ public final class NeighbourGraph {
    */
   public NeighbourGraph(int[] members, int k, byte[] seed, int cohortSize) {
     int n = members.length;
+    this.seed = seed.clone();
     ring = members.clone();
     // Fisher-Yates with unbiased draws from an AES-CTR stream keyed by the seed.
     MaskGenerator stream = new MaskGenerator(seed, "graph");
@@ -53,13 +55,16 @@ public final class NeighbourGraph {
   }
 
   /**
-   * The graph of a round: its members are the clients in {@code directory}, its ring order is drawn
-   * from the seed that hashes the round's config, the directory and, in malicious-server mode, every
-   * member's revealed graph nonce ({@code nonces}; null otherwise). The server and every client call
-   * this with the same directory and nonces and get the same graph.
+   * The graph of a round. Its ring order is drawn from the seed that hashes the round's config, the
+   * directory and, in malicious-server mode, every advertiser's revealed graph nonce ({@code nonces};
+   * null otherwise). Its members are the clients in {@code directory}, or in malicious-server mode the
+   * whole cohort (Bell et al.): there, a server that shows a client a smaller directory cannot make the
+   * graph smaller and surround the client with its accomplices; absent clients are neighbours that
+   * dropped. The server and every client call this with the same directory and nonces and get the same graph.
    */
   public static NeighbourGraph forRound(SecAggParameters params, KeyDirectory directory, GraphNonces nonces) {
-    int[] members = directory.getKeysList().stream().mapToInt(AdvertiseKeys::getClient).sorted().toArray();
+    int[] members = params.maliciousServer() ? java.util.stream.IntStream.range(0, params.clients()).toArray()
+        : directory.getKeysList().stream().mapToInt(AdvertiseKeys::getClient).sorted().toArray();
     byte[] seed = RoundKeys.graphSeed(params.canonicalConfig(), CanonicalEncoding.encode(directory),
         nonces == null ? new byte[0] : CanonicalEncoding.encode(nonces));
     return new NeighbourGraph(members, params.neighbours(), seed, params.clients());
@@ -98,6 +103,11 @@ public final class NeighbourGraph {
     int n = ring.length;
     int d = Math.abs(position[a] - position[b]);
     return Math.min(d, n - d) <= halfDegree;
+  }
+
+  /** The seed the ring order was drawn from: what survivor-list signatures bind, so signers share one view. */
+  public byte[] seed() {
+    return seed.clone();
   }
 
   public int size() {

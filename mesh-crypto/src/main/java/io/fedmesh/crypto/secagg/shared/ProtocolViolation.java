@@ -26,7 +26,9 @@ public final class ProtocolViolation extends RuntimeException {
     /** An encrypted share does not decrypt under the key the two parties share. */
     UNDECRYPTABLE_SHARE,
     /** The message contradicts itself or the protocol (say, asks for both secrets of one client). */
-    INCONSISTENT
+    INCONSISTENT,
+    /** The message carries fields this version does not know (it could not be hashed or signed canonically). */
+    MALFORMED
   }
 
   private final Code code;
