@@ -39,6 +39,22 @@ class SecAggBenchCommandTest {
   }
 
   @Test
+  void maliciousServerRoundsDeriveParametersAgainstALiarAndRunTheExtraPhases() {
+    assertThat(run("bench", "secagg", "--clients", "12", "--dim", "500", "--dropout", "0.1",
+        "--malicious-server", "--threads", "1")).as(err.toString()).isZero();
+
+    // One dropout among 12, none corrupt: t = 3 > (k + 1) / 2 for k = 4, and a survivor with one dropped
+    // neighbour still gets its 3 confirmations (the curious-server choice would be k = 2, t = 2).
+    assertThat(out.toString()).contains("n=12 m=500 k=4 t=3 (derived)", "malicious-server checks", "result: completed")
+        .containsPattern("fix-graph +[0-9.]+ +[0-9.]+")
+        .containsPattern("consistency-check +[0-9.]+ +[0-9.]+");
+    // The curious-server choice for the same round is refused against a liar.
+    assertThat(run("bench", "secagg", "--clients", "100", "--dim", "10", "--dropout", "0.1", "--corrupt", "0.05",
+        "--shares", "17", "--threshold", "8", "--malicious-server")).isEqualTo(2);
+    assertThat(err.toString()).contains("2t - k - 1 or more corrupt shareholders").contains("--insecure-params");
+  }
+
+  @Test
   void refusesParametersBelowTheDerivedGuaranteesWithoutTheInsecureFlag() {
     assertThat(run("bench", "secagg", "--clients", "100", "--dim", "10", "--dropout", "0.1",
         "--shares", "3", "--threshold", "2")).isEqualTo(2);

@@ -40,7 +40,7 @@ record R3ConsistencyCheck(Map<Integer, ShareBundle> held, Map<Integer, Advertise
           "only " + lists.survivors().length + " survivors; threshold is " + t)));
     }
     SecAggMessage reply = SecAggMessage.newBuilder().setRound(ctx.params().round())
-        .setSurvivorListSignature(lists.sign(ctx.identity(), ctx.me(), ctx.params(), graph)).build();
+        .setSurvivorListSignature(lists.statement(ctx.params(), graph).sign(ctx.identity(), ctx.me())).build();
     return Transition.to(new R3Unmasking(held, lists, directory, graph), reply);
   }
 }

@@ -85,6 +85,7 @@ record R3Unmasking(Map<Integer, ShareBundle> held, UnmaskLists signed, Map<Integ
       return "the unmask request's lists (" + lists + ") are not the ones this client signed (" + signed + ")";
     }
     int t = ctx.params().threshold();
+    UnmaskLists.Statement statement = lists.statement(ctx.params(), graph);
     Set<Integer> seen = new HashSet<>();
     Set<Integer> confirmed = new HashSet<>();
     for (SurvivorListSignature signature : request.getSignaturesList()) {
@@ -98,7 +99,7 @@ record R3Unmasking(Map<Integer, ShareBundle> held, UnmaskLists signed, Map<Integ
       }
       // t confirmations are what the check needs: verifying more would only cost time.
       if (confirmed.size() < t) {
-        if (!lists.survived(j) || !lists.signedBy(directory.get(j), signature, ctx.params(), graph)) {
+        if (!lists.survived(j) || !statement.signedBy(directory.get(j), signature)) {
           return "neighbour " + j + "'s signature does not confirm these lists: the server showed it other lists or forged it";
         }
         confirmed.add(j);

@@ -29,7 +29,7 @@ final class S2bCollectListSignatures implements ServerState {
   private final int[] sum;
   private final TreeSet<Integer> survivors;
   private final TreeSet<Integer> dropped;
-  private final UnmaskLists lists;
+  private final UnmaskLists.Statement statement;
   private final TreeMap<Integer, SurvivorListSignature> signatures = new TreeMap<>();
 
   S2bCollectListSignatures(ServerContext ctx, TreeMap<Integer, AdvertiseKeys> keys, NeighbourGraph graph, int[] sum,
@@ -40,7 +40,7 @@ final class S2bCollectListSignatures implements ServerState {
     this.sum = sum;
     this.survivors = survivors;
     this.dropped = dropped;
-    this.lists = UnmaskLists.of(survivors, dropped);
+    this.statement = UnmaskLists.of(survivors, dropped).statement(ctx.params(), graph);
   }
 
   @Override
@@ -62,7 +62,7 @@ final class S2bCollectListSignatures implements ServerState {
       throw new ProtocolViolation(DUPLICATE, from, "survivor lists already signed");
     }
     // Forwarding a bad signature would only make the sender's neighbours abort.
-    if (!lists.signedBy(keys.get(from), signature, ctx.params(), graph)) {
+    if (!statement.signedBy(keys.get(from), signature)) {
       throw new ProtocolViolation(INCONSISTENT, from, "signature does not verify over the survivor lists");
     }
     signatures.put(from, signature);

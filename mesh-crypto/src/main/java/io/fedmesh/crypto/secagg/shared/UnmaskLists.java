@@ -58,33 +58,45 @@ public record UnmaskLists(int[] survivors, int[] dropped) {
     return Arrays.binarySearch(dropped, client) >= 0;
   }
 
-  /** This client's signature over the lists, bound to the round's parameters and the graph it computed. */
-  public SurvivorListSignature sign(SigningKey identity, int me, SecAggParameters params, NeighbourGraph graph) {
-    return SurvivorListSignature.newBuilder().setClient(me)
-        .setSignature(ByteString.copyFrom(identity.sign(signingInput(params, graph)))).build();
-  }
-
   /**
-   * Whether {@code signature} is the signature, over these lists, parameters and graph, of the identity
-   * in {@code advertisement} (an advertisement the caller has already checked against the cohort).
+   * What survivors sign: these lists, bound to the round's parameters and the graph the signer computed.
+   * Encoded once, then signed or checked against any number of signatures.
    */
-  public boolean signedBy(AdvertiseKeys advertisement, SurvivorListSignature signature, SecAggParameters params,
-      NeighbourGraph graph) {
-    try {
-      VerifyingKey key = VerifyingKey.fromSubjectPublicKeyInfo(advertisement.getIdentityKey().toByteArray());
-      return key.verify(signingInput(params, graph), signature.getSignature().toByteArray());
-    } catch (InvalidKeyMaterialException e) {
-      return false;
-    }
-  }
-
-  private byte[] signingInput(SecAggParameters params, NeighbourGraph graph) {
+  public Statement statement(SecAggParameters params, NeighbourGraph graph) {
     SurvivorListStatement.Builder statement = SurvivorListStatement.newBuilder()
         .setParamsDigest(ByteString.copyFrom(params.digest()))
         .setGraphSeed(ByteString.copyFrom(graph.seed()));
     Arrays.stream(survivors).forEach(statement::addSurvivors);
     Arrays.stream(dropped).forEach(statement::addDropped);
-    return CanonicalEncoding.signingInput(statement.build(), null);
+    return new Statement(CanonicalEncoding.signingInput(statement.build(), null));
+  }
+
+  /** The signing input of a {@link SurvivorListStatement}. */
+  public static final class Statement {
+    private final byte[] signingInput;
+
+    private Statement(byte[] signingInput) {
+      this.signingInput = signingInput;
+    }
+
+    /** This client's signature over the statement. */
+    public SurvivorListSignature sign(SigningKey identity, int me) {
+      return SurvivorListSignature.newBuilder().setClient(me)
+          .setSignature(ByteString.copyFrom(identity.sign(signingInput))).build();
+    }
+
+    /**
+     * Whether {@code signature} is the signature over the statement of the identity in
+     * {@code advertisement} (an advertisement the caller has already checked against the cohort).
+     */
+    public boolean signedBy(AdvertiseKeys advertisement, SurvivorListSignature signature) {
+      try {
+        VerifyingKey key = VerifyingKey.fromSubjectPublicKeyInfo(advertisement.getIdentityKey().toByteArray());
+        return key.verify(signingInput, signature.getSignature().toByteArray());
+      } catch (InvalidKeyMaterialException e) {
+        return false;
+      }
+    }
   }
 
   @Override
