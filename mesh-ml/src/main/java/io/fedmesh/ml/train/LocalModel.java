@@ -1,0 +1,204 @@
+package io.fedmesh.ml.train;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Adam;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.util.Pair;
+import io.fedmesh.ml.data.Dataset;
+import io.fedmesh.ml.data.Shuffle;
+import io.fedmesh.ml.eval.Metrics;
+import io.fedmesh.ml.eval.MetricsCalculator;
+import io.fedmesh.ml.model.ModelSpec;
+import io.fedmesh.ml.model.ParameterLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One copy of the federation's model in this process, on DJL's PyTorch engine: set its parameters
+ * from a flat vector, train it on local data, read them back, evaluate it. Not thread-safe, and only
+ * one may train at a time in a JVM (DJL allows one gradient collector per JVM), which is why a
+ * simulation trains its clients one after another.
+ */
+public final class LocalModel implements AutoCloseable {
+  private static final int EVAL_BATCH = 1024;
+
+  private final Model model;
+  private final int[] sampleShape;
+  private final int classes;
+  private final ParameterLayout layout;
+  private final Device device;
+
+  /**
+   * A model of {@code spec} for samples of {@code sampleShape}, its initial weights drawn from
+   * {@code seed} (the same seed gives the same weights). Runs on the GPU when the engine has one.
+   */
+  public LocalModel(ModelSpec spec, int[] sampleShape, int classes, long seed) {
+    this.sampleShape = sampleShape.clone();
+    this.classes = classes;
+    this.device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    Engine.getInstance().setRandomSeed((int) seed);
+    this.model = Model.newInstance("fedmesh", device);
+    model.setBlock(spec.build(sampleShape, classes));
+    model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, inputShape(1));
+    this.layout = ParameterLayout.of(model.getBlock());
+  }
+
+  public ParameterLayout layout() {
+    return layout;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  public float[] parameters() {
+    return layout.read(model.getBlock());
+  }
+
+  public void setParameters(float[] flat) {
+    layout.write(model.getBlock(), flat);
+  }
+
+  /** What a round of local training did: examples seen, mean training loss of the last epoch. */
+  public record TrainingResult(long examplesSeen, double lastEpochLoss) {}
+
+  /**
+   * Trains in place on {@code data} with {@code options}, shuffling each epoch with {@code random}.
+   * With a positive proximal mu, each step also pulls the weights towards {@code proximalCenter}
+   * (the round's global model, FedProx): its gradient mu (w - w_global) is added before the step.
+   */
+  public TrainingResult train(Dataset data, TrainingOptions options, float[] proximalCenter, Random random) {
+    if (data.size() == 0) {
+      return new TrainingResult(0, Double.NaN);
+    }
+    float[] start = parameters();
+    DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+        .optOptimizer(optimizer(options))
+        .optDevices(new Device[] {device});
+    long seen = 0;
+    double lastLoss = Double.NaN;
+    try (Trainer trainer = model.newTrainer(config)) {
+      trainer.initialize(inputShape(Math.min(options.batchSize(), data.size())));
+      setParameters(start); // initialize() may have drawn fresh weights
+      List<NDArray> center = options.proximalMu() > 0 ? centerArrays(trainer.getManager(), proximalCenter) : List.of();
+      int[] order = new int[data.size()];
+      float[] batchX = new float[Math.min(options.batchSize(), data.size()) * data.width()];
+      float[] batchY = new float[Math.min(options.batchSize(), data.size())];
+      for (int epoch = 0; epoch < options.epochs(); epoch++) {
+        for (int i = 0; i < order.length; i++) {
+          order[i] = i;
+        }
+        Shuffle.shuffle(order, random);
+        double lossSum = 0;
+        for (int from = 0; from < order.length; from += options.batchSize()) {
+          int rows = Math.min(options.batchSize(), order.length - from);
+          data.copyRows(order, from, from + rows, batchX);
+          for (int r = 0; r < rows; r++) {
+            batchY[r] = data.label(order[from + r]);
+          }
+          try (NDManager step = trainer.getManager().newSubManager()) {
+            NDArray x = step.create(java.util.Arrays.copyOf(batchX, rows * data.width()), inputShape(rows));
+            NDArray y = step.create(java.util.Arrays.copyOf(batchY, rows), new Shape(rows));
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+              NDList predictions = trainer.forward(new NDList(x));
+              NDArray loss = trainer.getLoss().evaluate(new NDList(y), predictions);
+              collector.backward(loss);
+              lossSum += loss.getFloat() * rows;
+            }
+            if (!center.isEmpty()) {
+              addProximalGradient(options.proximalMu(), center);
+            }
+            trainer.step();
+          }
+          seen += rows;
+        }
+        lastLoss = lossSum / order.length;
+      }
+      center.forEach(NDArray::close);
+    }
+    return new TrainingResult(seen, lastLoss);
+  }
+
+  /** Loss, accuracy and the rest on {@code data}, in inference mode (dropout off). */
+  public Metrics evaluate(Dataset data) {
+    MetricsCalculator metrics = new MetricsCalculator(classes);
+    int[] rows = new int[data.size()];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = i;
+    }
+    int[] labels = data.labels();
+    float[] batch = new float[Math.min(EVAL_BATCH, Math.max(1, data.size())) * data.width()];
+    try (NDManager manager = model.getNDManager().newSubManager()) {
+      ParameterStore store = new ParameterStore(manager, false);
+      for (int from = 0; from < rows.length; from += EVAL_BATCH) {
+        int n = Math.min(EVAL_BATCH, rows.length - from);
+        data.copyRows(rows, from, from + n, batch);
+        try (NDManager step = manager.newSubManager()) {
+          NDArray x = step.create(java.util.Arrays.copyOf(batch, n * data.width()), inputShape(n));
+          float[] logits = model.getBlock().forward(store, new NDList(x), false).singletonOrThrow().toFloatArray();
+          metrics.add(logits, labels, from, n);
+        }
+      }
+    }
+    return metrics.result();
+  }
+
+  @Override
+  public void close() {
+    model.close();
+  }
+
+  private void addProximalGradient(double mu, List<NDArray> center) {
+    int i = 0;
+    for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+      NDArray w = p.getValue().getArray();
+      NDArray gradient = w.getGradient();
+      try (NDArray pull = w.sub(center.get(i++)).muli((float) mu)) {
+        gradient.addi(pull);
+      }
+    }
+  }
+
+  private List<NDArray> centerArrays(NDManager manager, float[] flat) {
+    if (flat == null || flat.length != layout.size()) {
+      throw new IllegalArgumentException("FedProx needs the global model's " + layout.size() + " parameters");
+    }
+    List<NDArray> out = new ArrayList<>();
+    for (ParameterLayout.Entry e : layout.entries()) {
+      out.add(manager.create(java.util.Arrays.copyOfRange(flat, e.offset(), e.offset() + e.size()), new Shape(e.shape())));
+    }
+    return out;
+  }
+
+  private static Optimizer optimizer(TrainingOptions options) {
+    Tracker rate = Tracker.fixed((float) options.learningRate());
+    return switch (options.optimizer()) {
+      case SGD -> Optimizer.sgd().setLearningRateTracker(rate).build();
+      case ADAM -> Adam.builder().optLearningRateTracker(rate).build();
+    };
+  }
+
+  private Shape inputShape(long rows) {
+    long[] dims = new long[sampleShape.length + 1];
+    dims[0] = rows;
+    for (int i = 0; i < sampleShape.length; i++) {
+      dims[i + 1] = sampleShape[i];
+    }
+    return new Shape(dims);
+  }
+}
