@@ -1,0 +1,53 @@
+package io.fedmesh.ml.strategy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.fedmesh.ml.train.TrainingOptions;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class StrategyTest {
+  private final FedAvg fedAvg = new FedAvg(TrainingOptions.defaults(), 1.0, 1.0, 0);
+
+  @Test
+  void fedAvgMovesTheModelByTheWeightedMeanTimesTheServerRate() {
+    float[] global = {1, 1};
+    AggregatedUpdate sum = new AggregatedUpdate(new float[] {4, -2}, 4, 2);
+    assertThat(fedAvg.aggregateFit(1, global, sum, List.of())).containsExactly(2f, 0.5f);
+    FedAvg slow = new FedAvg(TrainingOptions.defaults(), 1.0, 0.5, 0);
+    assertThat(slow.aggregateFit(1, global, sum, List.of())).containsExactly(1.5f, 0.75f);
+    assertThat(fedAvg.aggregateFit(1, global, new AggregatedUpdate(new float[2], 0, 0), List.of())).containsExactly(1f, 1f);
+  }
+
+  @Test
+  void fedAvgChoosesTheFractionAskedForAndFedProxSaysSo() {
+    FedAvg half = new FedAvg(TrainingOptions.defaults().withProximalMu(0.1), 0.5, 1.0, 0);
+    FitInstructions fit = half.configureFit(1, 10, new Random(1));
+    assertThat(fit.participants()).hasSize(5).isSorted().doesNotHaveDuplicates();
+    assertThat(half.describe()).contains("fedprox mu=0.1").contains("fraction=0.5");
+    assertThatThrownBy(() -> new FedAvg(TrainingOptions.defaults(), 0, 1, 0)).hasMessageContaining("fraction");
+  }
+
+  @Test
+  void centralDpSamplesByPoissonWeighsEveryoneOnceAndAddsNoiseOfSigmaTimesC() {
+    CentralDpFixedClipping dp = new CentralDpFixedClipping(fedAvg, 1000, 2.0, 0.5, 0.1, new Random(7));
+    FitInstructions fit = dp.configureFit(1, 1000, new Random(2));
+    assertThat(fit.participants().size()).isBetween(70, 130);
+    assertThat(fit.unitWeights()).isTrue();
+    assertThat(fit.clipNorm()).isEqualTo(0.5);
+
+    int m = 20_000;
+    float[] next = dp.aggregateFit(1, new float[m], new AggregatedUpdate(new float[m], 100, 100), List.of());
+    // The noise N(0, (2 * 0.5)^2) divided by q n = 100.
+    double var = 0;
+    for (float v : next) {
+      var += v * v;
+    }
+    assertThat(Math.sqrt(var / m)).isCloseTo(1.0 / 100, within(0.0005));
+    assertThatThrownBy(() -> dp.configureFit(1, 999, new Random(1))).hasMessageContaining("configured for 1000");
+    assertThatThrownBy(() -> new CentralDpFixedClipping(fedAvg, 10, 1, 0, 0.1, new Random(1))).hasMessageContaining("clip");
+  }
+}
