@@ -56,14 +56,15 @@ def log_expm1(y):
 
 
 def log_erfc(x):
-    if x < 20:
-        return math.log(math.erfc(x))
-    # erfc(x) = e^(-x^2) / (x sqrt(pi)) * (1 - 1/(2x^2) + 3/(2x^2)^2 - 15/(2x^2)^3 + ...): at x >= 20
-    # each term is at most 1/800 of the one before, so 12 terms are exact in double precision.
-    series, term = 1.0, 1.0
-    for n in range(1, 12):
+    if x < 25:
+        return math.log(math.erfc(x))  # still a normal double: erfc(25) is about 8e-274
+    # erfc(x) = e^(-x^2) / (x sqrt(pi)) * (1 - 1/(2x^2) + 3/(2x^2)^2 - 15/(2x^2)^3 + ...): at x >= 25
+    # each term is at most 1/1250 of the one before; stop once they no longer change a double.
+    series, term, n = 1.0, 1.0, 1
+    while abs(term) > 1e-17:
         term *= -(2 * n - 1) / (2 * x * x)
         series += term
+        n += 1
     return -x * x - math.log(x) - 0.5 * math.log(math.pi) + math.log(series)
 
 
@@ -82,18 +83,19 @@ def log_a_fractional(q, sigma, order):
     log_q, log_1q = math.log(q), math.log1p(-q)
     z0 = sigma * sigma * (log_1q - log_q) + 0.5
     scale = math.sqrt(2) * sigma
+    two_s2 = 2 * sigma * sigma
+    log_half = -math.log(2)
     lgamma_top = math.lgamma(order + 1)
+    lgamma = math.lgamma
     terms = []
     i = 0
     while True:
         j = order - i
         # C(order, i) = Gamma(order+1) / (i! Gamma(order-i+1)); its sign flips at each i past order
         sign = 1 if i <= order else (-1) ** (i - math.ceil(order))
-        log_c = lgamma_top - math.lgamma(i + 1) - math.lgamma(j + 1)
-        below = (log_c + i * log_q + j * log_1q + (i * i - i) / (2 * sigma * sigma)
-                 - math.log(2) + log_erfc((i - z0) / scale))
-        above = (log_c + j * log_q + i * log_1q + (j * j - j) / (2 * sigma * sigma)
-                 - math.log(2) + log_erfc((z0 - j) / scale))
+        log_c = lgamma_top - lgamma(i + 1) - lgamma(j + 1) + log_half
+        below = log_c + i * log_q + j * log_1q + (i * i - i) / two_s2 + log_erfc((i - z0) / scale)
+        above = log_c + j * log_q + i * log_1q + (j * j - j) / two_s2 + log_erfc((z0 - j) / scale)
         terms.append((sign, below))
         terms.append((sign, above))
         i += 1
@@ -112,7 +114,8 @@ def rdp_one_step(q, sigma, order):
         return order / (2 * sigma * sigma)
     if order == int(order):
         return log1p_exp(log_a_minus_one_integer(q, sigma, order)) / (order - 1)
-    return log_a_fractional(q, sigma, order) / (order - 1)
+    # A >= 1, but with q^2 / sigma^2 below the rounding of log(A) the sum can land a hair under 1.
+    return max(0.0, log_a_fractional(q, sigma, order) / (order - 1))
 
 
 def rdp_integral(q, sigma, order):
@@ -175,15 +178,11 @@ def epsilon(delta, mechanisms):
     for order, r in zip(ORDERS, total):
         if r == math.inf:
             continue
-        if r <= -math.log1p(-delta * delta):
-            # Total variation at most sqrt(1 - e^-KL) <= delta (KL <= RDP): (0, delta)-DP outright.
-            eps = 0.0
-        else:
-            # Balle et al. 2020, theorem 21.
-            eps = r + math.log1p(-1 / order) - (math.log(delta) + math.log(order)) / (order - 1)
+        # Balle et al. 2020, theorem 21.
+        eps = r + math.log1p(-1 / order) - (math.log(delta) + math.log(order)) / (order - 1)
         if eps < best:
             best, best_order = eps, order
-    return max(0.0, best), best_order
+    return max(0.0, best), best_order  # (eps, delta)-DP with eps < 0 implies it with eps = 0
 
 
 def main():

@@ -97,12 +97,13 @@ public final class RdpAccountant {
    * always meets the target (it was evaluated); the exact smallest one lies within
    * {@link #NOISE_RELATIVE_TOLERANCE} below it. 0 when q = 0 or steps = 0, which spend nothing.
    *
-   * <p>The conversion costs epsilon of about -log(delta) / 62 even at RDP 0 (order 63 is the largest),
-   * so smaller targets are met only through the total-variation case of {@link RdpBudget#epsilon}, with
-   * enormous noise, or not at all within [{@link #MIN_NOISE_MULTIPLIER}, {@link #MAX_NOISE_MULTIPLIER}].
+   * <p>No noise brings epsilon below the conversion's floor, what {@link RdpBudget#epsilon} gives for
+   * RDP 0 (0.103 at delta = 1e-5), and only noise beyond {@link #MAX_NOISE_MULTIPLIER} brings it close:
+   * such targets are refused.
    *
    * @throws IllegalArgumentException naming the argument out of range (targetEpsilon must be finite and
-   *     above 0), or if no noise multiplier in that range meets the target
+   *     above 0), or if no noise multiplier in [{@link #MIN_NOISE_MULTIPLIER}, {@link
+   *     #MAX_NOISE_MULTIPLIER}] meets the target
    */
   public static double noiseMultiplier(double samplingRate, long steps, double delta, double targetEpsilon) {
     checkSamplingRate(samplingRate);
@@ -110,6 +111,11 @@ public final class RdpAccountant {
     checkDelta(delta);
     if (!(targetEpsilon > 0 && targetEpsilon < Double.POSITIVE_INFINITY)) {
       throw new IllegalArgumentException("targetEpsilon must be finite and above 0, got " + targetEpsilon);
+    }
+    double floor = RdpBudget.zero().epsilon(delta).epsilon();
+    if (targetEpsilon < floor) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "targetEpsilon %s is not reachable: the"
+          + " conversion to (epsilon, delta) gives %s at delta %s even when nothing is spent", targetEpsilon, floor, delta));
     }
     if (samplingRate == 0 || steps == 0) {
       return 0;

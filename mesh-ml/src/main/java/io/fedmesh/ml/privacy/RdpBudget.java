@@ -67,13 +67,16 @@ public final class RdpBudget {
 
   /**
    * The smallest epsilon such that the spent budget is (epsilon, delta)-DP, by the conversion of Balle et
-   * al. 2020 ("Hypothesis Testing Interpretations and Renyi Differential Privacy", theorem 21), as TF
-   * Privacy and Opacus apply it at each order alpha with RDP r:
+   * al. 2020 ("Hypothesis Testing Interpretations and Renyi Differential Privacy", theorem 21), exactly
+   * as Opacus applies it at each order alpha with RDP r:
    * <pre>{@code epsilon(alpha) = r - (log(delta) + log(alpha)) / (alpha - 1) + log((alpha - 1) / alpha)}</pre>
-   * minimised over the orders. As TF Privacy does (Opacus does not), an order whose r is at most
-   * -log(1 - delta^2) gives epsilon 0 outright (the total variation distance is at most
-   * sqrt(1 - e^-r) <= delta, as KL <= RDP), and a negative minimum is reported as 0. Ties go to the
-   * lowest order.
+   * minimised over the orders (ties go to the lowest order). A negative minimum, possible only for large
+   * delta, is reported as 0, as TF Privacy does: (epsilon, delta)-DP for a negative epsilon implies it for 0.
+   *
+   * <p>The conversion is loose near RDP 0: at the default orders even a budget with nothing spent
+   * converts to (-log(delta) - log 63) / 62 + log(62/63), 0.103 at delta = 1e-5, its floor. TF Privacy
+   * reports 0 below about delta^2 of RDP (a total-variation bound); this does not, because there a
+   * rounding error in a tiny RDP would turn into a jump of the whole floor, in the unsafe direction.
    *
    * @param delta in (0, 1)
    * @throws IllegalArgumentException if delta is outside (0, 1)
@@ -83,20 +86,14 @@ public final class RdpBudget {
     double best = Double.POSITIVE_INFINITY;
     double bestOrder = Double.NaN;
     for (int i = 0; i < orders.length; i++) {
-      double epsilon = epsilonAt(orders[i], rdp[i], delta);
+      double order = orders[i];
+      double epsilon = rdp[i] - (Math.log(delta) + Math.log(order)) / (order - 1) + Math.log((order - 1) / order);
       if (epsilon < best) {
         best = epsilon;
-        bestOrder = orders[i];
+        bestOrder = order;
       }
     }
     return new DpGuarantee(Math.max(0, best), delta, bestOrder);
-  }
-
-  static double epsilonAt(double order, double rdp, double delta) {
-    if (delta * delta + Math.expm1(-rdp) >= 0) {
-      return 0;
-    }
-    return rdp - (Math.log(delta) + Math.log(order)) / (order - 1) + Math.log((order - 1) / order);
   }
 
   /** The orders, increasing (a copy). */

@@ -25,7 +25,9 @@ import java.math.BigInteger;
  * </ul>
  *
  * <p>Everything is in log space: exp((k^2 - k) / (2 sigma^2)) overflows a double for small sigma long
- * before the RDP is infinite. Special cases, in this order: q = 0 gives 0, sigma = 0 gives +Infinity,
+ * before the RDP is infinite. A is about 1 + q^2 / sigma^2 for small q or large sigma, so log A, and
+ * with it the RDP, is good to about 1e-16 / (alpha - 1) absolute, not relative; a result rounded below
+ * 0 is reported as 0. Special cases, in this order: q = 0 gives 0, sigma = 0 gives +Infinity,
  * q = 1 gives the plain Gaussian's alpha / (2 sigma^2).
  */
 final class SampledGaussianRdp {
@@ -49,7 +51,9 @@ final class SampledGaussianRdp {
       return order / (2 * sigma * sigma);
     }
     double logA = order == Math.rint(order) ? logAInteger(q, sigma, (int) order) : logAFractional(q, sigma, order);
-    return logA / (order - 1);
+    // A >= 1 (Jensen), so the RDP is never negative; when it is tiny (sigma in the thousands), rounding can
+    // leave log A a few ulps below 0, and a negative loss must not cancel another mechanism's.
+    return Math.max(0, logA / (order - 1));
   }
 
   /** log A_alpha for integer alpha >= 2 by the binomial expansion. */
