@@ -114,8 +114,8 @@ public final class RdpAccountant {
     }
     double floor = RdpBudget.zero().epsilon(delta).epsilon();
     if (targetEpsilon < floor) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "targetEpsilon %s is not reachable: the"
-          + " conversion to (epsilon, delta) gives %s at delta %s even when nothing is spent", targetEpsilon, floor, delta));
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "target epsilon %s is not reachable: the"
+          + " conversion to (epsilon, delta) gives %.6f at delta %s even when nothing is spent", targetEpsilon, floor, delta));
     }
     if (samplingRate == 0 || steps == 0) {
       return 0;
@@ -129,7 +129,7 @@ public final class RdpAccountant {
       while (meets(samplingRate, lo, steps, delta, targetEpsilon)) {
         if (lo <= MIN_NOISE_MULTIPLIER) {
           throw new IllegalArgumentException(String.format(Locale.ROOT,
-              "targetEpsilon %s is met even with noise multiplier %s; no smaller one is searched",
+              "target epsilon %s is met even with noise multiplier %s; no smaller one is searched",
               targetEpsilon, MIN_NOISE_MULTIPLIER));
         }
         hi = lo;
@@ -139,7 +139,7 @@ public final class RdpAccountant {
       do {
         if (hi >= MAX_NOISE_MULTIPLIER) {
           throw new IllegalArgumentException(String.format(Locale.ROOT,
-              "targetEpsilon %s is not reachable: noise multiplier %s still gives epsilon %s at delta %s",
+              "target epsilon %s is not reachable: noise multiplier %.0f still gives epsilon %.6f at delta %s",
               targetEpsilon, MAX_NOISE_MULTIPLIER, epsilon(samplingRate, hi, steps, delta).epsilon(), delta));
         }
         lo = hi;
