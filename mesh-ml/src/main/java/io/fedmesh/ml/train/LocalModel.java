@@ -24,6 +24,7 @@ import io.fedmesh.ml.eval.Metrics;
 import io.fedmesh.ml.eval.MetricsCalculator;
 import io.fedmesh.ml.model.ModelSpec;
 import io.fedmesh.ml.model.ParameterLayout;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -97,8 +98,13 @@ public final class LocalModel implements AutoCloseable {
       setParameters(start); // initialize() may have drawn fresh weights
       List<NDArray> center = options.proximalMu() > 0 ? centerArrays(trainer.getManager(), proximalCenter) : List.of();
       int[] order = new int[data.size()];
-      float[] batchX = new float[Math.min(options.batchSize(), data.size()) * data.width()];
-      float[] batchY = new float[Math.min(options.batchSize(), data.size())];
+      int maxRows = Math.min(options.batchSize(), data.size());
+      float[] batchX = new float[maxRows * data.width()];
+      float[] batchY = new float[maxRows];
+      // Direct buffers, allocated once: the engine reads them without another copy, and no direct
+      // memory is allocated (and later collected) per batch.
+      FloatBuffer directX = direct(batchX.length);
+      FloatBuffer directY = direct(batchY.length);
       for (int epoch = 0; epoch < options.epochs(); epoch++) {
         for (int i = 0; i < order.length; i++) {
           order[i] = i;
@@ -112,8 +118,10 @@ public final class LocalModel implements AutoCloseable {
             batchY[r] = data.label(order[from + r]);
           }
           try (NDManager step = trainer.getManager().newSubManager()) {
-            NDArray x = step.create(java.util.Arrays.copyOf(batchX, rows * data.width()), inputShape(rows));
-            NDArray y = step.create(java.util.Arrays.copyOf(batchY, rows), new Shape(rows));
+            directX.clear().put(batchX, 0, rows * data.width()).flip();
+            directY.clear().put(batchY, 0, rows).flip();
+            NDArray x = step.create(directX, inputShape(rows));
+            NDArray y = step.create(directY, new Shape(rows));
             try (GradientCollector collector = trainer.newGradientCollector()) {
               NDList predictions = trainer.forward(new NDList(x));
               NDArray loss = trainer.getLoss().evaluate(new NDList(y), predictions);
@@ -143,13 +151,15 @@ public final class LocalModel implements AutoCloseable {
     }
     int[] labels = data.labels();
     float[] batch = new float[Math.min(EVAL_BATCH, Math.max(1, data.size())) * data.width()];
+    FloatBuffer direct = direct(batch.length);
     try (NDManager manager = model.getNDManager().newSubManager()) {
       ParameterStore store = new ParameterStore(manager, false);
       for (int from = 0; from < rows.length; from += EVAL_BATCH) {
         int n = Math.min(EVAL_BATCH, rows.length - from);
         data.copyRows(rows, from, from + n, batch);
         try (NDManager step = manager.newSubManager()) {
-          NDArray x = step.create(java.util.Arrays.copyOf(batch, n * data.width()), inputShape(n));
+          direct.clear().put(batch, 0, n * data.width()).flip();
+          NDArray x = step.create(direct, inputShape(n));
           float[] logits = model.getBlock().forward(store, new NDList(x), false).singletonOrThrow().toFloatArray();
           metrics.add(logits, labels, from, n);
         }
@@ -183,6 +193,10 @@ public final class LocalModel implements AutoCloseable {
       out.add(manager.create(java.util.Arrays.copyOfRange(flat, e.offset(), e.offset() + e.size()), new Shape(e.shape())));
     }
     return out;
+  }
+
+  private static FloatBuffer direct(int floats) {
+    return java.nio.ByteBuffer.allocateDirect(floats * Float.BYTES).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
   }
 
   private static Optimizer optimizer(TrainingOptions options) {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
             + "are combined by secure aggregation, so only their sum is ever revealed.",
         ""
     },
-    subcommands = {BenchCommand.class, PrivacyCommand.class, picocli.CommandLine.HelpCommand.class},
+    subcommands = {io.fedmesh.node.simulate.SimulateCommand.class, PrivacyCommand.class, BenchCommand.class,
+        picocli.CommandLine.HelpCommand.class},
     footer = {
         "",
         "Exit codes: 0 success, 1 the command failed, 2 the command line is wrong.",

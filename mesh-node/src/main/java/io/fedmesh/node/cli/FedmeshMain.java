@@ -18,7 +18,7 @@ public final class FedmeshMain {
   }
 
   /** Runs the command line with the given streams; returns the exit code. */
-  static int run(String[] args, PrintWriter out, PrintWriter err) {
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine commandLine = new CommandLine(new FedmeshCommand())
         .setOut(out)
         .setErr(err)

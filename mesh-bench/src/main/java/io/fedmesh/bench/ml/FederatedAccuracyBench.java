@@ -1,0 +1,57 @@
+package io.fedmesh.bench.ml;
+
+import io.fedmesh.ml.data.Dataset;
+import io.fedmesh.ml.data.Partitioner;
+import io.fedmesh.ml.model.ModelSpec;
+import io.fedmesh.ml.simulation.RoundRecord;
+import io.fedmesh.ml.simulation.Simulation;
+import io.fedmesh.ml.simulation.Summation;
+import io.fedmesh.ml.strategy.FedAvg;
+import io.fedmesh.ml.train.TrainingOptions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+/**
+ * The issue's accuracy target as a benchmark: FedAvg on a partitioned dataset for R rounds, for
+ * several seeds (data split, initial weights, shuffling), with the centralised baseline trained on the
+ * pooled data for as many examples; reports each round's median over seeds.
+ */
+public final class FederatedAccuracyBench {
+  private FederatedAccuracyBench() {}
+
+  /** Per round: median federated accuracy and median baseline accuracy over the seeds; and the raw runs. */
+  public record Result(double[] medianAccuracy, double[] medianBaseline, List<List<RoundRecord>> runs) {}
+
+  public static Result run(Dataset train, Dataset test, int clients, int rounds, Partitioner partitioner, ModelSpec spec,
+      TrainingOptions options, int seeds, IntConsumer onSeedDone) {
+    List<List<RoundRecord>> runs = new ArrayList<>();
+    for (int s = 1; s <= seeds; s++) {
+      int[][] rows = partitioner.split(train, clients, new Random(s));
+      List<Dataset> parts = new ArrayList<>();
+      for (int[] r : rows) {
+        parts.add(train.subset(r));
+      }
+      Simulation.Result result = new Simulation(spec, parts, test, new FedAvg(options, 1.0, 1.0, 0), Summation.plain(), s,
+          System::nanoTime).run(rounds, true, r -> { });
+      runs.add(result.rounds());
+      onSeedDone.accept(s);
+    }
+    double[] median = new double[rounds];
+    double[] baseline = new double[rounds];
+    for (int r = 0; r < rounds; r++) {
+      int round = r;
+      median[r] = median(runs.stream().mapToDouble(run -> run.get(round).test().accuracy()).toArray());
+      baseline[r] = median(runs.stream().mapToDouble(run -> run.get(round).baseline().accuracy()).toArray());
+    }
+    return new Result(median, baseline, runs);
+  }
+
+  static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+}

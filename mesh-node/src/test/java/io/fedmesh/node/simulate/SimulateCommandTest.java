@@ -1,0 +1,80 @@
+package io.fedmesh.node.simulate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fedmesh.node.cli.FedmeshMain;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `fedmesh simulate` end to end in this JVM: real DJL training, the three report files, and bad input. */
+class SimulateCommandTest {
+  @TempDir
+  Path dir;
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return FedmeshMain.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  @Test
+  void aSmallSyntheticFederationWritesMetricsSummaryAndAChart() throws Exception {
+    Path report = dir.resolve("report");
+    assertThat(run("simulate", "--clients", "3", "--rounds", "3", "--rows-per-client", "300", "--out", report.toString()))
+        .as(err.toString()).isZero();
+
+    List<String> csv = Files.readAllLines(report.resolve("metrics.csv"));
+    assertThat(csv).hasSize(4);
+    assertThat(csv.get(0)).isEqualTo(SimulationReport.CSV_HEADER);
+    assertThat(csv.get(3)).startsWith("3,3,900,");
+    String summary = Files.readString(report.resolve("summary.json"));
+    assertThat(summary).contains("\"rounds\": 3", "\"final\": {\"examples\": ", "\"baseline\": {", "\"privacy\": null",
+        "\"summation\": \"plain sum\"");
+    BufferedImage png = ImageIO.read(report.resolve("accuracy.png").toFile());
+    assertThat(png.getWidth()).isEqualTo(800);
+    assertThat(out.toString()).contains("round 3: test accuracy", "centralised baseline", "report in");
+    assertThat(err.toString()).contains("round 3/3 [").doesNotContain("SLF4J");
+  }
+
+  @Test
+  void secureAggregationAndCentralDpRunAndReportEpsilon() throws Exception {
+    Path report = dir.resolve("dp");
+    assertThat(run("simulate", "--clients", "4", "--rounds", "2", "--rows-per-client", "200", "--secure-aggregation",
+        "--dp-noise", "1.0", "--clip", "0.5", "--sampling-rate", "0.75", "--no-baseline", "--out", report.toString()))
+        .as(err.toString()).isZero();
+    String summary = Files.readString(report.resolve("summary.json"));
+    assertThat(summary).contains("\"summation\": \"SecAgg+", "\"privacy\": {\"noise_multiplier\": 1.00000", "\"epsilon\": ",
+        "\"baseline\": null");
+    assertThat(Files.readAllLines(report.resolve("metrics.csv")).get(2)).matches("2,\\d+,.*,[0-9.e+-]+$");
+    assertThat(out.toString()).contains("privacy spent: epsilon");
+  }
+
+  @Test
+  void badArgumentsExitTwoAndBadDataExitOneWithOneLine() throws Exception {
+    String[][] usage = {
+        {"simulate", "--clients", "0"},
+        {"simulate", "--partition", "dirichlet:x"},
+        {"simulate", "--model", "rnn"},
+        {"simulate", "--dp-noise", "1"},
+        {"simulate", "--dataset", "imagenet"},
+        {"simulate", "--dataset", "fashion-mnist", "--partition", "natural"},
+    };
+    for (String[] args : usage) {
+      err.getBuffer().setLength(0);
+      assertThat(run(args)).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(err.toString().lines()).hasSize(1);
+      assertThat(err.toString()).startsWith("fedmesh: ");
+    }
+    Path bad = Files.writeString(dir.resolve("bad.csv"), "x,label\n1,0\n,1\n");
+    err.getBuffer().setLength(0);
+    assertThat(run("simulate", "--dataset", "csv:" + bad, "--out", dir.resolve("o").toString())).isEqualTo(1);
+    assertThat(err.toString().strip()).isEqualTo("fedmesh: " + bad + ": line 3, column 'x': missing value (fill or drop such rows before training)");
+  }
+}
