@@ -69,6 +69,29 @@ class FedmeshLauncherIT {
   }
 
   @Test
+  void simulateTrainsAFederationWithRealDjlInItsOwnProcess() throws Exception {
+    Path out = Files.createTempDirectory("fedmesh-sim");
+    Result result = fedmesh("simulate", "--clients", "3", "--rounds", "2", "--rows-per-client", "300", "--out", out.toString());
+
+    assertThat(result.exitCode()).as(result.stderr()).isZero();
+    assertThat(result.stdout()).contains("round 2: test accuracy");
+    assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(3);
+    assertThat(out.resolve("summary.json")).isNotEmptyFile();
+    assertThat(Files.readAllBytes(out.resolve("accuracy.png"))).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+    // Offline: DJL must not have tried the network (it logs nothing, and the run finished).
+    assertThat(result.stderr()).doesNotContain("Exception", "SLF4J");
+  }
+
+  @Test
+  void privacyEpsilonAnswersFromItsOwnProcess() throws Exception {
+    Result result = fedmesh("privacy", "epsilon", "--sampling-rate", "0.01", "--noise-multiplier", "1.1", "--steps", "10000",
+        "--delta", "1e-5", "--json");
+
+    assertThat(result.exitCode()).as(result.stderr()).isZero();
+    assertThat(result.stdout().strip()).startsWith("{\"epsilon\": 5.63");
+  }
+
+  @Test
   void aWrongCommandLineExitsWith2AndOneLine() throws Exception {
     Result result = fedmesh("--no-such-option");
 
