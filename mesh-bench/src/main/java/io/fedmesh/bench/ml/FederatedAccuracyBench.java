@@ -26,7 +26,7 @@ public final class FederatedAccuracyBench {
   public record Result(double[] medianAccuracy, double[] medianBaseline, List<List<RoundRecord>> runs) {}
 
   public static Result run(Dataset train, Dataset test, int clients, int rounds, Partitioner partitioner, ModelSpec spec,
-      TrainingOptions options, int seeds, IntConsumer onSeedDone) {
+      TrainingOptions options, double serverLearningRate, int seeds, IntConsumer onSeedDone) {
     List<List<RoundRecord>> runs = new ArrayList<>();
     for (int s = 1; s <= seeds; s++) {
       int[][] rows = partitioner.split(train, clients, new Random(s));
@@ -34,7 +34,7 @@ public final class FederatedAccuracyBench {
       for (int[] r : rows) {
         parts.add(train.subset(r));
       }
-      Simulation.Result result = new Simulation(spec, parts, test, new FedAvg(options, 1.0, 1.0, 0), Summation.plain(), s,
+      Simulation.Result result = new Simulation(spec, parts, test, new FedAvg(options, 1.0, serverLearningRate, 0), Summation.plain(), s,
           System::nanoTime).run(rounds, true, r -> { });
       runs.add(result.rounds());
       onSeedDone.accept(s);

@@ -48,6 +48,9 @@ public final class MlBenchCommand implements Callable<Integer> {
   @Option(names = "--partition", paramLabel = "P", description = "Partition (default: ${DEFAULT-VALUE}).")
   String partition = "dirichlet:0.5";
 
+  @Option(names = "--server-lr", paramLabel = "LR", description = "FedAvg's server learning rate (default: ${DEFAULT-VALUE}).")
+  double serverLearningRate = 1.0;
+
   @Option(names = "--seeds", paramLabel = "S", description = "Seeds; the median is reported (default: ${DEFAULT-VALUE}).")
   int seeds = 3;
 
@@ -60,8 +63,8 @@ public final class MlBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (clients < 1 || rounds < 1 || seeds < 1 || throughputEpochs < 0) {
-      throw new ParameterException(spec.commandLine(), "--clients, --rounds and --seeds must be >= 1, --throughput-epochs >= 0");
+    if (clients < 1 || rounds < 1 || seeds < 1 || throughputEpochs < 0 || !(serverLearningRate > 0)) {
+      throw new ParameterException(spec.commandLine(), "--clients, --rounds and --seeds must be >= 1, --throughput-epochs >= 0, --server-lr > 0");
     }
     Partitioner partitioner;
     try {
@@ -75,10 +78,10 @@ public final class MlBenchCommand implements Callable<Integer> {
     ModelSpec model = ModelSpec.mlp(128);
     TrainingOptions options = TrainingOptions.defaults();
     if (!skipFederated) {
-      out.printf(Locale.ROOT, "Fashion-MNIST, %d clients, %s, FedAvg, MLP 784-128-10, SGD lr 0.1, batch 64, 1 local epoch, "
-          + "%d rounds, median of %d seeds%n", clients, partitioner.describe(), rounds, seeds);
+      out.printf(Locale.ROOT, "Fashion-MNIST, %d clients, %s, FedAvg (server lr %s), MLP 784-128-10, SGD lr 0.1, batch 64, "
+          + "1 local epoch, %d rounds, median of %d seeds%n", clients, partitioner.describe(), serverLearningRate, rounds, seeds);
       FederatedAccuracyBench.Result r = FederatedAccuracyBench.run(train, test, clients, rounds, partitioner, model, options,
-          seeds, s -> spec.commandLine().getErr().printf("seed %d of %d done%n", s, seeds));
+          serverLearningRate, seeds, s -> spec.commandLine().getErr().printf("seed %d of %d done%n", s, seeds));
       out.println("round  federated  centralised  gap");
       for (int i = 0; i < rounds; i++) {
         out.printf(Locale.ROOT, "%5d  %9.4f  %11.4f  %+.4f%n", i + 1, r.medianAccuracy()[i], r.medianBaseline()[i],
