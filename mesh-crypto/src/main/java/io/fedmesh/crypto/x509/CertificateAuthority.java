@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +17,8 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLNumber;
+import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -24,6 +27,7 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.bc.BcX509ExtensionUtils;
 
@@ -121,6 +125,31 @@ public final class CertificateAuthority {
 
   public X509Certificate certificate() {
     return certificate;
+  }
+
+  /**
+   * A certificate revocation list naming {@code revoked} (serial number -> when it was revoked),
+   * issued now and valid until {@code nextUpdate}; each list replaces the one before (CRL number =
+   * {@code number}, which must grow).
+   *
+   * @throws InvalidCertificateException if nextUpdate is not after thisUpdate
+   */
+  public X509CRL revocationList(java.util.Map<BigInteger, Instant> revoked, BigInteger number, Instant thisUpdate,
+      Instant nextUpdate) {
+    if (!nextUpdate.isAfter(thisUpdate)) {
+      throw new InvalidCertificateException("a revocation list's next update must follow its issue time");
+    }
+    X509v2CRLBuilder builder = new X509v2CRLBuilder(issuerName(), Date.from(thisUpdate));
+    builder.setNextUpdate(Date.from(nextUpdate));
+    revoked.forEach((serial, when) -> builder.addCRLEntry(serial, Date.from(when), CRLReason.unspecified));
+    try {
+      builder.addExtension(Extension.cRLNumber, false, new CRLNumber(number));
+      builder.addExtension(Extension.authorityKeyIdentifier, false, new BcX509ExtensionUtils().createAuthorityKeyIdentifier(
+          SubjectPublicKeyInfo.getInstance(key.verifyingKey().subjectPublicKeyInfo())));
+      return Pem.crlFromDer(builder.build(new DeterministicEcdsaContentSigner(key)).getEncoded());
+    } catch (IOException e) {
+      throw new IllegalStateException("encoding a revocation list cannot fail", e);
+    }
   }
 
   private X500Name issuerName() {

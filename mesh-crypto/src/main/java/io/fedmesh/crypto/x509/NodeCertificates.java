@@ -81,4 +81,31 @@ public final class NodeCertificates {
       throw new InvalidCertificateException("certificate cannot be parsed: " + e.getMessage(), e);
     }
   }
+
+  /**
+   * Checks that {@code crl} is the CA's (issued by it and signed by its key) and does not list
+   * {@code certificate}.
+   *
+   * @throws InvalidCertificateException if the list is not the CA's, or names the certificate's serial
+   */
+  public static void checkNotRevoked(X509Certificate certificate, java.security.cert.X509CRL crl, X509Certificate issuer) {
+    if (!crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
+      throw new InvalidCertificateException("the revocation list is issued by " + crl.getIssuerX500Principal()
+          + ", not by the CA " + issuer.getSubjectX500Principal());
+    }
+    VerifyingKey issuerKey = VerifyingKey.fromSubjectPublicKeyInfo(issuer.getPublicKey().getEncoded());
+    try {
+      org.bouncycastle.cert.X509CRLHolder holder = new org.bouncycastle.cert.X509CRLHolder(crl.getEncoded());
+      byte[] tbs = holder.toASN1Structure().getTBSCertList().getEncoded(ASN1Encoding.DER);
+      if (!DerSignatures.verify(issuerKey, holder.toASN1Structure().getSignatureAlgorithm(), tbs,
+          holder.toASN1Structure().getSignature().getOctets())) {
+        throw new InvalidCertificateException("the revocation list is not signed by the CA " + issuer.getSubjectX500Principal());
+      }
+    } catch (IOException | java.security.cert.CRLException e) {
+      throw new InvalidCertificateException("the revocation list cannot be parsed: " + e.getMessage(), e);
+    }
+    if (crl.isRevoked(certificate)) {
+      throw new InvalidCertificateException("certificate " + certificate.getSerialNumber().toString(16) + " is revoked");
+    }
+  }
 }

@@ -23,6 +23,7 @@ public final class Pem {
   public static final String PRIVATE_KEY = "PRIVATE KEY";
   public static final String CERTIFICATE = "CERTIFICATE";
   public static final String CERTIFICATE_REQUEST = "CERTIFICATE REQUEST";
+  public static final String CRL = "X509 CRL";
 
   private Pem() {}
 
@@ -86,6 +87,27 @@ public final class Pem {
   /** Reads and checks a request (see {@link NodeCertificateRequest#parse}). */
   public static NodeCertificateRequest readCertificateRequest(String text) {
     return NodeCertificateRequest.parse(decode(CERTIFICATE_REQUEST, text));
+  }
+
+  public static String revocationList(java.security.cert.X509CRL crl) {
+    try {
+      return encode(CRL, crl.getEncoded());
+    } catch (java.security.cert.CRLException e) {
+      throw new InvalidCertificateException("revocation list cannot be encoded", e);
+    }
+  }
+
+  /** @throws InvalidCertificateException if the text is not a PEM X.509 CRL */
+  public static java.security.cert.X509CRL readRevocationList(String text) {
+    return crlFromDer(decode(CRL, text));
+  }
+
+  static java.security.cert.X509CRL crlFromDer(byte[] der) {
+    try {
+      return (java.security.cert.X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
+    } catch (CertificateException | java.security.cert.CRLException e) {
+      throw new InvalidCertificateException("not a valid X.509 revocation list: " + e.getMessage(), e);
+    }
   }
 
   static X509Certificate certificateFromDer(byte[] der) {

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
         ""
     },
     subcommands = {io.fedmesh.node.simulate.SimulateCommand.class, PrivacyCommand.class, BenchCommand.class,
+        io.fedmesh.node.identity.KeysCommand.class, io.fedmesh.node.identity.CaCommand.class,
         picocli.CommandLine.HelpCommand.class},
     footer = {
         "",

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes a file so that a crash leaves either the old content or the new, never half: the bytes go
@@ -18,9 +19,28 @@ public final class AtomicFiles {
   private AtomicFiles() {}
 
   public static void write(Path target, byte[] content) throws IOException {
+    write(target, content, false);
+  }
+
+  /**
+   * Writes a secret (a private key): the file is readable and writable by its owner only from the
+   * moment it exists, never world-readable for an instant.
+   */
+  public static void writeOwnerOnly(Path target, byte[] content) throws IOException {
+    write(target, content, true);
+  }
+
+  private static void write(Path target, byte[] content, boolean ownerOnly) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    Path temp = ownerOnly
+        ? Files.createTempFile(dir, "." + target.getFileName(), ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+        : Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    if (!ownerOnly) {
+      // createTempFile makes owner-only files; ordinary files get the usual rw-r--r--.
+      Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+    }
     try {
       try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer buffer = ByteBuffer.wrap(content);
