@@ -1,0 +1,57 @@
+package io.fedmesh.node.config;
+
+import io.fedmesh.node.cli.FedmeshVersion;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code fedmesh config check FILE}: every problem in a node config, each with where it is. */
+@Command(name = "config", mixinStandardHelpOptions = true, versionProvider = FedmeshVersion.class,
+    description = "Node configuration files.", subcommands = ConfigCommand.Check.class)
+public final class ConfigCommand implements Runnable {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "no subcommand given (try 'fedmesh config check FILE')");
+  }
+
+  /** {@code fedmesh config check}. */
+  @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = FedmeshVersion.class,
+      description = {"Checks a node config file and explains every problem in it (exit 1), or prints what it configures "
+          + "(exit 0). Fields and defaults: docs/operations.md.", ""})
+  public static final class Check implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", description = "The YAML file.")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      try {
+        NodeConfig c = NodeConfig.load(file);
+        out.println(file + ": ok");
+        out.println("  data_dir        " + c.dataDir());
+        out.println("  listen          " + c.listen().getHostString() + ":" + c.listen().getPort());
+        out.println("  metrics_listen  " + c.metricsListen().getHostString() + ":" + c.metricsListen().getPort());
+        out.println("  tls             key " + c.tls().key() + ", certificate " + c.tls().certificate() + ", ca "
+            + c.tls().ca() + ", crl " + c.tls().crl());
+        c.federations().forEach((name, members) -> out.println("  federation      " + name + ": " + members.size() + " member(s)"));
+        return 0;
+      } catch (NodeConfig.InvalidConfigException e) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("fedmesh: " + file + ": " + e.problems().size() + " problem(s)");
+        e.problems().forEach(p -> err.println("  " + p));
+        return 1;
+      }
+    }
+  }
+}

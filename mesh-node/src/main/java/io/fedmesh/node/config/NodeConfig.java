@@ -1,0 +1,216 @@
+package io.fedmesh.node.config;
+
+import io.fedmesh.crypto.CryptoException;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.proto.v1.Role;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * A node's configuration file (YAML). Every field has a default; see docs/operations.md:
+ *
+ * <pre>
+ * data_dir: data                  # relative to this file; holds node.key, node.crt, ca.crt, crl.pem
+ * listen: 0.0.0.0:7400            # gRPC (mutual TLS); port 0 picks a free port
+ * metrics_listen: 127.0.0.1:9400  # Prometheus /metrics (plain HTTP: keep it on a private interface)
+ * tls: {key: node.key, certificate: node.crt, ca: ca.crt, crl: crl.pem}   # relative to data_dir
+ * federations:
+ *   card-fraud:
+ *     members:
+ *       5f2a...e1: [participant, admin]   # node id (64 hex digits): roles
+ * </pre>
+ */
+public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress metricsListen, Tls tls,
+    Map<String, Map<NodeId, Set<Role>>> federations) {
+
+  /** The node's TLS material, resolved against the data directory. */
+  public record Tls(Path key, Path certificate, Path ca, Path crl) {}
+
+  private static final Set<String> TOP = Set.of("data_dir", "listen", "metrics_listen", "tls", "federations");
+  private static final Set<String> TLS = Set.of("key", "certificate", "ca", "crl");
+  private static final Pattern FEDERATION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+  private static final int DEFAULT_PORT = 7400;
+  private static final int DEFAULT_METRICS_PORT = 9400;
+
+  /** What is wrong with a config file: each problem names where it is. */
+  public static final class InvalidConfigException extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final List<String> problems;
+
+    InvalidConfigException(Path file, List<String> problems) {
+      super(file + ": " + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + ": " + String.join("; ", problems));
+      this.problems = List.copyOf(problems);
+    }
+
+    public List<String> problems() {
+      return problems;
+    }
+  }
+
+  /** @throws InvalidConfigException listing every problem found (not just the first) */
+  public static NodeConfig load(Path file) throws IOException, InvalidConfigException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new InvalidConfigException(file, List.of("no such file"));
+    }
+    Object root;
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      options.setMaxAliasesForCollections(10);
+      options.setCodePointLimit(1 << 20);
+      root = new Yaml(new SafeConstructor(options)).load(text);
+    } catch (YAMLException e) {
+      throw new InvalidConfigException(file, List.of("not valid YAML: " + e.getMessage().replace('\n', ' ')));
+    }
+    List<String> problems = new ArrayList<>();
+    Map<String, Object> top = root == null ? Map.of() : map(root, "the file", problems);
+    unknownKeys(top, TOP, "", problems);
+    Path base = file.toAbsolutePath().getParent();
+    Path dataDir = base.resolve(string(top.get("data_dir"), "data_dir", "data", problems));
+    InetSocketAddress listen = address(top.get("listen"), "listen", "0.0.0.0:" + DEFAULT_PORT, problems);
+    InetSocketAddress metrics = address(top.get("metrics_listen"), "metrics_listen", "127.0.0.1:" + DEFAULT_METRICS_PORT, problems);
+    Map<String, Object> tls = top.containsKey("tls") ? map(top.get("tls"), "tls", problems) : Map.of();
+    unknownKeys(tls, TLS, "tls.", problems);
+    Tls material = new Tls(dataDir.resolve(string(tls.get("key"), "tls.key", "node.key", problems)),
+        dataDir.resolve(string(tls.get("certificate"), "tls.certificate", "node.crt", problems)),
+        dataDir.resolve(string(tls.get("ca"), "tls.ca", "ca.crt", problems)),
+        dataDir.resolve(string(tls.get("crl"), "tls.crl", "crl.pem", problems)));
+    Map<String, Map<NodeId, Set<Role>>> federations = new TreeMap<>();
+    Map<String, Object> feds = top.containsKey("federations") ? map(top.get("federations"), "federations", problems) : Map.of();
+    for (Map.Entry<String, Object> f : feds.entrySet()) {
+      String name = String.valueOf(f.getKey());
+      String where = "federations." + name;
+      if (!FEDERATION.matcher(name).matches()) {
+        problems.add(where + ": a federation name is 1-63 lowercase letters, digits and '-', starting with a letter or digit");
+      }
+      Map<String, Object> fed = map(f.getValue(), where, problems);
+      unknownKeys(fed, Set.of("members"), where + ".", problems);
+      Map<NodeId, Set<Role>> members = new LinkedHashMap<>();
+      Map<String, Object> m = fed.containsKey("members") ? map(fed.get("members"), where + ".members", problems) : Map.of();
+      if (m.isEmpty()) {
+        problems.add(where + ".members: a federation needs at least one member");
+      }
+      for (Map.Entry<String, Object> member : m.entrySet()) {
+        String at = where + ".members." + member.getKey();
+        NodeId id;
+        try {
+          id = NodeId.ofHex(String.valueOf(member.getKey()));
+        } catch (CryptoException e) {
+          problems.add(at + ": not a node id (64 hex digits, as 'fedmesh keys init' prints)");
+          continue;
+        }
+        members.put(id, roles(member.getValue(), at, problems));
+      }
+      federations.put(name, members);
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidConfigException(file, problems);
+    }
+    return new NodeConfig(dataDir, listen, metrics, material, federations);
+  }
+
+  /** The roles {@code node} has in {@code federation}: empty if it is not a member or the federation is unknown. */
+  public Set<Role> roles(String federation, NodeId node) {
+    Map<NodeId, Set<Role>> members = federations.get(federation);
+    return members == null ? Set.of() : members.getOrDefault(node, Set.of());
+  }
+
+  private static Set<Role> roles(Object value, String at, List<String> problems) {
+    Set<Role> roles = EnumSet.noneOf(Role.class);
+    if (!(value instanceof List<?> list) || list.isEmpty()) {
+      problems.add(at + ": a list of roles (participant, coordinator-eligible, admin)");
+      return roles;
+    }
+    for (Object r : list) {
+      String name = String.valueOf(r).toUpperCase(Locale.ROOT).replace('-', '_');
+      try {
+        Role role = Role.valueOf("ROLE_" + name);
+        if (role == Role.ROLE_UNSPECIFIED) {
+          throw new IllegalArgumentException();
+        }
+        roles.add(role);
+      } catch (IllegalArgumentException e) {
+        problems.add(at + ": '" + r + "' is not a role (participant, coordinator-eligible, admin)");
+      }
+    }
+    return roles;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object value, String where, List<String> problems) {
+    if (value instanceof Map<?, ?> m) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      ((Map<Object, Object>) m).forEach((k, v) -> out.put(String.valueOf(k), v));
+      return out;
+    }
+    problems.add(where + ": expected a mapping (key: value lines), got " + describe(value));
+    return Map.of();
+  }
+
+  private static String string(Object value, String where, String otherwise, List<String> problems) {
+    if (value == null) {
+      return otherwise;
+    }
+    if (!(value instanceof String s) || s.isBlank()) {
+      problems.add(where + ": expected a path, got " + describe(value));
+      return otherwise;
+    }
+    return s;
+  }
+
+  private static InetSocketAddress address(Object value, String where, String otherwise, List<String> problems) {
+    String text = value == null ? otherwise : String.valueOf(value);
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0) {
+      problems.add(where + ": expected HOST:PORT (for example 127.0.0.1:7400), got '" + text + "'");
+      return new InetSocketAddress(0);
+    }
+    String host = text.substring(0, colon);
+    int port;
+    try {
+      port = Integer.parseInt(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      problems.add(where + ": port must be 0-65535, got '" + text.substring(colon + 1) + "'");
+      return new InetSocketAddress(0);
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    // No DNS lookup at load time: an address literal or a name resolved when the server binds.
+    return InetSocketAddress.createUnresolved(host, port);
+  }
+
+  private static void unknownKeys(Map<String, Object> m, Set<String> known, String prefix, List<String> problems) {
+    for (String key : m.keySet()) {
+      if (!known.contains(key)) {
+        problems.add(prefix + key + ": unknown field (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+      }
+    }
+  }
+
+  private static String describe(Object value) {
+    return value == null ? "nothing" : value instanceof List ? "a list" : value instanceof Map ? "a mapping" : "'" + value + "'";
+  }
+}

@@ -1,0 +1,75 @@
+package io.fedmesh.node.metrics;
+
+import io.fedmesh.node.security.AuthenticationFailure;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * A node's metrics, in Prometheus conventions: the {@code fedmesh_} prefix, base units, counters
+ * ending {@code _total}. Micrometer names them (dots become underscores) and adds JVM metrics.
+ */
+public final class NodeMetrics implements AutoCloseable {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+
+  public NodeMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    // Present from the start (at 0), so dashboards and alerts see the series before the first failure.
+    for (AuthenticationFailure.Reason r : AuthenticationFailure.Reason.values()) {
+      authentication(r.label());
+    }
+  }
+
+  /** One finished gRPC call. */
+  public void call(String method, String status) {
+    Counter.builder("fedmesh.grpc.server.calls").description("gRPC calls served, by method and final status")
+        .tag("method", method).tag("status", status).register(registry).increment();
+  }
+
+  public void receivedBytes(long bytes) {
+    Counter.builder("fedmesh.grpc.server.received").baseUnit("bytes").description("Bytes received on gRPC streams (wire size)")
+        .register(registry).increment(bytes);
+  }
+
+  public void sentBytes(long bytes) {
+    Counter.builder("fedmesh.grpc.server.sent").baseUnit("bytes").description("Bytes sent on gRPC streams (wire size)")
+        .register(registry).increment(bytes);
+  }
+
+  public void authenticationFailure(AuthenticationFailure.Reason reason) {
+    authentication(reason.label()).increment();
+  }
+
+  public void authorizationFailure(String reason) {
+    Counter.builder("fedmesh.authorization.failures").description("Calls refused PERMISSION_DENIED, by reason")
+        .tag("reason", reason).register(registry).increment();
+  }
+
+  private Counter authentication(String reason) {
+    return Counter.builder("fedmesh.authentication.failures").description("Calls refused UNAUTHENTICATED, by reason")
+        .tag("reason", reason).register(registry);
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}

@@ -1,0 +1,52 @@
+package io.fedmesh.node.security;
+
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.node.metrics.NodeMetrics;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Authenticates every call: recomputes the caller's node id from its TLS certificate (see
+ * {@link PeerAuthenticator}) and puts it in the context. A caller that fails is answered
+ * UNAUTHENTICATED with the reason, counted by reason, and its call never reaches a service.
+ */
+public final class AuthenticationInterceptor implements ServerInterceptor {
+  private final PeerAuthenticator authenticator;
+  private final NodeMetrics metrics;
+
+  public AuthenticationInterceptor(PeerAuthenticator authenticator, NodeMetrics metrics) {
+    this.authenticator = authenticator;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    NodeId caller;
+    try {
+      if (session == null) {
+        throw new AuthenticationFailure(AuthenticationFailure.Reason.NO_CERTIFICATE, "the connection is not TLS");
+      }
+      java.security.cert.Certificate[] chain;
+      try {
+        chain = session.getPeerCertificates();
+      } catch (SSLPeerUnverifiedException e) {
+        chain = null;
+      }
+      caller = authenticator.authenticate(chain);
+    } catch (AuthenticationFailure f) {
+      metrics.authenticationFailure(f.reason());
+      call.close(Status.UNAUTHENTICATED.withDescription(f.reason().label() + ": " + f.getMessage()), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    return Contexts.interceptCall(Context.current().withValue(CallerIdentity.KEY, caller), call, headers, next);
+  }
+}

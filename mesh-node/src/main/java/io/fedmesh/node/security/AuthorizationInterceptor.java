@@ -1,0 +1,109 @@
+package io.fedmesh.node.security;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.metrics.NodeMetrics;
+import io.fedmesh.proto.v1.FederationId;
+import io.fedmesh.proto.v1.Role;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Authorises each federation-scoped call once, on its first request message, against the federation
+ * state: the request's {@code federation} field names the federation, the policy says what the method
+ * requires, and the config says the caller's roles there. A refusal is PERMISSION_DENIED naming the
+ * reason, counted by reason; the service never sees the request. Members of one federation thus
+ * cannot reach another's state.
+ */
+public final class AuthorizationInterceptor implements ServerInterceptor {
+  private final AuthorizationPolicy policy;
+  private final NodeConfig config;
+  private final NodeMetrics metrics;
+
+  public AuthorizationInterceptor(AuthorizationPolicy policy, NodeConfig config, NodeMetrics metrics) {
+    this.policy = policy;
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    Optional<AuthorizationPolicy.Requirement> requirement = policy.requirement(call.getMethodDescriptor().getFullMethodName());
+    ServerCall.Listener<Q> delegate = next.startCall(call, headers);
+    if (requirement.isEmpty()) {
+      return delegate;
+    }
+    NodeId caller = CallerIdentity.current();
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
+      private boolean checked;
+      private boolean denied;
+
+      @Override
+      public void onMessage(Q message) {
+        if (!checked) {
+          checked = true;
+          String refusal = refusal(caller, message, requirement.get());
+          if (refusal != null) {
+            denied = true;
+            call.close(Status.PERMISSION_DENIED.withDescription(refusal), new Metadata());
+            return;
+          }
+        }
+        if (!denied) {
+          super.onMessage(message);
+        }
+      }
+
+      @Override
+      public void onHalfClose() {
+        if (!denied) {
+          super.onHalfClose();
+        }
+      }
+    };
+  }
+
+  /** Why {@code caller} may not make this request, or null. */
+  private String refusal(NodeId caller, Object message, AuthorizationPolicy.Requirement requirement) {
+    String federation = federationOf(message);
+    if (federation == null) {
+      metrics.authorizationFailure("no_federation");
+      return "no_federation: the request names no federation";
+    }
+    if (!config.federations().containsKey(federation)) {
+      metrics.authorizationFailure("unknown_federation");
+      return "unknown_federation: this node is in no federation '" + federation + "'";
+    }
+    Set<Role> roles = config.roles(federation, caller);
+    if (roles.isEmpty()) {
+      metrics.authorizationFailure("not_a_member");
+      return "not_a_member: node " + caller.hex() + " is not a member of federation '" + federation + "'";
+    }
+    if (requirement.role() != null && !roles.contains(requirement.role())) {
+      metrics.authorizationFailure("missing_role");
+      return "missing_role: this call needs " + requirement.role() + " in federation '" + federation + "', node "
+          + caller.hex() + " has " + roles;
+    }
+    return null;
+  }
+
+  private static String federationOf(Object message) {
+    if (!(message instanceof Message m)) {
+      return null;
+    }
+    FieldDescriptor field = m.getDescriptorForType().findFieldByName("federation");
+    if (field == null || field.getJavaType() != FieldDescriptor.JavaType.MESSAGE || !m.hasField(field)) {
+      return null;
+    }
+    Object value = m.getField(field);
+    return value instanceof FederationId id && !id.getName().isEmpty() ? id.getName() : null;
+  }
+}

@@ -1,0 +1,37 @@
+package io.fedmesh.node.security;
+
+import io.fedmesh.proto.v1.NodeGrpc;
+import io.fedmesh.proto.v1.Role;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What each federation-scoped RPC requires of its caller in the federation the request names:
+ * membership (any role) or a given role. Methods absent from the policy (health, reflection) need an
+ * authenticated caller only.
+ */
+public final class AuthorizationPolicy {
+  /** Null role: membership is enough. */
+  public record Requirement(Role role) {
+    public static Requirement membership() {
+      return new Requirement(null);
+    }
+  }
+
+  private final Map<String, Requirement> byMethod;
+
+  public AuthorizationPolicy(Map<String, Requirement> byMethod) {
+    this.byMethod = Map.copyOf(byMethod);
+  }
+
+  /** The node service's policy: Ping for members, Members for admins. */
+  public static AuthorizationPolicy nodeService() {
+    return new AuthorizationPolicy(Map.of(
+        NodeGrpc.getPingMethod().getFullMethodName(), Requirement.membership(),
+        NodeGrpc.getMembersMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN)));
+  }
+
+  public Optional<Requirement> requirement(String fullMethodName) {
+    return Optional.ofNullable(byMethod.get(fullMethodName));
+  }
+}

@@ -1,0 +1,96 @@
+package io.fedmesh.node.security;
+
+import io.fedmesh.crypto.CryptoException;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.x509.NodeCertificates;
+import io.fedmesh.crypto.x509.Pem;
+import io.fedmesh.node.security.AuthenticationFailure.Reason;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.cert.Certificate;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * Turns a TLS peer's certificate into a node id, or says why it cannot: the certificate must be
+ * issued and signed by the consortium CA, valid now, absent from the CA's current revocation list,
+ * and its URI SAN must name the id of its own key. The revocation list is re-read when its file
+ * changes (checked at most once a second), so a revocation copied to the node takes effect without
+ * a restart. Thread-safe.
+ */
+public final class PeerAuthenticator {
+  private final X509Certificate ca;
+  private final Path crlFile;
+  private final Clock clock;
+  private volatile X509CRL crl;
+  private volatile FileTime crlModified;
+  private volatile long checkedAtMillis;
+
+  /** @throws IOException if the revocation list cannot be read, or is not the CA's */
+  public PeerAuthenticator(X509Certificate ca, Path crlFile, Clock clock) throws IOException {
+    this.ca = ca;
+    this.crlFile = crlFile;
+    this.clock = clock;
+    reloadCrl();
+  }
+
+  public NodeId authenticate(Certificate[] chain) throws AuthenticationFailure {
+    if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate certificate)) {
+      throw new AuthenticationFailure(Reason.NO_CERTIFICATE, "the peer presented no X.509 certificate");
+    }
+    Instant now = clock.instant();
+    if (now.isBefore(certificate.getNotBefore().toInstant()) || now.isAfter(certificate.getNotAfter().toInstant())) {
+      throw new AuthenticationFailure(Reason.EXPIRED, "the certificate is not valid now (valid "
+          + certificate.getNotBefore().toInstant() + " to " + certificate.getNotAfter().toInstant() + ")");
+    }
+    try {
+      NodeCertificates.verifyIssuedBy(certificate, ca, now);
+    } catch (CryptoException e) {
+      throw new AuthenticationFailure(Reason.UNKNOWN_CA, "the certificate is not from this mesh's CA: " + e.getMessage());
+    }
+    try {
+      NodeCertificates.checkNotRevoked(certificate, currentCrl(), ca);
+    } catch (CryptoException e) {
+      throw new AuthenticationFailure(Reason.REVOKED, e.getMessage());
+    }
+    try {
+      return NodeCertificates.verifiedNodeId(certificate);
+    } catch (CryptoException e) {
+      throw new AuthenticationFailure(Reason.SAN_MISMATCH, e.getMessage());
+    }
+  }
+
+  private X509CRL currentCrl() {
+    long nowMillis = clock.millis();
+    if (nowMillis - checkedAtMillis >= 1000) {
+      checkedAtMillis = nowMillis;
+      try {
+        if (!Files.getLastModifiedTime(crlFile).equals(crlModified)) {
+          reloadCrl();
+        }
+      } catch (IOException | CryptoException e) {
+        // Keep the list we have: a half-copied or bad file must not open the door to revoked peers.
+      }
+    }
+    return crl;
+  }
+
+  private synchronized void reloadCrl() throws IOException {
+    FileTime modified = Files.getLastModifiedTime(crlFile);
+    X509CRL loaded;
+    try {
+      loaded = Pem.readRevocationList(Files.readString(crlFile));
+    } catch (CryptoException e) {
+      throw new IOException(crlFile + ": " + e.getMessage(), e);
+    }
+    if (!loaded.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+      throw new IOException(crlFile + ": the revocation list is not the CA's (issued by " + loaded.getIssuerX500Principal() + ")");
+    }
+    crl = loaded;
+    crlModified = modified;
+  }
+}

@@ -1,0 +1,42 @@
+package io.fedmesh.node.server;
+
+import io.fedmesh.node.cli.FedmeshVersion;
+import io.fedmesh.node.config.NodeConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fedmesh node}: runs a node until it is stopped (SIGINT or SIGTERM: a clean shutdown). */
+@Command(name = "node", mixinStandardHelpOptions = true, versionProvider = FedmeshVersion.class,
+    description = {"Runs a node: gRPC on mutual TLS 1.3 (node service, health, reflection) and Prometheus metrics "
+        + "over HTTP, as the config file says (docs/operations.md; check it first with 'fedmesh config check').", ""})
+public final class NodeCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's YAML config.")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeConfig loaded;
+    try {
+      loaded = NodeConfig.load(config);
+    } catch (NodeConfig.InvalidConfigException e) {
+      throw new IllegalStateException(e.getMessage() + " (see 'fedmesh config check " + config + "')");
+    }
+    NodeServer node = NodeServer.start(loaded, Clock.systemUTC());
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "fedmesh-shutdown"));
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("node " + node.id().hex() + " listening on port " + node.port() + " (mutual TLS), metrics on port "
+        + node.metricsPort() + " (/metrics)");
+    out.flush();
+    node.awaitTermination();
+    return 0;
+  }
+}

@@ -1,0 +1,156 @@
+package io.fedmesh.node.server;
+
+import io.fedmesh.crypto.CryptoException;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.x509.NodeCertificates;
+import io.fedmesh.crypto.x509.Pem;
+import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.metrics.CallMetricsInterceptor;
+import io.fedmesh.node.metrics.MetricsHttpServer;
+import io.fedmesh.node.metrics.NodeMetrics;
+import io.fedmesh.node.security.AuthenticationInterceptor;
+import io.fedmesh.node.security.AuthorizationInterceptor;
+import io.fedmesh.node.security.AuthorizationPolicy;
+import io.fedmesh.node.security.PeerAuthenticator;
+import io.fedmesh.node.security.TlsContexts;
+import io.fedmesh.proto.v1.NodeGrpc;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running node: its gRPC server on mutual TLS 1.3 (node service, standard health service, server
+ * reflection), every call counted, authenticated and authorised, and its Prometheus endpoint.
+ */
+public final class NodeServer implements AutoCloseable {
+  /** Largest inbound message: bulk data streams as ~1 MiB chunks, never one message. */
+  static final int MAX_INBOUND_MESSAGE_BYTES = 4 << 20;
+
+  private final NodeId self;
+  private final Server server;
+  private final NodeMetrics metrics;
+  private final MetricsHttpServer metricsHttp;
+  private final HealthStatusManager health;
+
+  private NodeServer(NodeId self, Server server, NodeMetrics metrics, MetricsHttpServer metricsHttp, HealthStatusManager health) {
+    this.self = self;
+    this.health = health;
+    this.server = server;
+    this.metrics = metrics;
+    this.metricsHttp = metricsHttp;
+  }
+
+  /**
+   * Starts a node from its config.
+   *
+   * @throws IOException naming the file if key, certificate, CA or revocation list is missing or bad,
+   *     or a port cannot be bound
+   */
+  public static NodeServer start(NodeConfig config, Clock clock) throws IOException {
+    NodeConfig.Tls tls = config.tls();
+    X509Certificate ca = certificate(tls.ca());
+    X509Certificate own = certificate(tls.certificate());
+    NodeId self;
+    try {
+      self = NodeCertificates.verifiedNodeId(own);
+      NodeCertificates.verifyIssuedBy(own, ca, clock.instant());
+      Pem.readPrivateKey(read(tls.key()));
+    } catch (CryptoException e) {
+      throw new IOException(tls.certificate() + ": " + e.getMessage(), e);
+    }
+    NodeMetrics metrics = new NodeMetrics();
+    PeerAuthenticator authenticator = new PeerAuthenticator(ca, tls.crl(), clock);
+    CallMetricsInterceptor callMetrics = new CallMetricsInterceptor(metrics);
+    HealthStatusManager health = new HealthStatusManager();
+    Server server = NettyServerBuilder.forAddress(resolve(config.listen()))
+        .sslContext(TlsContexts.server(tls.certificate().toFile(), tls.key().toFile()))
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        .addStreamTracerFactory(callMetrics.byteTracer())
+        .addService(new NodeService(self, config, clock))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        // The last interceptor added runs first: count, then authenticate, then authorise.
+        .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService(), config, metrics))
+        .intercept(new AuthenticationInterceptor(authenticator, metrics))
+        .intercept(callMetrics)
+        .build()
+        .start();
+    MetricsHttpServer http;
+    try {
+      http = new MetricsHttpServer(resolve(config.metricsListen()), metrics);
+    } catch (IOException e) {
+      server.shutdownNow();
+      throw new IOException("metrics_listen " + config.metricsListen() + ": " + e.getMessage(), e);
+    }
+    NodeServer node = new NodeServer(self, server, metrics, http, health);
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(NodeGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    return node;
+  }
+
+  public NodeId id() {
+    return self;
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public int metricsPort() {
+    return metricsHttp.port();
+  }
+
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /** Stops taking calls, lets running ones finish for up to 5 s, then stops. */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    metricsHttp.close();
+    metrics.close();
+  }
+
+  private static InetSocketAddress resolve(InetSocketAddress unresolved) {
+    return new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
+  }
+
+  private static X509Certificate certificate(java.nio.file.Path file) throws IOException {
+    try {
+      return Pem.readCertificate(read(file));
+    } catch (CryptoException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String read(java.nio.file.Path file) throws IOException {
+    try {
+      return Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new NoSuchFileException(file + ": no such file");
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.fedmesh.node.server;
+
+import com.google.protobuf.ByteString;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.security.CallerIdentity;
+import io.fedmesh.proto.v1.Member;
+import io.fedmesh.proto.v1.MembersRequest;
+import io.fedmesh.proto.v1.MembersResponse;
+import io.fedmesh.proto.v1.NodeGrpc;
+import io.fedmesh.proto.v1.PingRequest;
+import io.fedmesh.proto.v1.PingResponse;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+
+/** The node service. Authentication and authorisation have happened before a method runs. */
+final class NodeService extends NodeGrpc.NodeImplBase {
+  private final NodeId self;
+  private final NodeConfig config;
+  private final Clock clock;
+
+  NodeService(NodeId self, NodeConfig config, Clock clock) {
+    this.self = self;
+    this.config = config;
+    this.clock = clock;
+  }
+
+  @Override
+  public void ping(PingRequest request, StreamObserver<PingResponse> response) {
+    response.onNext(PingResponse.newBuilder().setNode(id(self)).setCaller(id(CallerIdentity.current()))
+        .setTimeUnixMillis(clock.millis()).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void members(MembersRequest request, StreamObserver<MembersResponse> response) {
+    MembersResponse.Builder out = MembersResponse.newBuilder();
+    config.federations().get(request.getFederation().getName()).forEach((node, roles) ->
+        out.addMembers(Member.newBuilder().setNode(id(node)).addAllRoles(roles)));
+    response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  private static io.fedmesh.proto.v1.NodeId id(NodeId node) {
+    return io.fedmesh.proto.v1.NodeId.newBuilder().setSha256(ByteString.copyFrom(node.toBytes())).build();
+  }
+}

@@ -1,0 +1,105 @@
+package io.fedmesh.node.server;
+
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.random.SimulationRandom;
+import io.fedmesh.crypto.signature.SigningKey;
+import io.fedmesh.crypto.x509.CertificateAuthority;
+import io.fedmesh.crypto.x509.NodeCertificateRequest;
+import io.fedmesh.crypto.x509.Pem;
+import io.fedmesh.node.security.TlsContexts;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+/** A CA and node identities on disk, as the CLI would make them, for servers and clients in tests. */
+final class TestMesh {
+  final Path dir;
+  final CertificateAuthority ca;
+  private long seed = 1;
+
+  TestMesh(Path dir, String caName) throws IOException {
+    this.dir = dir;
+    Instant now = Instant.now();
+    this.ca = CertificateAuthority.create(caName, SigningKey.generate(SimulationRandom.fromSeed(dir.toString().hashCode() * 1000L + caName.hashCode())),
+        now.minus(Duration.ofDays(1)), Duration.ofDays(3650), SimulationRandom.fromSeed(7));
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("ca.crt"), Pem.certificate(ca.certificate()));
+    writeCrl(Map.of());
+  }
+
+  /** A node with key, certificate (valid {@code validity} from yesterday), CA and CRL in its own directory. */
+  record Identity(NodeId id, Path dir, X509Certificate certificate) {
+    Path key() {
+      return dir.resolve("node.key");
+    }
+
+    Path cert() {
+      return dir.resolve("node.crt");
+    }
+  }
+
+  Identity node(String name, Duration validity) throws IOException {
+    SigningKey key = SigningKey.generate(SimulationRandom.fromSeed(dir.toString().hashCode() * 31L + seed++ * 7 + name.hashCode()));
+    NodeCertificateRequest request = NodeCertificateRequest.create(key, List.of("localhost"), List.of(InetAddress.getLoopbackAddress()));
+    X509Certificate cert = ca.issue(request, Instant.now().minus(Duration.ofHours(1)), validity, SimulationRandom.fromSeed(seed++));
+    Path d = dir.resolve(name);
+    Files.createDirectories(d);
+    Files.writeString(d.resolve("node.key"), Pem.privateKey(key));
+    Files.writeString(d.resolve("node.crt"), Pem.certificate(cert));
+    Files.copy(dir.resolve("ca.crt"), d.resolve("ca.crt"));
+    Files.copy(dir.resolve("crl.pem"), d.resolve("crl.pem"));
+    return new Identity(request.nodeId(), d, cert);
+  }
+
+  Identity node(String name) throws IOException {
+    return node(name, Duration.ofDays(30));
+  }
+
+  void writeCrl(Map<BigInteger, Instant> revoked) throws IOException {
+    Instant now = Instant.now();
+    Files.writeString(dir.resolve("crl.pem"), Pem.revocationList(ca.revocationList(revoked, BigInteger.valueOf(seed++), now,
+        now.plus(Duration.ofDays(30)))));
+  }
+
+  /** A client channel to {@code port} presenting {@code who}'s certificate and trusting {@code trusted}'s CA file. */
+  static ManagedChannel channel(int port, Identity who, Path trustedCa) throws IOException {
+    return NettyChannelBuilder.forAddress("127.0.0.1", port)
+        .sslContext(TlsContexts.client(who.cert().toFile(), who.key().toFile(), trustedCa.toFile()))
+        .build();
+  }
+
+  /** A clock tests can move. */
+  static final class MovableClock extends Clock {
+    private volatile Instant now = Instant.now();
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+}
