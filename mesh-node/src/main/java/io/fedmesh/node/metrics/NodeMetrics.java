@@ -2,6 +2,7 @@ package io.fedmesh.node.metrics;
 
 import io.fedmesh.node.security.AuthenticationFailure;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -20,6 +21,10 @@ public final class NodeMetrics implements AutoCloseable {
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   public NodeMetrics() {
+    // Two of Micrometer's processor meters break Prometheus naming rules (promtool: a "_count" suffix on
+    // a gauge, "ns" as a unit); process_cpu_usage and system_cpu_usage say the same in base units.
+    registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("system.cpu.count")
+        || id.getName().equals("process.cpu.time")));
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
