@@ -124,6 +124,10 @@ class NodeServerTest {
     TestMesh.Identity stranger = other.node("stranger");
     assertRefused(stranger, s -> s.ping(ping("card-fraud")), Status.Code.UNAUTHENTICATED, "unknown_ca");
 
+    // Signed by the CA, but its URI SAN claims to be the admin: identity comes from the key, so no.
+    TestMesh.Identity impostor = mesh.nodeClaiming("impostor", admin.id());
+    assertRefused(impostor, s -> s.ping(ping("card-fraud")), Status.Code.UNAUTHENTICATED, "san_mismatch");
+
     TestMesh.Identity shortLived = mesh.node("short", Duration.ofDays(2));
     clock.advance(Duration.ofDays(3));
     assertRefused(shortLived, s -> s.ping(ping("card-fraud")), Status.Code.UNAUTHENTICATED, "expired");

@@ -26,13 +26,15 @@ import java.util.Map;
 final class TestMesh {
   final Path dir;
   final CertificateAuthority ca;
+  final SigningKey caKey;
   private long seed = 1;
 
   TestMesh(Path dir, String caName) throws IOException {
     this.dir = dir;
     Instant now = Instant.now();
-    this.ca = CertificateAuthority.create(caName, SigningKey.generate(SimulationRandom.fromSeed(dir.toString().hashCode() * 1000L + caName.hashCode())),
-        now.minus(Duration.ofDays(1)), Duration.ofDays(3650), SimulationRandom.fromSeed(7));
+    this.caKey = SigningKey.generate(SimulationRandom.fromSeed(dir.toString().hashCode() * 1000L + caName.hashCode()));
+    this.ca = CertificateAuthority.create(caName, caKey, now.minus(Duration.ofDays(1)), Duration.ofDays(3650),
+        SimulationRandom.fromSeed(7));
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("ca.crt"), Pem.certificate(ca.certificate()));
     writeCrl(Map.of());
@@ -60,6 +62,33 @@ final class TestMesh {
     Files.copy(dir.resolve("ca.crt"), d.resolve("ca.crt"));
     Files.copy(dir.resolve("crl.pem"), d.resolve("crl.pem"));
     return new Identity(request.nodeId(), d, cert);
+  }
+
+  /**
+   * A node whose certificate is signed by the CA but whose URI SAN names {@code claimed} instead of
+   * its own key's id: what a careless or malicious CA tool could produce.
+   */
+  Identity nodeClaiming(String name, NodeId claimed) throws Exception {
+    SigningKey key = SigningKey.generate(SimulationRandom.fromSeed(seed++ * 131 + name.hashCode()));
+    var issuer = org.bouncycastle.asn1.x500.X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded());
+    var builder = new org.bouncycastle.cert.X509v3CertificateBuilder(issuer, BigInteger.valueOf(seed++ + 1000),
+        java.util.Date.from(Instant.now().minus(Duration.ofHours(1))), java.util.Date.from(Instant.now().plus(Duration.ofDays(1))),
+        new org.bouncycastle.asn1.x500.X500Name("CN=" + name),
+        org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(key.verifyingKey().subjectPublicKeyInfo()));
+    builder.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false,
+        new org.bouncycastle.asn1.x509.GeneralNames(new org.bouncycastle.asn1.x509.GeneralName(
+            org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, claimed.toUri())));
+    builder.addExtension(org.bouncycastle.asn1.x509.Extension.basicConstraints, true,
+        new org.bouncycastle.asn1.x509.BasicConstraints(false));
+    var jcaKey = java.security.KeyFactory.getInstance("EC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(caKey.toPkcs8()));
+    var holder = builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(jcaKey));
+    X509Certificate cert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+        .generateCertificate(new java.io.ByteArrayInputStream(holder.getEncoded()));
+    Path d = dir.resolve(name);
+    Files.createDirectories(d);
+    Files.writeString(d.resolve("node.key"), Pem.privateKey(key));
+    Files.writeString(d.resolve("node.crt"), Pem.certificate(cert));
+    return new Identity(claimed, d, cert);
   }
 
   Identity node(String name) throws IOException {
