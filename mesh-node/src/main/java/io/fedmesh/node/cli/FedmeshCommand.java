@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     },
     subcommands = {io.fedmesh.node.simulate.SimulateCommand.class, PrivacyCommand.class, BenchCommand.class,
         io.fedmesh.node.identity.KeysCommand.class, io.fedmesh.node.identity.CaCommand.class,
-        io.fedmesh.node.server.NodeCommand.class, io.fedmesh.node.config.ConfigCommand.class,
+        io.fedmesh.node.server.NodeCommand.class, io.fedmesh.node.server.HealthCommand.class,
+        io.fedmesh.node.config.ConfigCommand.class,
         picocli.CommandLine.HelpCommand.class},
     footer = {
         "",

@@ -91,6 +91,51 @@ class FedmeshLauncherIT {
     assertThat(result.stdout().strip()).startsWith("{\"epsilon\": 5.63");
   }
 
+  /**
+   * The operations guide's walk-through with real processes: a CA, two nodes that make their own keys
+   * and get them signed, one node started, and the other asking its health over mutual TLS.
+   */
+  @Test
+  void aNodeStartedFromItsConfigAnswersHealthOverMutualTls() throws Exception {
+    Path work = Files.createTempDirectory("fedmesh-ops");
+    assertThat(fedmesh("ca", "init", "--out", work.resolve("ca").toString()).exitCode()).isZero();
+    String[] ids = new String[2];
+    for (int i = 0; i < 2; i++) {
+      Path data = work.resolve("node" + i + "/data");
+      Result keys = fedmesh("keys", "init", "--out", data.toString(), "--ip", "127.0.0.1");
+      assertThat(keys.exitCode()).as(keys.stderr()).isZero();
+      ids[i] = keys.stdout().strip();
+      assertThat(fedmesh("ca", "sign", "--ca", work.resolve("ca").toString(), "--csr", data.resolve("node.csr").toString(),
+          "--out", data.resolve("node.crt").toString(), "--yes").exitCode()).isZero();
+      Files.copy(work.resolve("ca/ca.crt"), data.resolve("ca.crt"));
+      Files.copy(work.resolve("ca/crl.pem"), data.resolve("crl.pem"));
+      Files.writeString(work.resolve("node" + i + "/node.yaml"), "listen: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\n"
+          + "federations:\n  card-fraud:\n    members:\n      " + String.join(": [participant]\n      ", ids[0], "") + "\n");
+    }
+    Path root = Path.of(System.getProperty("fedmesh.root", "..")).toAbsolutePath().normalize();
+    Process node = new ProcessBuilder(root.resolve("fedmesh").toString(), "node", "--config",
+        work.resolve("node0/node.yaml").toString()).redirectErrorStream(true).start();
+    try {
+      java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+      String line;
+      String port = null;
+      while (port == null && (line = out.readLine()) != null) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("node ([0-9a-f]{64}) listening on port (\\d+)").matcher(line);
+        if (m.find()) {
+          assertThat(m.group(1)).isEqualTo(ids[0]);
+          port = m.group(2);
+        }
+      }
+      assertThat(port).as("the node's start line").isNotNull();
+      Result health = fedmesh("health", "--config", work.resolve("node1/node.yaml").toString(), "--target", "127.0.0.1:" + port);
+      assertThat(health.exitCode()).as(health.stderr()).isZero();
+      assertThat(health.stdout().strip()).isEqualTo("SERVING");
+    } finally {
+      node.destroy(); // SIGTERM: the node shuts down cleanly
+      assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
   @Test
   void aWrongCommandLineExitsWith2AndOneLine() throws Exception {
     Result result = fedmesh("--no-such-option");

@@ -1,0 +1,30 @@
+package io.fedmesh.node.server;
+
+import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.security.TlsContexts;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+
+/** Channels from this node to a peer, on mutual TLS with this node's identity, trusting the consortium CA. */
+public final class PeerChannels {
+  private PeerChannels() {}
+
+  /** @param target HOST:PORT; the peer's certificate must name HOST (a DNS or IP SAN) */
+  public static ManagedChannel open(NodeConfig config, String target) throws IOException {
+    int colon = target.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("target must be HOST:PORT, got '" + target + "'");
+    }
+    int port;
+    try {
+      port = Integer.parseInt(target.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("target port is not a number: '" + target + "'");
+    }
+    NodeConfig.Tls tls = config.tls();
+    return NettyChannelBuilder.forAddress(target.substring(0, colon), port)
+        .sslContext(TlsContexts.client(tls.certificate().toFile(), tls.key().toFile(), tls.ca().toFile()))
+        .build();
+  }
+}
