@@ -57,6 +57,11 @@ public final class NodeMetrics implements AutoCloseable {
     authentication(reason.label()).increment();
   }
 
+  public void envelopeRefused(String reason) {
+    Counter.builder("fedmesh.envelopes.refused").description("Envelopes refused, by reason")
+        .tag("reason", reason).register(registry).increment();
+  }
+
   public void authorizationFailure(String reason) {
     Counter.builder("fedmesh.authorization.failures").description("Calls refused PERMISSION_DENIED, by reason")
         .tag("reason", reason).register(registry).increment();

@@ -1,6 +1,5 @@
 package io.fedmesh.node.security;
 
-import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.metrics.NodeMetrics;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -30,7 +29,7 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-    NodeId caller;
+    PeerAuthenticator.Peer caller;
     try {
       if (session == null) {
         throw new AuthenticationFailure(AuthenticationFailure.Reason.NO_CERTIFICATE, "the connection is not TLS");

@@ -24,11 +24,12 @@ public final class AuthorizationPolicy {
     this.byMethod = Map.copyOf(byMethod);
   }
 
-  /** The node service's policy: Ping for members, Members for admins. */
+  /** The node service's policy: Ping and Transfer for members, Members for admins. */
   public static AuthorizationPolicy nodeService() {
     return new AuthorizationPolicy(Map.of(
         NodeGrpc.getPingMethod().getFullMethodName(), Requirement.membership(),
-        NodeGrpc.getMembersMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN)));
+        NodeGrpc.getMembersMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN),
+        NodeGrpc.getTransferMethod().getFullMethodName(), Requirement.membership()));
   }
 
   public Optional<Requirement> requirement(String fullMethodName) {

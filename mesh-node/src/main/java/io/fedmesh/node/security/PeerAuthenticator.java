@@ -38,7 +38,10 @@ public final class PeerAuthenticator {
     reloadCrl();
   }
 
-  public NodeId authenticate(Certificate[] chain) throws AuthenticationFailure {
+  /** An authenticated peer: its node id and the key that id is the hash of. */
+  public record Peer(NodeId id, io.fedmesh.crypto.signature.VerifyingKey key) {}
+
+  public Peer authenticate(Certificate[] chain) throws AuthenticationFailure {
     if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate certificate)) {
       throw new AuthenticationFailure(Reason.NO_CERTIFICATE, "the peer presented no X.509 certificate");
     }
@@ -58,7 +61,8 @@ public final class PeerAuthenticator {
       throw new AuthenticationFailure(Reason.REVOKED, e.getMessage());
     }
     try {
-      return NodeCertificates.verifiedNodeId(certificate);
+      NodeId id = NodeCertificates.verifiedNodeId(certificate);
+      return new Peer(id, io.fedmesh.crypto.signature.VerifyingKey.fromSubjectPublicKeyInfo(certificate.getPublicKey().getEncoded()));
     } catch (CryptoException e) {
       throw new AuthenticationFailure(Reason.SAN_MISMATCH, e.getMessage());
     }

@@ -13,6 +13,8 @@ import io.fedmesh.node.security.AuthorizationInterceptor;
 import io.fedmesh.node.security.AuthorizationPolicy;
 import io.fedmesh.node.security.PeerAuthenticator;
 import io.fedmesh.node.security.TlsContexts;
+import io.fedmesh.node.transport.EnvelopeGuard;
+import io.fedmesh.node.transport.ReplayWindow;
 import io.fedmesh.proto.v1.NodeGrpc;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -34,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 public final class NodeServer implements AutoCloseable {
   /** Largest inbound message: bulk data streams as ~1 MiB chunks, never one message. */
   static final int MAX_INBOUND_MESSAGE_BYTES = 4 << 20;
+  /** Envelopes sent more than this before or after now are refused; ids are remembered twice as long. */
+  public static final java.time.Duration REPLAY_WINDOW = java.time.Duration.ofMinutes(2);
 
   private final NodeId self;
   private final Server server;
@@ -75,7 +79,8 @@ public final class NodeServer implements AutoCloseable {
         .sslContext(TlsContexts.server(tls.certificate().toFile(), tls.key().toFile()))
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .addStreamTracerFactory(callMetrics.byteTracer())
-        .addService(new NodeService(self, config, clock))
+        .addService(new NodeService(self, config, clock,
+            new EnvelopeGuard(self, new ReplayWindow(REPLAY_WINDOW.toMillis()), clock), metrics))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         // The last interceptor added runs first: count, then authenticate, then authorise.

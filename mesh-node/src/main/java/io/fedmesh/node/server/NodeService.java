@@ -3,7 +3,12 @@ package io.fedmesh.node.server;
 import com.google.protobuf.ByteString;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.metrics.NodeMetrics;
 import io.fedmesh.node.security.CallerIdentity;
+import io.fedmesh.node.transport.EnvelopeGuard;
+import io.fedmesh.node.transport.TransferReceiver;
+import io.fedmesh.proto.v1.Envelope;
+import io.fedmesh.proto.v1.TransferReceipt;
 import io.fedmesh.proto.v1.Member;
 import io.fedmesh.proto.v1.MembersRequest;
 import io.fedmesh.proto.v1.MembersResponse;
@@ -18,11 +23,20 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   private final NodeId self;
   private final NodeConfig config;
   private final Clock clock;
+  private final EnvelopeGuard guard;
+  private final NodeMetrics metrics;
 
-  NodeService(NodeId self, NodeConfig config, Clock clock) {
+  NodeService(NodeId self, NodeConfig config, Clock clock, EnvelopeGuard guard, NodeMetrics metrics) {
     this.self = self;
     this.config = config;
     this.clock = clock;
+    this.guard = guard;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public StreamObserver<Envelope> transfer(StreamObserver<TransferReceipt> response) {
+    return new TransferReceiver(guard, CallerIdentity.currentKey(), metrics, response);
   }
 
   @Override

@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -185,5 +186,101 @@ class NodeServerTest {
             "federations.Card_Fraud.members." + admin.id().hex() + ": 'king' is not a role (participant, coordinator-eligible, admin)"));
     assertThatThrownBy(() -> NodeConfig.load(Files.writeString(dir.resolve("dup.yaml"), "listen: a:1\nlisten: b:2\n")))
         .hasMessageContaining("not valid YAML");
+  }
+
+  // ---- Envelopes and chunked transfers.
+
+  private static io.fedmesh.crypto.signature.SigningKey key(TestMesh.Identity who) throws java.io.IOException {
+    return io.fedmesh.crypto.x509.Pem.readPrivateKey(Files.readString(who.key()));
+  }
+
+  private io.fedmesh.proto.v1.Envelope chunk(TestMesh.Identity signer, TestMesh.Identity sender, String federation,
+      long offset, byte[] data, boolean last, long sentAt, byte messageId) throws Exception {
+    io.fedmesh.proto.v1.Envelope e = io.fedmesh.proto.v1.Envelope.newBuilder()
+        .setFederation(FederationId.newBuilder().setName(federation))
+        .setSender(io.fedmesh.proto.v1.NodeId.newBuilder().setSha256(com.google.protobuf.ByteString.copyFrom(sender.id().toBytes())))
+        .setRecipient(io.fedmesh.proto.v1.NodeId.newBuilder().setSha256(com.google.protobuf.ByteString.copyFrom(server.id().toBytes())))
+        .setMessageId(com.google.protobuf.ByteString.copyFrom(new byte[] {messageId, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}))
+        .setSentAtUnixMillis(sentAt)
+        .setKind(io.fedmesh.proto.v1.Kind.KIND_CHUNK)
+        .setChunk(io.fedmesh.proto.v1.Chunk.newBuilder().setOffset(offset)
+            .setData(com.google.protobuf.ByteString.copyFrom(data)).setLast(last))
+        .build();
+    return io.fedmesh.crypto.envelope.Envelopes.sign(e, key(signer));
+  }
+
+  /** Streams {@code envelopes} as {@code who}; returns the final status (OK if a receipt came). */
+  private Status transfer(TestMesh.Identity who, List<io.fedmesh.proto.v1.Envelope> envelopes) throws Exception {
+    ManagedChannel channel = TestMesh.channel(node.port(), who, mesh.dir.resolve("ca.crt"));
+    try {
+      java.util.concurrent.CompletableFuture<Status> done = new java.util.concurrent.CompletableFuture<>();
+      var requests = NodeGrpc.newStub(channel).transfer(new io.grpc.stub.StreamObserver<io.fedmesh.proto.v1.TransferReceipt>() {
+        @Override
+        public void onNext(io.fedmesh.proto.v1.TransferReceipt r) {
+          done.complete(Status.OK);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          done.complete(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+          done.complete(Status.OK);
+        }
+      });
+      envelopes.forEach(requests::onNext);
+      requests.onCompleted();
+      return done.get(20, TimeUnit.SECONDS);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aPayloadStreamsAsSignedChunksUnderFlowControlAndArrivesWhole() throws Exception {
+    byte[] payload = new byte[5 * (1 << 20) + 3];
+    new java.util.Random(1).nextBytes(payload);
+    ManagedChannel channel = TestMesh.channel(node.port(), participant, mesh.dir.resolve("ca.crt"));
+    try {
+      io.fedmesh.proto.v1.TransferReceipt receipt = io.fedmesh.node.transport.ChunkedSender.send(NodeGrpc.newStub(channel),
+          com.google.protobuf.ByteString.copyFrom(payload), "card-fraud", key(participant), server.id(),
+          java.time.Clock.systemUTC(), new java.security.SecureRandom()).get(60, TimeUnit.SECONDS);
+      assertThat(receipt.getBytes()).isEqualTo(payload.length);
+      assertThat(receipt.getChunks()).isEqualTo(6);
+      assertThat(receipt.getSha256().toByteArray()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(payload));
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void replayedStaleMisaddressedForgedAndDisorderedEnvelopesAreRefusedWithTheirReason() throws Exception {
+    long now = clock.millis();
+    byte[] data = {1, 2, 3};
+    var first = chunk(participant, participant, "card-fraud", 0, data, false, now, (byte) 1);
+    assertThat(transfer(participant, List.of(first, first)).getDescription()).startsWith("replayed");
+    assertThat(transfer(participant, List.of(chunk(participant, participant, "card-fraud", 0, data, true,
+        now - Duration.ofMinutes(10).toMillis(), (byte) 2))).getDescription()).startsWith("outside_window");
+    // Signed by the admin, sent over the participant's connection: no relays yet, so the sender must be the caller.
+    assertThat(transfer(participant, List.of(chunk(admin, admin, "card-fraud", 0, data, true, now, (byte) 3))))
+        .satisfies(st -> assertThat(st.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED))
+        .satisfies(st -> assertThat(st.getDescription()).startsWith("sender_not_caller"));
+    var tampered = chunk(participant, participant, "card-fraud", 0, data, true, now, (byte) 4).toBuilder();
+    tampered.getChunkBuilder().setData(com.google.protobuf.ByteString.copyFrom(new byte[] {9, 9, 9}));
+    assertThat(transfer(participant, List.of(tampered.build())).getDescription()).startsWith("bad_signature");
+    assertThat(transfer(participant, List.of(chunk(participant, participant, "card-fraud", 0, data, false, now, (byte) 5),
+        chunk(participant, participant, "card-fraud", 7, data, true, now, (byte) 6))).getDescription()).startsWith("out_of_order");
+    assertThat(transfer(participant, List.of(chunk(participant, participant, "card-fraud", 0, data, false, now, (byte) 7)))
+        .getDescription()).startsWith("incomplete");
+    // A federation the caller is not in: the interceptor refuses before any envelope is looked at.
+    assertThat(transfer(participant, List.of(chunk(participant, participant, "market-signals", 0, data, true, now, (byte) 8))))
+        .satisfies(st -> assertThat(st.getDescription()).startsWith("not_a_member"));
+
+    String metrics = node.metrics().scrape();
+    assertThat(metrics).contains("fedmesh_envelopes_refused_total{reason=\"replayed\"} 1.0",
+        "fedmesh_envelopes_refused_total{reason=\"bad_signature\"} 1.0",
+        "fedmesh_envelopes_refused_total{reason=\"outside_window\"} 1.0");
   }
 }

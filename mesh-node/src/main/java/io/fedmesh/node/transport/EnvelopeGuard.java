@@ -1,0 +1,56 @@
+package io.fedmesh.node.transport;
+
+import io.fedmesh.crypto.envelope.EnvelopeRejectedException;
+import io.fedmesh.crypto.envelope.Envelopes;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.signature.VerifyingKey;
+import io.fedmesh.proto.v1.Envelope;
+import io.grpc.Status;
+import java.time.Clock;
+import java.util.Locale;
+
+/**
+ * The checks every envelope a node receives passes before its payload counts: well-formed, signed by
+ * its sender (who, until relays exist, must be the authenticated caller), addressed to this node,
+ * fresh (in the replay window, id never seen).
+ */
+public final class EnvelopeGuard {
+  private final NodeId self;
+  private final ReplayWindow replay;
+  private final Clock clock;
+
+  public EnvelopeGuard(NodeId self, ReplayWindow replay, Clock clock) {
+    this.self = self;
+    this.replay = replay;
+    this.clock = clock;
+  }
+
+  /** @param callerKey the key of the authenticated peer that sent it */
+  public void check(Envelope envelope, VerifyingKey callerKey) throws EnvelopeRefusal {
+    try {
+      Envelopes.checkStructure(envelope, true);
+    } catch (EnvelopeRejectedException e) {
+      throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
+    }
+    if (!Envelopes.sender(envelope).equals(callerKey.nodeId())) {
+      throw new EnvelopeRefusal(Status.Code.PERMISSION_DENIED, "sender_not_caller",
+          "the envelope's sender " + Envelopes.sender(envelope).shortForm() + " is not the caller " + callerKey.nodeId().shortForm());
+    }
+    if (!Envelopes.recipient(envelope).equals(self)) {
+      throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "wrong_recipient",
+          "the envelope is for " + Envelopes.recipient(envelope).shortForm() + ", not this node");
+    }
+    try {
+      Envelopes.verify(envelope, callerKey);
+    } catch (EnvelopeRejectedException e) {
+      throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
+    }
+    switch (replay.check(envelope.getMessageId(), envelope.getSentAtUnixMillis(), clock.millis())) {
+      case OUTSIDE_WINDOW -> throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "outside_window",
+          "sent at " + envelope.getSentAtUnixMillis() + ", outside the replay window around " + clock.millis());
+      case REPLAYED -> throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "replayed",
+          "message id already received");
+      case FRESH -> { }
+    }
+  }
+}
