@@ -147,6 +147,29 @@ class NodeServerTest {
       HealthCheckResponse health = HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder()
           .setService(NodeGrpc.SERVICE_NAME).build());
       assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      // Server reflection lists the services, for tools like grpcurl.
+      java.util.concurrent.CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> listed = new java.util.concurrent.CompletableFuture<>();
+      var reflection = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel).serverReflectionInfo(
+          new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(io.grpc.reflection.v1.ServerReflectionResponse r) {
+              listed.complete(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              listed.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+          });
+      reflection.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+      assertThat(listed.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList())
+          .extracting(io.grpc.reflection.v1.ServiceResponse::getName)
+          .contains("fedmesh.v1.Node", "grpc.health.v1.Health");
+      reflection.onCompleted();
+      assertThat(io.netty.handler.ssl.OpenSsl.versionString()).contains("BoringSSL");
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
