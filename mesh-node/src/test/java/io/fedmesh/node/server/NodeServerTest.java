@@ -116,6 +116,12 @@ class NodeServerTest {
     assertRefused(participant, s -> s.ping(ping("market-signals")), Status.Code.PERMISSION_DENIED, "not_a_member");
     assertRefused(participant, s -> s.ping(ping("no-such-federation")), Status.Code.PERMISSION_DENIED, "unknown_federation");
     assertRefused(participant, s -> s.ping(PingRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED, "no_federation");
+    assertThat(node.metrics().scrape()).contains(
+        "fedmesh_authorization_failures_total{reason=\"missing_role\"} 1.0",
+        "fedmesh_authorization_failures_total{reason=\"not_a_member\"} 2.0",
+        "fedmesh_authorization_failures_total{reason=\"unknown_federation\"} 1.0",
+        "fedmesh_authorization_failures_total{reason=\"no_federation\"} 1.0",
+        "fedmesh_grpc_server_calls_total{method=\"fedmesh.v1.Node/Members\",status=\"PERMISSION_DENIED\"} 1.0");
   }
 
   @Test
@@ -138,6 +144,12 @@ class NodeServerTest {
     clock.advance(Duration.ofSeconds(2));
     assertRefused(participant, s -> s.ping(ping("card-fraud")), Status.Code.UNAUTHENTICATED, "revoked");
     assertThat(call(admin, s -> s.ping(ping("card-fraud"))).hasCaller()).isTrue();
+    assertThat(node.metrics().scrape()).contains(
+        "fedmesh_authentication_failures_total{reason=\"unknown_ca\"} 1.0",
+        "fedmesh_authentication_failures_total{reason=\"san_mismatch\"} 1.0",
+        "fedmesh_authentication_failures_total{reason=\"expired\"} 1.0",
+        "fedmesh_authentication_failures_total{reason=\"revoked\"} 1.0",
+        "fedmesh_grpc_server_calls_total{method=\"fedmesh.v1.Node/Ping\",status=\"UNAUTHENTICATED\"} 4.0");
   }
 
   @Test
