@@ -1,0 +1,49 @@
+package io.fedmesh.node.gossip;
+
+import com.google.protobuf.ByteString;
+import io.fedmesh.crypto.CryptoException;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.signature.SigningKey;
+import io.fedmesh.crypto.signature.VerifyingKey;
+import io.fedmesh.proto.canonical.CanonicalEncoding;
+import io.fedmesh.proto.v1.MemberState;
+import io.fedmesh.proto.v1.MemberUpdate;
+
+/**
+ * ALIVE updates are signed by their subject: nobody else can announce that a node lives at a new
+ * incarnation, so only the node itself can refute a suspicion of it.
+ */
+public final class AliveUpdates {
+  private static final com.google.protobuf.Descriptors.FieldDescriptor SIGNATURE =
+      MemberUpdate.getDescriptor().findFieldByNumber(MemberUpdate.SIGNATURE_FIELD_NUMBER);
+
+  private AliveUpdates() {}
+
+  public static MemberUpdate sign(SigningKey key, long incarnation) {
+    MemberUpdate body = MemberUpdate.newBuilder()
+        .setNode(id(key.verifyingKey().nodeId()))
+        .setState(MemberState.MEMBER_STATE_ALIVE)
+        .setIncarnation(incarnation)
+        .setIdentityKey(ByteString.copyFrom(key.verifyingKey().subjectPublicKeyInfo()))
+        .build();
+    return body.toBuilder().setSignature(ByteString.copyFrom(key.sign(CanonicalEncoding.signingInput(body, SIGNATURE)))).build();
+  }
+
+  /** Whether {@code update} is an ALIVE update signed by the node it names. */
+  public static boolean valid(MemberUpdate update) {
+    if (update.getState() != MemberState.MEMBER_STATE_ALIVE || update.getSignature().size() != 64) {
+      return false;
+    }
+    try {
+      VerifyingKey key = VerifyingKey.fromSubjectPublicKeyInfo(update.getIdentityKey().toByteArray());
+      return key.nodeId().equals(NodeId.ofBytes(update.getNode().getSha256().toByteArray()))
+          && key.verify(CanonicalEncoding.signingInput(update, SIGNATURE), update.getSignature().toByteArray());
+    } catch (CryptoException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  static io.fedmesh.proto.v1.NodeId id(NodeId node) {
+    return io.fedmesh.proto.v1.NodeId.newBuilder().setSha256(ByteString.copyFrom(node.toBytes())).build();
+  }
+}

@@ -1,0 +1,363 @@
+package io.fedmesh.node.gossip;
+
+import io.fedmesh.crypto.CryptoException;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.signature.SigningKey;
+import io.fedmesh.proto.v1.Ack;
+import io.fedmesh.proto.v1.GossipMessage;
+import io.fedmesh.proto.v1.IndirectProbe;
+import io.fedmesh.proto.v1.MemberState;
+import io.fedmesh.proto.v1.MemberUpdate;
+import io.fedmesh.proto.v1.Probe;
+import io.fedmesh.proto.v1.SyncRequest;
+import io.fedmesh.proto.v1.SyncResponse;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+/**
+ * One node's SWIM membership, sans-I/O (Das et al. 2002; suspicion and refutation as in memberlist):
+ * feed it the clock ({@link #tick}) and the messages it receives, send what it returns. No sockets,
+ * threads or clocks inside: the same engine runs in a simulated network in tests and benchmarks, and
+ * over gRPC in a node. Not thread-safe: one caller at a time.
+ *
+ * <p>Each probe interval it probes the next member of a shuffled round-robin order; without an ack
+ * within the probe timeout it asks {@code indirectChecks} others to probe it; without any ack by the
+ * end of the interval it suspects the member, which is declared dead after the suspicion timeout
+ * unless it refutes with a higher incarnation, signed by itself. News rides on every message.
+ */
+public final class SwimNode {
+  /** What this node believes about a member. */
+  public record Member(NodeId id, MemberState state, long incarnation, long sinceMillis) {}
+
+  /** Who has reported a suspicion, beyond the first (Lifeguard's independent confirmations). */
+  private final Map<NodeId, java.util.Set<NodeId>> confirmations = new HashMap<>();
+
+  /** A message to send. */
+  public record Outbound(NodeId to, GossipMessage message) {}
+
+  private static final class Broadcast {
+    final MemberUpdate update;
+    int transmits;
+
+    Broadcast(MemberUpdate update) {
+      this.update = update;
+    }
+  }
+
+  private record Relay(NodeId requester, long sequence, long createdMillis) {}
+
+  private final NodeId self;
+  private final SigningKey key;
+  private final SwimParameters params;
+  private final Random random;
+  private long incarnation;
+  private MemberUpdate ownAlive;
+  private final Map<NodeId, Member> members = new TreeMap<>();
+  private final Map<NodeId, MemberUpdate> aliveUpdates = new HashMap<>();
+  private final Map<NodeId, Broadcast> broadcasts = new HashMap<>();
+  private final Map<Long, Relay> relays = new HashMap<>();
+  private final List<NodeId> probeOrder = new ArrayList<>();
+  private int probeIndex;
+  private long sequence;
+  // The probe of the current interval.
+  private NodeId probeTarget;
+  private long probeSequence;
+  private long probeStartedAt = Long.MIN_VALUE;
+  private boolean probeAcked;
+  private boolean indirectSent;
+  private long refusedUpdates;
+
+  /**
+   * @param incarnation where this node starts counting; a node that restarts must start above what it
+   *     used before (its start time in milliseconds does), so its new ALIVE news wins over old news
+   */
+  public SwimNode(SigningKey key, long incarnation, SwimParameters params, Random random) {
+    this.key = key;
+    this.self = key.verifyingKey().nodeId();
+    this.params = params;
+    this.random = random;
+    this.incarnation = incarnation;
+    this.ownAlive = AliveUpdates.sign(key, incarnation);
+  }
+
+  public NodeId id() {
+    return self;
+  }
+
+  public long incarnation() {
+    return incarnation;
+  }
+
+  /** Updates refused (a bad signature on ALIVE news, an update about an unknown node's suspicion). */
+  public long refusedUpdates() {
+    return refusedUpdates;
+  }
+
+  /** Every member this node knows, itself included, by id. */
+  public Map<NodeId, Member> members() {
+    Map<NodeId, Member> out = new TreeMap<>(members);
+    out.put(self, new Member(self, MemberState.MEMBER_STATE_ALIVE, incarnation, 0));
+    return out;
+  }
+
+  /** Joining: ask each seed for the whole membership (with this node's own ALIVE news attached). */
+  public List<Outbound> join(List<NodeId> seeds, long nowMillis) {
+    List<Outbound> out = new ArrayList<>();
+    for (NodeId seed : seeds) {
+      if (!seed.equals(self)) {
+        out.add(new Outbound(seed, message(next(), seed).setSyncRequest(SyncRequest.getDefaultInstance())
+            .addUpdates(ownAlive).build()));
+      }
+    }
+    return out;
+  }
+
+  /** Time passes: start the next probe, escalate an unanswered one, expire suspicions. */
+  public List<Outbound> tick(long nowMillis) {
+    List<Outbound> out = new ArrayList<>();
+    expireSuspicions(nowMillis);
+    // An indirect probe whose target never answered: its requester stopped waiting one interval ago.
+    relays.values().removeIf(r -> nowMillis > r.createdMillis() + params.probeIntervalMillis());
+    if (probeTarget != null && !probeAcked && !indirectSent && nowMillis >= probeStartedAt + params.probeTimeoutMillis()) {
+      indirectSent = true;
+      List<NodeId> helpers = liveMembers(probeTarget);
+      Collections.shuffle(helpers, random);
+      for (NodeId helper : helpers.subList(0, Math.min(params.indirectChecks(), helpers.size()))) {
+        out.add(new Outbound(helper, message(probeSequence, helper)
+            .setIndirectProbe(IndirectProbe.newBuilder().setTarget(AliveUpdates.id(probeTarget))).build()));
+      }
+    }
+    if (nowMillis >= probeStartedAt + params.probeIntervalMillis()) {
+      if (probeTarget != null && !probeAcked) {
+        suspect(probeTarget, nowMillis);
+      }
+      startProbe(nowMillis, out);
+    }
+    return out;
+  }
+
+  /** A message from {@code from} (as the transport authenticated it). */
+  public List<Outbound> onMessage(NodeId from, GossipMessage message, long nowMillis) {
+    for (MemberUpdate update : message.getUpdatesList()) {
+      apply(update, nowMillis);
+    }
+    List<Outbound> out = new ArrayList<>();
+    switch (message.getBodyCase()) {
+      case PROBE -> out.add(new Outbound(from, message(message.getSequence(), from)
+          .setAck(Ack.newBuilder().setFrom(AliveUpdates.id(self))).build()));
+      case ACK -> {
+        NodeId acked = nodeId(message.getAck().getFrom());
+        if (acked != null && acked.equals(probeTarget) && message.getSequence() == probeSequence) {
+          probeAcked = true;
+        }
+        Relay relay = relays.remove(message.getSequence());
+        if (relay != null) {
+          out.add(new Outbound(relay.requester(), message(relay.sequence(), relay.requester()).setAck(message.getAck()).build()));
+        }
+      }
+      case INDIRECT_PROBE -> {
+        NodeId target = nodeId(message.getIndirectProbe().getTarget());
+        if (target != null && !target.equals(self)) {
+          long s = next();
+          relays.put(s, new Relay(from, message.getSequence(), nowMillis));
+          out.add(new Outbound(target, message(s, target).setProbe(Probe.newBuilder().setTarget(AliveUpdates.id(target))).build()));
+        }
+      }
+      case SYNC_REQUEST -> {
+        SyncResponse.Builder all = SyncResponse.newBuilder().addMembers(ownAlive);
+        for (Member m : members.values()) {
+          MemberUpdate alive = aliveUpdates.get(m.id());
+          if (alive != null) {
+            all.addMembers(alive);
+          }
+          if (m.state() != MemberState.MEMBER_STATE_ALIVE) {
+            all.addMembers(report(m.id(), m.state(), m.incarnation()));
+          }
+        }
+        out.add(new Outbound(from, message(message.getSequence(), from).setSyncResponse(all).build()));
+      }
+      case SYNC_RESPONSE -> message.getSyncResponse().getMembersList().forEach(u -> apply(u, nowMillis));
+      case BODY_NOT_SET -> { }
+    }
+    return out;
+  }
+
+  private void startProbe(long nowMillis, List<Outbound> out) {
+    probeStartedAt = nowMillis;
+    probeAcked = false;
+    indirectSent = false;
+    probeTarget = nextTarget();
+    if (probeTarget != null) {
+      probeSequence = next();
+      out.add(new Outbound(probeTarget, message(probeSequence, probeTarget)
+          .setProbe(Probe.newBuilder().setTarget(AliveUpdates.id(probeTarget))).build()));
+    }
+  }
+
+  /** Round-robin over a shuffled order, reshuffled each pass, skipping the dead (SWIM's time-bounded completeness). */
+  private NodeId nextTarget() {
+    for (int attempts = 0; attempts < 2; attempts++) {
+      while (probeIndex < probeOrder.size()) {
+        NodeId candidate = probeOrder.get(probeIndex++);
+        Member m = members.get(candidate);
+        if (m != null && m.state() != MemberState.MEMBER_STATE_DEAD) {
+          return candidate;
+        }
+      }
+      probeOrder.clear();
+      probeOrder.addAll(members.keySet());
+      Collections.shuffle(probeOrder, random);
+      probeIndex = 0;
+    }
+    return null;
+  }
+
+  private List<NodeId> liveMembers(NodeId except) {
+    List<NodeId> out = new ArrayList<>();
+    for (Member m : members.values()) {
+      if (m.state() == MemberState.MEMBER_STATE_ALIVE && !m.id().equals(except)) {
+        out.add(m.id());
+      }
+    }
+    return out;
+  }
+
+  private void suspect(NodeId node, long nowMillis) {
+    Member m = members.get(node);
+    // Already suspect (news from others): this failed probe is an independent confirmation.
+    if (m != null && m.state() != MemberState.MEMBER_STATE_DEAD) {
+      apply(report(node, MemberState.MEMBER_STATE_SUSPECT, m.incarnation()), nowMillis);
+    }
+  }
+
+  private void expireSuspicions(long nowMillis) {
+    for (Member m : new ArrayList<>(members.values())) {
+      if (m.state() != MemberState.MEMBER_STATE_SUSPECT) {
+        continue;
+      }
+      int confirmed = Math.max(0, confirmations.getOrDefault(m.id(), java.util.Set.of()).size() - 1);
+      if (nowMillis >= m.sinceMillis() + params.suspicionTimeoutMillis(members.size() + 1, confirmed)) {
+        apply(report(m.id(), MemberState.MEMBER_STATE_DEAD, m.incarnation()), nowMillis);
+      }
+    }
+  }
+
+  /** SWIM's precedence: higher incarnation wins; at equal incarnation DEAD beats SUSPECT beats ALIVE. */
+  private void apply(MemberUpdate update, long nowMillis) {
+    NodeId node = nodeId(update.getNode());
+    if (node == null) {
+      refusedUpdates++;
+      return;
+    }
+    long inc = update.getIncarnation();
+    if (node.equals(self)) {
+      if (update.getState() != MemberState.MEMBER_STATE_ALIVE) {
+        // Someone thinks this node is suspect or dead: refute with a higher incarnation, signed. If it
+        // already has, the news still travelling is stale: spread the refutation again, first in the
+        // reply to whoever just repeated it.
+        if (inc >= incarnation) {
+          incarnation = inc + 1;
+          ownAlive = AliveUpdates.sign(key, incarnation);
+        }
+        enqueue(self, ownAlive);
+      }
+      return;
+    }
+    Member m = members.get(node);
+    switch (update.getState()) {
+      case MEMBER_STATE_ALIVE -> {
+        if (!AliveUpdates.valid(update)) {
+          refusedUpdates++;
+          return;
+        }
+        if (m == null || inc > m.incarnation()) {
+          members.put(node, new Member(node, MemberState.MEMBER_STATE_ALIVE, inc, nowMillis));
+          aliveUpdates.put(node, update);
+          enqueue(node, update);
+        }
+      }
+      case MEMBER_STATE_SUSPECT -> {
+        if (m == null) {
+          refusedUpdates++;
+          return;
+        }
+        boolean newer = (m.state() == MemberState.MEMBER_STATE_ALIVE && inc >= m.incarnation())
+            || (m.state() == MemberState.MEMBER_STATE_SUSPECT && inc > m.incarnation());
+        NodeId reporter = nodeId(update.getReporter());
+        if (newer) {
+          members.put(node, new Member(node, MemberState.MEMBER_STATE_SUSPECT, inc, nowMillis));
+          confirmations.put(node, new java.util.HashSet<>());
+          enqueue(node, update);
+        }
+        if (reporter != null && m.state() != MemberState.MEMBER_STATE_DEAD && inc == members.get(node).incarnation()
+            && confirmations.computeIfAbsent(node, n -> new java.util.HashSet<>()).add(reporter) && !newer) {
+          enqueue(node, update); // a new, independent confirmation: worth spreading too
+        }
+      }
+      case MEMBER_STATE_DEAD -> {
+        if (m == null) {
+          refusedUpdates++;
+          return;
+        }
+        if (m.state() != MemberState.MEMBER_STATE_DEAD && inc >= m.incarnation()) {
+          members.put(node, new Member(node, MemberState.MEMBER_STATE_DEAD, inc, nowMillis));
+          enqueue(node, update);
+        }
+      }
+      default -> refusedUpdates++;
+    }
+  }
+
+  private MemberUpdate report(NodeId node, MemberState state, long inc) {
+    return MemberUpdate.newBuilder().setNode(AliveUpdates.id(node)).setState(state).setIncarnation(inc)
+        .setReporter(AliveUpdates.id(self)).build();
+  }
+
+  /** Newer news about a node replaces older news still being spread. */
+  private void enqueue(NodeId node, MemberUpdate update) {
+    broadcasts.put(node, new Broadcast(update));
+  }
+
+  /**
+   * A message to {@code to} with the news least spread so far; news about {@code to} itself goes first,
+   * so a suspected member hears of it from whoever probes it, and can refute in its ack.
+   */
+  private GossipMessage.Builder message(long seq, NodeId to) {
+    GossipMessage.Builder b = GossipMessage.newBuilder().setSequence(seq);
+    Member recipient = members.get(to);
+    if (recipient != null && recipient.state() != MemberState.MEMBER_STATE_ALIVE && !broadcasts.containsKey(to)) {
+      // We think the recipient suspect or dead, and it is talking to us: tell it, so it can refute.
+      // (Its news may have stopped spreading long ago; without this a live node declared dead by
+      // mistake would never learn it.)
+      b.addUpdates(report(to, recipient.state(), recipient.incarnation()));
+    }
+    int limit = params.retransmitLimit(members.size() + 1);
+    List<Map.Entry<NodeId, Broadcast>> queue = new ArrayList<>(broadcasts.entrySet());
+    queue.sort(Comparator.comparingInt(e -> e.getKey().equals(to) ? -1 : e.getValue().transmits));
+    for (Map.Entry<NodeId, Broadcast> e : queue.subList(0, Math.min(params.maxPiggyback(), queue.size()))) {
+      b.addUpdates(e.getValue().update);
+      if (++e.getValue().transmits >= limit) {
+        broadcasts.remove(e.getKey());
+      }
+    }
+    return b;
+  }
+
+  private long next() {
+    return ++sequence;
+  }
+
+  private static NodeId nodeId(io.fedmesh.proto.v1.NodeId id) {
+    try {
+      return NodeId.ofBytes(id.getSha256().toByteArray());
+    } catch (CryptoException e) {
+      return null;
+    }
+  }
+}

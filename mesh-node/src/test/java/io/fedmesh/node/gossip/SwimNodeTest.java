@@ -1,0 +1,102 @@
+package io.fedmesh.node.gossip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.random.SimulationRandom;
+import io.fedmesh.crypto.signature.SigningKey;
+import io.fedmesh.proto.v1.GossipMessage;
+import io.fedmesh.proto.v1.MemberState;
+import io.fedmesh.proto.v1.MemberUpdate;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** SWIM engines on a simulated network (virtual time): convergence, failure detection, refutation, rejoin. */
+class SwimNodeTest {
+  private static final SwimParameters LAN = SwimParameters.lan();
+
+  @Test
+  void tenNodesJoiningThroughOneSeedConvergeWithinAFewPeriods() {
+    SimulatedMesh mesh = new SimulatedMesh(10, 0.0, 1);
+    long took = mesh.runUntil(mesh::converged, 30_000);
+    assertThat(took).as("convergence time").isBetween(0L, 5_000L);
+  }
+
+  @Test
+  void aCrashedNodeIsDeclaredDeadByAllWithinTheDocumentedTime() {
+    SimulatedMesh mesh = new SimulatedMesh(10, 0.0, 2);
+    mesh.runUntil(mesh::converged, 30_000);
+    NodeId victim = mesh.nodes.get(3).id();
+    mesh.crashed.add(victim);
+
+    long took = mesh.runUntil(() -> mesh.allSee(victim, MemberState.MEMBER_STATE_DEAD), 60_000);
+
+    // Probed within about n intervals at worst (round robin), suspected at the end of that interval,
+    // dead after the suspicion timeout, spread in a few more intervals.
+    long bound = 10 * LAN.probeIntervalMillis() + LAN.suspicionTimeoutMillis(10) + 5 * LAN.probeIntervalMillis();
+    assertThat(took).as("detection time").isBetween(LAN.suspicionTimeoutMillis(10), bound);
+  }
+
+  @Test
+  void aRestartedNodeRejoinsWithAHigherIncarnation() {
+    SimulatedMesh mesh = new SimulatedMesh(6, 0.0, 3);
+    mesh.runUntil(mesh::converged, 30_000);
+    SwimNode old = mesh.nodes.get(2);
+    mesh.crashed.add(old.id());
+    mesh.runUntil(() -> mesh.allSee(old.id(), MemberState.MEMBER_STATE_DEAD), 60_000);
+
+    // Same identity key, a new process: it starts counting from its (later) start time.
+    SwimNode restarted = mesh.node(2, 1 + mesh.now);
+    mesh.nodes.set(2, restarted);
+    mesh.crashed.remove(old.id());
+    mesh.send(restarted.id(), restarted.join(List.of(mesh.nodes.get(0).id()), mesh.now));
+
+    long took = mesh.runUntil(mesh::converged, 30_000);
+    assertThat(took).isBetween(0L, 10_000L);
+    assertThat(mesh.nodes.get(4).members().get(restarted.id()).incarnation()).isGreaterThan(old.incarnation());
+  }
+
+  @Test
+  void aSlowNodeThatStillAnswersRefutesSuspicionAndIsNotDeclaredDead() {
+    SimulatedMesh mesh = new SimulatedMesh(8, 0.0, 4);
+    mesh.runUntil(mesh::converged, 30_000);
+    SwimNode slow = mesh.nodes.get(5);
+    long before = slow.incarnation();
+    // Silent for two probe intervals (a long GC pause, a starved CPU): long enough to be suspected,
+    // shorter than the suspicion timeout.
+    mesh.muted.add(slow.id());
+    mesh.run(2 * LAN.probeIntervalMillis() + 500);
+    mesh.muted.remove(slow.id());
+    mesh.run(LAN.suspicionTimeoutMillis(8) + 5_000);
+
+    assertThat(mesh.allSee(slow.id(), MemberState.MEMBER_STATE_ALIVE)).isTrue();
+    assertThat(mesh.everSeenDead).as("declared dead at some point").doesNotContain(slow.id());
+    assertThat(slow.incarnation()).as("refuted at a higher incarnation if it was suspected").isGreaterThanOrEqualTo(before);
+  }
+
+  @Test
+  void withTenPercentMessageLossNobodyIsDeclaredDeadFalsely() {
+    SimulatedMesh mesh = new SimulatedMesh(10, 0.10, 5);
+    mesh.runUntil(mesh::converged, 60_000);
+    mesh.run(60_000);
+    assertThat(mesh.everSeenDead).as("declared dead at some point").isEmpty();
+  }
+
+  @Test
+  void onlyANodeItselfCanSayItIsAliveAtANewIncarnation() {
+    SwimNode a = new SwimNode(SigningKey.generate(SimulationRandom.fromSeed(1)), 1, LAN, new Random(1));
+    SigningKey bKey = SigningKey.generate(SimulationRandom.fromSeed(2));
+    SigningKey mallory = SigningKey.generate(SimulationRandom.fromSeed(3));
+    a.onMessage(bKey.verifyingKey().nodeId(), GossipMessage.newBuilder().addUpdates(AliveUpdates.sign(bKey, 5)).build(), 0);
+    assertThat(a.members().get(bKey.verifyingKey().nodeId()).incarnation()).isEqualTo(5);
+
+    // Mallory re-signs b's news at a higher incarnation with her own key, and alters a signed one.
+    MemberUpdate forged = AliveUpdates.sign(mallory, 9).toBuilder().setNode(AliveUpdates.sign(bKey, 9).getNode()).build();
+    MemberUpdate altered = AliveUpdates.sign(bKey, 6).toBuilder().setIncarnation(99).build();
+    a.onMessage(mallory.verifyingKey().nodeId(), GossipMessage.newBuilder().addUpdates(forged).addUpdates(altered).build(), 0);
+
+    assertThat(a.members().get(bKey.verifyingKey().nodeId()).incarnation()).isEqualTo(5);
+    assertThat(a.refusedUpdates()).isEqualTo(2);
+  }
+}
