@@ -34,15 +34,23 @@ import org.yaml.snakeyaml.error.YAMLException;
  *   card-fraud:
  *     members:
  *       5f2a...e1: [participant, admin]   # node id (64 hex digits): roles
+ * advertise_host: 10.0.0.11       # where peers reach this node's gRPC port (default: the listen host)
+ * seeds: [5f2a...e1@10.0.0.12:7400]  # nodes to join the mesh through: id@HOST:PORT
+ * gossip: {probe_interval_ms: 1000, probe_timeout_ms: 500}   # SWIM timing (memberlist LAN defaults)
  * </pre>
  */
 public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress metricsListen, Tls tls,
-    Map<String, Map<NodeId, Set<Role>>> federations) {
+    Map<String, Map<NodeId, Set<Role>>> federations, String advertiseHost, List<Seed> seeds,
+    io.fedmesh.node.gossip.SwimParameters gossip) {
+
+  /** A node to join the mesh through: its id (pinned) and where it listens. */
+  public record Seed(NodeId id, String address) {}
 
   /** The node's TLS material, resolved against the data directory. */
   public record Tls(Path key, Path certificate, Path ca, Path crl) {}
 
-  private static final Set<String> TOP = Set.of("data_dir", "listen", "metrics_listen", "tls", "federations");
+  private static final Set<String> TOP = Set.of("data_dir", "listen", "metrics_listen", "tls", "federations",
+      "advertise_host", "seeds", "gossip");
   private static final Set<String> TLS = Set.of("key", "certificate", "ca", "crl");
   private static final Pattern FEDERATION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final int DEFAULT_PORT = 7400;
@@ -122,10 +130,43 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
       }
       federations.put(name, members);
     }
+    String advertise = top.get("advertise_host") == null ? null : String.valueOf(top.get("advertise_host"));
+    List<Seed> seeds = new ArrayList<>();
+    Object seedList = top.get("seeds");
+    if (seedList != null && !(seedList instanceof List<?>)) {
+      problems.add("seeds: expected a list of id@HOST:PORT");
+    } else if (seedList != null) {
+      for (Object seed : (List<?>) seedList) {
+        String entry = String.valueOf(seed);
+        int at = entry.indexOf('@');
+        try {
+          if (at <= 0) {
+            throw new IllegalArgumentException();
+          }
+          NodeId id = NodeId.ofHex(entry.substring(0, at));
+          address(entry.substring(at + 1), "seeds " + entry, "", problems);
+          seeds.add(new Seed(id, entry.substring(at + 1)));
+        } catch (CryptoException | IllegalArgumentException e) {
+          problems.add("seeds: '" + entry + "' is not id@HOST:PORT (the node id as 'fedmesh keys init' prints it)");
+        }
+      }
+    }
+    Map<String, Object> g = top.containsKey("gossip") ? map(top.get("gossip"), "gossip", problems) : Map.of();
+    unknownKeys(g, Set.of("probe_interval_ms", "probe_timeout_ms"), "gossip.", problems);
+    io.fedmesh.node.gossip.SwimParameters lan = io.fedmesh.node.gossip.SwimParameters.lan();
+    io.fedmesh.node.gossip.SwimParameters gossip = lan;
+    try {
+      long interval = g.containsKey("probe_interval_ms") ? Long.parseLong(String.valueOf(g.get("probe_interval_ms"))) : lan.probeIntervalMillis();
+      long timeout = g.containsKey("probe_timeout_ms") ? Long.parseLong(String.valueOf(g.get("probe_timeout_ms"))) : interval / 2;
+      gossip = new io.fedmesh.node.gossip.SwimParameters(interval, timeout, lan.indirectChecks(), lan.suspicionMult(),
+          lan.suspicionMaxTimeoutMult(), lan.retransmitMult(), lan.maxPiggyback());
+    } catch (IllegalArgumentException e) {
+      problems.add("gossip: " + e.getMessage());
+    }
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(file, problems);
     }
-    return new NodeConfig(dataDir, listen, metrics, material, federations);
+    return new NodeConfig(dataDir, listen, metrics, material, federations, advertise, seeds, gossip);
   }
 
   /** The roles {@code node} has in {@code federation}: empty if it is not a member or the federation is unknown. */

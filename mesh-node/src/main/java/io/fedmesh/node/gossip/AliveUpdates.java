@@ -20,7 +20,13 @@ public final class AliveUpdates {
   private AliveUpdates() {}
 
   public static MemberUpdate sign(SigningKey key, long incarnation) {
+    return sign(key, incarnation, "");
+  }
+
+  /** @param address HOST:PORT where the node takes gossip, or empty */
+  public static MemberUpdate sign(SigningKey key, long incarnation, String address) {
     MemberUpdate body = MemberUpdate.newBuilder()
+        .setAddress(address)
         .setNode(id(key.verifyingKey().nodeId()))
         .setState(MemberState.MEMBER_STATE_ALIVE)
         .setIncarnation(incarnation)

@@ -54,6 +54,7 @@ public final class SwimNode {
 
   private final NodeId self;
   private final SigningKey key;
+  private final String address;
   private final SwimParameters params;
   private final Random random;
   private long incarnation;
@@ -78,12 +79,24 @@ public final class SwimNode {
    *     used before (its start time in milliseconds does), so its new ALIVE news wins over old news
    */
   public SwimNode(SigningKey key, long incarnation, SwimParameters params, Random random) {
+    this(key, incarnation, "", params, random);
+  }
+
+  /** @param address HOST:PORT where this node takes gossip, announced (signed) in its ALIVE news */
+  public SwimNode(SigningKey key, long incarnation, String address, SwimParameters params, Random random) {
+    this.address = address;
     this.key = key;
     this.self = key.verifyingKey().nodeId();
     this.params = params;
     this.random = random;
     this.incarnation = incarnation;
-    this.ownAlive = AliveUpdates.sign(key, incarnation);
+    this.ownAlive = AliveUpdates.sign(key, incarnation, address);
+  }
+
+  /** Where {@code node} said it takes gossip (in its own signed ALIVE news), or empty. */
+  public java.util.Optional<String> address(NodeId node) {
+    MemberUpdate alive = aliveUpdates.get(node);
+    return alive == null || alive.getAddress().isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(alive.getAddress());
   }
 
   public NodeId id() {
@@ -263,7 +276,7 @@ public final class SwimNode {
         // reply to whoever just repeated it.
         if (inc >= incarnation) {
           incarnation = inc + 1;
-          ownAlive = AliveUpdates.sign(key, incarnation);
+          ownAlive = AliveUpdates.sign(key, incarnation, address);
         }
         enqueue(self, ownAlive);
       }

@@ -72,6 +72,17 @@ public final class NodeMetrics implements AutoCloseable {
         .tag("reason", reason).register(registry);
   }
 
+  /** Members by SWIM state, read from {@code count} at each scrape. */
+  public void members(java.util.function.ToLongFunction<io.fedmesh.proto.v1.MemberState> count) {
+    for (io.fedmesh.proto.v1.MemberState state : new io.fedmesh.proto.v1.MemberState[] {io.fedmesh.proto.v1.MemberState.MEMBER_STATE_ALIVE,
+        io.fedmesh.proto.v1.MemberState.MEMBER_STATE_SUSPECT, io.fedmesh.proto.v1.MemberState.MEMBER_STATE_DEAD}) {
+      io.micrometer.core.instrument.Gauge.builder("fedmesh.members", () -> count.applyAsLong(state))
+          .description("Mesh members this node sees, by SWIM state (itself included)")
+          .tag("state", state.name().substring("MEMBER_STATE_".length()).toLowerCase(java.util.Locale.ROOT))
+          .register(registry);
+    }
+  }
+
   /** The Prometheus text exposition of every metric. */
   public String scrape() {
     return registry.scrape();

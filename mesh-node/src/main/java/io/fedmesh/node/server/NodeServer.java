@@ -5,6 +5,9 @@ import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.x509.NodeCertificates;
 import io.fedmesh.crypto.x509.Pem;
 import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.gossip.GossipRunner;
+import io.fedmesh.node.gossip.GossipService;
+import io.fedmesh.node.gossip.SwimNode;
 import io.fedmesh.node.metrics.CallMetricsInterceptor;
 import io.fedmesh.node.metrics.MetricsHttpServer;
 import io.fedmesh.node.metrics.NodeMetrics;
@@ -44,10 +47,13 @@ public final class NodeServer implements AutoCloseable {
   private final NodeMetrics metrics;
   private final MetricsHttpServer metricsHttp;
   private final HealthStatusManager health;
+  private final GossipRunner gossip;
 
-  private NodeServer(NodeId self, Server server, NodeMetrics metrics, MetricsHttpServer metricsHttp, HealthStatusManager health) {
+  private NodeServer(NodeId self, Server server, NodeMetrics metrics, MetricsHttpServer metricsHttp, HealthStatusManager health,
+      GossipRunner gossip) {
     this.self = self;
     this.health = health;
+    this.gossip = gossip;
     this.server = server;
     this.metrics = metrics;
     this.metricsHttp = metricsHttp;
@@ -64,10 +70,11 @@ public final class NodeServer implements AutoCloseable {
     X509Certificate ca = certificate(tls.ca());
     X509Certificate own = certificate(tls.certificate());
     NodeId self;
+    io.fedmesh.crypto.signature.SigningKey identity;
     try {
       self = NodeCertificates.verifiedNodeId(own);
       NodeCertificates.verifyIssuedBy(own, ca, clock.instant());
-      Pem.readPrivateKey(read(tls.key()));
+      identity = Pem.readPrivateKey(read(tls.key()));
     } catch (CryptoException e) {
       throw new IOException(tls.certificate() + ": " + e.getMessage(), e);
     }
@@ -75,6 +82,7 @@ public final class NodeServer implements AutoCloseable {
     PeerAuthenticator authenticator = new PeerAuthenticator(ca, tls.crl(), clock);
     CallMetricsInterceptor callMetrics = new CallMetricsInterceptor(metrics);
     HealthStatusManager health = new HealthStatusManager();
+    GossipService gossipService = new GossipService();
     Server server = NettyServerBuilder.forAddress(resolve(config.listen()))
         .sslContext(TlsContexts.server(tls.certificate().toFile(), tls.key().toFile()))
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
@@ -82,6 +90,7 @@ public final class NodeServer implements AutoCloseable {
         .addService(new NodeService(self, config, clock,
             new EnvelopeGuard(self, new ReplayWindow(REPLAY_WINDOW.toMillis()), clock), metrics))
         .addService(health.getHealthService())
+        .addService(gossipService)
         .addService(ProtoReflectionServiceV1.newInstance())
         // The last interceptor added runs first: count, then authenticate, then authorise.
         .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService(), config, metrics))
@@ -96,7 +105,13 @@ public final class NodeServer implements AutoCloseable {
       server.shutdownNow();
       throw new IOException("metrics_listen " + config.metricsListen() + ": " + e.getMessage(), e);
     }
-    NodeServer node = new NodeServer(self, server, metrics, http, health);
+    String host = config.advertiseHost() != null ? config.advertiseHost()
+        : config.listen().getHostString().equals("0.0.0.0") ? "127.0.0.1" : config.listen().getHostString();
+    GossipRunner gossip = new GossipRunner(identity, host + ":" + server.getPort(), config, clock);
+    gossipService.attach(gossip);
+    gossip.start();
+    metrics.members(gossip::count);
+    NodeServer node = new NodeServer(self, server, metrics, http, health, gossip);
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(NodeGrpc.SERVICE_NAME, ServingStatus.SERVING);
     return node;
@@ -118,6 +133,11 @@ public final class NodeServer implements AutoCloseable {
     return metrics;
   }
 
+  /** Who this node believes is alive, suspect or dead (SWIM), itself included. */
+  public java.util.Map<NodeId, SwimNode.Member> members() {
+    return gossip.members();
+  }
+
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
   }
@@ -125,6 +145,7 @@ public final class NodeServer implements AutoCloseable {
   /** Stops taking calls, lets running ones finish for up to 5 s, then stops. */
   @Override
   public void close() {
+    gossip.close();
     health.enterTerminalState();
     server.shutdown();
     try {

@@ -214,7 +214,7 @@ class NodeServerTest {
         ""));
     assertThatThrownBy(() -> NodeConfig.load(bad)).isInstanceOfSatisfying(NodeConfig.InvalidConfigException.class, e ->
         assertThat(e.problems()).containsExactlyInAnyOrder(
-            "colour: unknown field (known: data_dir, federations, listen, metrics_listen, tls)",
+            "colour: unknown field (known: advertise_host, data_dir, federations, gossip, listen, metrics_listen, seeds, tls)",
             "listen: port must be 0-65535, got '99999'",
             "federations.Card_Fraud: a federation name is 1-63 lowercase letters, digits and '-', starting with a letter or digit",
             "federations.Card_Fraud.members.not-hex: not a node id (64 hex digits, as 'fedmesh keys init' prints)",

@@ -1,0 +1,158 @@
+package io.fedmesh.node.gossip;
+
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.signature.SigningKey;
+import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.security.TlsContexts;
+import io.fedmesh.proto.v1.GossipDelivered;
+import io.fedmesh.proto.v1.GossipGrpc;
+import io.fedmesh.proto.v1.GossipMessage;
+import io.fedmesh.proto.v1.MemberState;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs a node's {@link SwimNode} over gRPC: one thread owns the engine (ticks every 50 ms, handles
+ * every received message), and messages go out on mutual-TLS channels to the address each member
+ * announced in its own signed ALIVE news (or, for seeds, the configured one).
+ */
+public final class GossipRunner implements AutoCloseable {
+  static final long TICK_MILLIS = 50;
+
+  private final SwimNode swim;
+  private final NodeConfig config;
+  private final Clock clock;
+  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "fedmesh-gossip");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Map<NodeId, String> seedAddresses = new ConcurrentHashMap<>();
+  private volatile Map<MemberState, Long> counts = Map.of();
+  private long lastJoin = Long.MIN_VALUE / 2;
+  /** RPC deadline: generous, since SWIM's own timeouts decide liveness; it only bounds what a stuck call holds. */
+  private static final long RPC_DEADLINE_MILLIS = 2000;
+
+  public GossipRunner(SigningKey key, String advertise, NodeConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+    SecureRandom seed = new SecureRandom();
+    // The start time in ms: a restarted node's news outranks what it said before it stopped.
+    this.swim = new SwimNode(key, clock.millis(), advertise, config.gossip(), new Random(seed.nextLong()));
+  }
+
+  public NodeId id() {
+    return swim.id();
+  }
+
+  /** Joins through the configured seeds and starts ticking. */
+  public void start() {
+    List<NodeId> seeds = new ArrayList<>();
+    for (NodeConfig.Seed s : config.seeds()) {
+      if (!s.id().equals(swim.id())) {
+        seedAddresses.put(s.id(), s.address());
+        seeds.add(s.id());
+      }
+    }
+    loop.scheduleAtFixedRate(() -> {
+      try {
+        long now = clock.millis();
+        // Join, and join again every second while no seed has answered (a seed may start later).
+        if (!seeds.isEmpty() && swim.members().size() == 1 && now >= lastJoin + 1000) {
+          lastJoin = now;
+          send(swim.join(seeds, now));
+        }
+        send(swim.tick(now));
+        Map<MemberState, Long> c = new EnumMap<>(MemberState.class);
+        swim.members().values().forEach(m -> c.merge(m.state(), 1L, Long::sum));
+        counts = c;
+      } catch (RuntimeException e) {
+        // One bad tick must not stop membership; the next tick starts afresh.
+      }
+    }, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** A message from an authenticated peer. */
+  public void deliver(NodeId from, GossipMessage message) {
+    loop.execute(() -> send(swim.onMessage(from, message, clock.millis())));
+  }
+
+  /** Members by state, as of the last tick (for metrics). */
+  public long count(MemberState state) {
+    return counts.getOrDefault(state, 0L);
+  }
+
+  /** The current membership view. */
+  public Map<NodeId, SwimNode.Member> members() {
+    try {
+      return loop.submit(swim::members).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the gossip loop did not answer", e);
+    }
+  }
+
+  private void send(List<SwimNode.Outbound> outbound) {
+    for (SwimNode.Outbound o : outbound) {
+      String address = swim.address(o.to()).orElse(seedAddresses.get(o.to()));
+      if (address == null) {
+        continue;
+      }
+      ManagedChannel channel;
+      try {
+        channel = channels.computeIfAbsent(address, this::open);
+      } catch (IllegalStateException e) {
+        continue;
+      }
+      GossipGrpc.newStub(channel).withDeadlineAfter(RPC_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+          .deliver(o.message(), new StreamObserver<GossipDelivered>() {
+            @Override
+            public void onNext(GossipDelivered value) {}
+
+            @Override
+            public void onError(Throwable t) {
+              // A lost message, as SWIM expects of a network: the protocol copes.
+            }
+
+            @Override
+            public void onCompleted() {}
+          });
+    }
+  }
+
+  private ManagedChannel open(String address) {
+    int colon = address.lastIndexOf(':');
+    try {
+      NodeConfig.Tls tls = config.tls();
+      return NettyChannelBuilder.forAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
+          .sslContext(TlsContexts.client(tls.certificate().toFile(), tls.key().toFile(), tls.ca().toFile()))
+          .build();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException("cannot dial " + address, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    loop.shutdownNow();
+    channels.values().forEach(ManagedChannel::shutdownNow);
+  }
+}
