@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
     subcommands = {io.fedmesh.node.simulate.SimulateCommand.class, PrivacyCommand.class, BenchCommand.class,
         io.fedmesh.node.identity.KeysCommand.class, io.fedmesh.node.identity.CaCommand.class,
         io.fedmesh.node.server.NodeCommand.class, io.fedmesh.node.server.HealthCommand.class,
+        io.fedmesh.node.server.MembersCommand.class,
         io.fedmesh.node.config.ConfigCommand.class,
         picocli.CommandLine.HelpCommand.class},
     footer = {

@@ -110,6 +110,18 @@ public final class GossipRunner implements AutoCloseable {
     }
   }
 
+  /** Where {@code node} announced it takes gossip, if it did. */
+  public java.util.Optional<String> address(NodeId node) {
+    try {
+      return loop.submit(() -> swim.address(node)).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the gossip loop did not answer", e);
+    }
+  }
+
   private void send(List<SwimNode.Outbound> outbound) {
     for (SwimNode.Outbound o : outbound) {
       String address = swim.address(o.to()).orElse(seedAddresses.get(o.to()));

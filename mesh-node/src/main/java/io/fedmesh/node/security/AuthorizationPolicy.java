@@ -29,7 +29,8 @@ public final class AuthorizationPolicy {
     return new AuthorizationPolicy(Map.of(
         NodeGrpc.getPingMethod().getFullMethodName(), Requirement.membership(),
         NodeGrpc.getMembersMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN),
-        NodeGrpc.getTransferMethod().getFullMethodName(), Requirement.membership()));
+        NodeGrpc.getTransferMethod().getFullMethodName(), Requirement.membership(),
+        NodeGrpc.getMeshMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN)));
   }
 
   public Optional<Requirement> requirement(String fullMethodName) {

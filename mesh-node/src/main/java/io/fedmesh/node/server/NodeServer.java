@@ -83,12 +83,13 @@ public final class NodeServer implements AutoCloseable {
     CallMetricsInterceptor callMetrics = new CallMetricsInterceptor(metrics);
     HealthStatusManager health = new HealthStatusManager();
     GossipService gossipService = new GossipService();
+    NodeService nodeService = new NodeService(self, config, clock,
+        new EnvelopeGuard(self, new ReplayWindow(REPLAY_WINDOW.toMillis()), clock), metrics);
     Server server = NettyServerBuilder.forAddress(resolve(config.listen()))
         .sslContext(TlsContexts.server(tls.certificate().toFile(), tls.key().toFile()))
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .addStreamTracerFactory(callMetrics.byteTracer())
-        .addService(new NodeService(self, config, clock,
-            new EnvelopeGuard(self, new ReplayWindow(REPLAY_WINDOW.toMillis()), clock), metrics))
+        .addService(nodeService)
         .addService(health.getHealthService())
         .addService(gossipService)
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -109,6 +110,7 @@ public final class NodeServer implements AutoCloseable {
         : config.listen().getHostString().equals("0.0.0.0") ? "127.0.0.1" : config.listen().getHostString();
     GossipRunner gossip = new GossipRunner(identity, host + ":" + server.getPort(), config, clock);
     gossipService.attach(gossip);
+    nodeService.attach(gossip);
     gossip.start();
     metrics.members(gossip::count);
     NodeServer node = new NodeServer(self, server, metrics, http, health, gossip);

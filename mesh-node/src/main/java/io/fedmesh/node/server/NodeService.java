@@ -25,6 +25,29 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   private final Clock clock;
   private final EnvelopeGuard guard;
   private final NodeMetrics metrics;
+  private volatile io.fedmesh.node.gossip.GossipRunner gossip;
+
+  void attach(io.fedmesh.node.gossip.GossipRunner runner) {
+    this.gossip = runner;
+  }
+
+  @Override
+  public void mesh(io.fedmesh.proto.v1.MeshRequest request, StreamObserver<io.fedmesh.proto.v1.MeshResponse> response) {
+    io.fedmesh.node.gossip.GossipRunner g = gossip;
+    if (g == null) {
+      response.onError(io.grpc.Status.UNAVAILABLE.withDescription("membership is starting").asRuntimeException());
+      return;
+    }
+    io.fedmesh.proto.v1.MeshResponse.Builder out = io.fedmesh.proto.v1.MeshResponse.newBuilder();
+    g.members().forEach((node, m) -> out.addMembers(io.fedmesh.proto.v1.MeshMember.newBuilder()
+        .setNode(id(node))
+        .setState(m.state().name().substring("MEMBER_STATE_".length()).toLowerCase(java.util.Locale.ROOT))
+        .setIncarnation(m.incarnation())
+        .setAddress(g.address(node).orElse(""))
+        .addAllRoles(config.roles(request.getFederation().getName(), node))));
+    response.onNext(out.build());
+    response.onCompleted();
+  }
 
   NodeService(NodeId self, NodeConfig config, Clock clock, EnvelopeGuard guard, NodeMetrics metrics) {
     this.self = self;

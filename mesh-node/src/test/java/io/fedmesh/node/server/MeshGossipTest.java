@@ -52,13 +52,17 @@ class MeshGossipTest {
     for (int i = 0; i < N; i++) {
       ids.add(mesh.node("n" + i));
     }
+    StringBuilder members = new StringBuilder();
+    for (int i = 0; i < N; i++) {
+      members.append("      ").append(ids.get(i).id().hex()).append(i == 0 ? ": [admin, participant]\n" : ": [participant]\n");
+    }
     String seed = null;
     for (int i = 0; i < N; i++) {
       Path config = Files.writeString(dir.resolve("n" + i + ".yaml"), "data_dir: " + ids.get(i).dir()
           + "\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {crl: " + mesh.dir.resolve("crl.pem") + "}\n"
           + "gossip: {probe_interval_ms: 200, probe_timeout_ms: 100}\n"
           + (seed == null ? "" : "seeds: [" + seed + "]\n")
-          + "federations:\n  card-fraud:\n    members:\n      " + ids.get(i).id().hex() + ": [participant]\n");
+          + "federations:\n  card-fraud:\n    members:\n" + members);
       nodes.add(NodeServer.start(NodeConfig.load(config), Clock.systemUTC()));
       if (seed == null) {
         seed = ids.get(0).id().hex() + "@127.0.0.1:" + nodes.get(0).port();
@@ -69,6 +73,23 @@ class MeshGossipTest {
     assertThat(waitFor(() -> nodes.stream().allMatch(n -> n.members().values().stream()
         .filter(m -> m.state() == MemberState.MEMBER_STATE_ALIVE).count() == N), 20_000)).as("converged").isTrue();
     long converged = (System.nanoTime() - start) / 1_000_000;
+
+    // The admin asks node 1 what it sees, as JSON.
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = io.fedmesh.node.cli.FedmeshMain.run(new String[] {"members", "--config", dir.resolve("n0.yaml").toString(),
+        "--target", "127.0.0.1:" + nodes.get(1).port(), "--federation", "card-fraud", "--json"},
+        new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString().strip()).startsWith("{\"members\": [{\"node\": \"")
+        .contains("\"state\": \"alive\"", "\"roles\": [\"participant\", \"admin\"]", "\"address\": \"127.0.0.1:");
+    assertThat(out.toString().split("\"node\"", -1)).hasSize(N + 1);
+    // A participant may not ask: it is an admin call.
+    code = io.fedmesh.node.cli.FedmeshMain.run(new String[] {"members", "--config", dir.resolve("n2.yaml").toString(),
+        "--target", "127.0.0.1:" + nodes.get(1).port(), "--federation", "card-fraud"},
+        new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).contains("PERMISSION_DENIED: missing_role");
 
     NodeServer stopped = nodes.remove(3);
     stopped.close();
