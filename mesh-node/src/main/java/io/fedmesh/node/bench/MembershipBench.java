@@ -1,0 +1,95 @@
+package io.fedmesh.node.bench;
+
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.random.Randomness;
+import io.fedmesh.crypto.signature.SigningKey;
+import io.fedmesh.crypto.x509.CertificateAuthority;
+import io.fedmesh.crypto.x509.NodeCertificateRequest;
+import io.fedmesh.crypto.x509.Pem;
+import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.server.NodeServer;
+import io.fedmesh.proto.v1.MemberState;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * SWIM over mutual TLS with n real node servers in one JVM on loopback: how long until every node
+ * sees every other alive (all joining through one seed), and how long after one node stops until
+ * every other node has declared it dead.
+ */
+public final class MembershipBench {
+  private MembershipBench() {}
+
+  /** Milliseconds to converge and to detect one failure everywhere (-1: not within the limit). */
+  public record Result(int nodes, long convergeMillis, long detectMillis) {}
+
+  public static Result run(int n, long probeIntervalMillis, long limitMillis) throws Exception {
+    Path dir = Files.createTempDirectory("fedmesh-bench-membership");
+    SecureRandom random = Randomness.strong();
+    Instant now = Instant.now();
+    CertificateAuthority ca = CertificateAuthority.create("bench CA", SigningKey.generate(random), now.minus(Duration.ofHours(1)),
+        Duration.ofDays(1), random);
+    Files.writeString(dir.resolve("ca.crt"), Pem.certificate(ca.certificate()));
+    Files.writeString(dir.resolve("crl.pem"), Pem.revocationList(ca.revocationList(Map.of(), java.math.BigInteger.ONE, now,
+        now.plus(Duration.ofDays(1)))));
+    List<NodeId> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      SigningKey key = SigningKey.generate(random);
+      ids.add(key.verifyingKey().nodeId());
+      NodeCertificateRequest request = NodeCertificateRequest.create(key, List.of("localhost"), List.of(InetAddress.getLoopbackAddress()));
+      Path d = Files.createDirectories(dir.resolve("n" + i));
+      Files.writeString(d.resolve("node.key"), Pem.privateKey(key));
+      Files.writeString(d.resolve("node.crt"), Pem.certificate(ca.issue(request, now.minus(Duration.ofMinutes(5)), Duration.ofHours(12), random)));
+    }
+    List<NodeServer> nodes = new ArrayList<>();
+    try {
+      String seed = null;
+      for (int i = 0; i < n; i++) {
+        Path config = Files.writeString(dir.resolve("n" + i + ".yaml"), "data_dir: n" + i
+            + "\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {ca: ../ca.crt, crl: ../crl.pem}\n"
+            + "gossip: {probe_interval_ms: " + probeIntervalMillis + ", probe_timeout_ms: " + probeIntervalMillis / 2 + "}\n"
+            + (seed == null ? "" : "seeds: [" + seed + "]\n")
+            + "federations:\n  bench:\n    members:\n      " + ids.get(i).hex() + ": [participant]\n");
+        nodes.add(NodeServer.start(NodeConfig.load(config), Clock.systemUTC()));
+        if (seed == null) {
+          seed = ids.get(0).hex() + "@127.0.0.1:" + nodes.get(0).port();
+        }
+      }
+      long start = System.nanoTime();
+      boolean converged = waitFor(() -> nodes.stream().allMatch(node -> node.members().values().stream()
+          .filter(m -> m.state() == MemberState.MEMBER_STATE_ALIVE).count() == n), limitMillis);
+      long convergeMillis = converged ? (System.nanoTime() - start) / 1_000_000 : -1;
+      NodeServer stopped = nodes.remove(n / 2);
+      stopped.close();
+      start = System.nanoTime();
+      boolean detected = waitFor(() -> nodes.stream().allMatch(node -> {
+        var m = node.members().get(stopped.id());
+        return m != null && m.state() == MemberState.MEMBER_STATE_DEAD;
+      }), limitMillis);
+      long detectMillis = detected ? (System.nanoTime() - start) / 1_000_000 : -1;
+      return new Result(n, convergeMillis, detectMillis);
+    } finally {
+      nodes.forEach(NodeServer::close);
+    }
+  }
+
+  private static boolean waitFor(BooleanSupplier condition, long millis) throws InterruptedException {
+    long end = System.nanoTime() + millis * 1_000_000;
+    while (System.nanoTime() < end) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(100);
+    }
+    return condition.getAsBoolean();
+  }
+}
