@@ -88,9 +88,14 @@ public final class GossipRunner implements AutoCloseable {
     }, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
-  /** A message from an authenticated peer. */
-  public void deliver(NodeId from, GossipMessage message) {
-    loop.execute(() -> send(swim.onMessage(from, message, clock.millis())));
+  /** A message from an authenticated peer; false once the runner has stopped (the node is shutting down). */
+  public boolean deliver(NodeId from, GossipMessage message) {
+    try {
+      loop.execute(() -> send(swim.onMessage(from, message, clock.millis())));
+      return true;
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      return false;
+    }
   }
 
   /** Members by state, as of the last tick (for metrics). */

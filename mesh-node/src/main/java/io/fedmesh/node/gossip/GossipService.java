@@ -20,11 +20,11 @@ public final class GossipService extends GossipGrpc.GossipImplBase {
   @Override
   public void deliver(GossipMessage message, StreamObserver<GossipDelivered> response) {
     GossipRunner r = runner.get();
-    if (r == null) {
-      response.onError(Status.UNAVAILABLE.withDescription("gossip is starting").asRuntimeException());
+    if (r == null || !r.deliver(CallerIdentity.current(), message)) {
+      response.onError(Status.UNAVAILABLE.withDescription(r == null ? "gossip is starting" : "this node is stopping")
+          .asRuntimeException());
       return;
     }
-    r.deliver(CallerIdentity.current(), message);
     response.onNext(GossipDelivered.getDefaultInstance());
     response.onCompleted();
   }

@@ -73,6 +73,7 @@ public final class SwimNode {
   private boolean probeAcked;
   private boolean indirectSent;
   private long refusedUpdates;
+  private long lastSyncMillis;
 
   /**
    * @param incarnation where this node starts counting; a node that restarts must start above what it
@@ -151,6 +152,14 @@ public final class SwimNode {
         suspect(probeTarget, nowMillis);
       }
       startProbe(nowMillis, out);
+    }
+    if (nowMillis >= lastSyncMillis + params.syncIntervalMillis()) {
+      lastSyncMillis = nowMillis;
+      List<NodeId> live = liveMembers(null);
+      if (!live.isEmpty()) {
+        NodeId peer = live.get(random.nextInt(live.size()));
+        out.add(new Outbound(peer, message(next(), peer).setSyncRequest(SyncRequest.getDefaultInstance()).addUpdates(ownAlive).build()));
+      }
     }
     return out;
   }

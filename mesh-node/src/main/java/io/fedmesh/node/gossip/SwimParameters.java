@@ -5,23 +5,28 @@ package io.fedmesh.node.gossip;
  * 500 ms before asking 3 others to probe it, suspect it if nobody got an answer within the period, and
  * declare it dead after a suspicion timeout unless it refutes: {@code suspicionMult x max(1, log10(n))
  * x probeInterval} once 3 members confirm, up to {@code suspicionMaxTimeoutMult} times that with none.
- * Each piece of news is piggybacked {@code retransmitMult x ceil(log10(n + 1))} times, which spreads
- * it to all n members in O(log n) periods.
+ * Each piece of news is piggybacked {@code retransmitMult x ceil(log10(n + 1))} times, up to
+ * {@code maxPiggyback} pieces a message, which spreads it to all n members in O(log n) periods. Gossip
+ * rides on gRPC, not on 1,400-byte UDP packets as in memberlist, so a message carries up to 32 pieces
+ * (a burst of joins spreads without queueing). Every {@code syncIntervalMillis} a node also pulls the
+ * whole membership from a random live member (memberlist's push-pull, every 30 s on LAN; 10 s here),
+ * which bounds how long any news can stay unheard.
  */
 public record SwimParameters(long probeIntervalMillis, long probeTimeoutMillis, int indirectChecks, int suspicionMult,
-    int suspicionMaxTimeoutMult, int retransmitMult, int maxPiggyback) {
+    int suspicionMaxTimeoutMult, int retransmitMult, int maxPiggyback, long syncIntervalMillis) {
 
   public SwimParameters {
     if (probeIntervalMillis < 10 || probeTimeoutMillis < 1 || probeTimeoutMillis >= probeIntervalMillis) {
       throw new IllegalArgumentException("need 10 ms <= probe interval and 0 < probe timeout < probe interval");
     }
-    if (indirectChecks < 0 || suspicionMult < 1 || suspicionMaxTimeoutMult < 1 || retransmitMult < 1 || maxPiggyback < 1) {
+    if (indirectChecks < 0 || suspicionMult < 1 || suspicionMaxTimeoutMult < 1 || retransmitMult < 1 || maxPiggyback < 1
+        || syncIntervalMillis < probeIntervalMillis) {
       throw new IllegalArgumentException("indirect checks >= 0, suspicion and retransmit multipliers >= 1, piggyback >= 1");
     }
   }
 
   public static SwimParameters lan() {
-    return new SwimParameters(1000, 500, 3, 4, 6, 4, 8);
+    return new SwimParameters(1000, 500, 3, 4, 6, 4, 32, 10_000);
   }
 
   /** The shortest a member stays suspect before it is declared dead, in a mesh of {@code members}. */
