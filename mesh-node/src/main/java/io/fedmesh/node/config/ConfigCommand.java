@@ -45,6 +45,10 @@ public final class ConfigCommand implements Runnable {
         out.println("  tls             key " + c.tls().key() + ", certificate " + c.tls().certificate() + ", ca "
             + c.tls().ca() + ", crl " + c.tls().crl());
         c.federations().forEach((name, members) -> out.println("  federation      " + name + ": " + members.size() + " member(s)"));
+        out.println("  advertise_host  " + (c.advertiseHost() == null ? "(the listen host)" : c.advertiseHost()));
+        c.seeds().forEach(seed -> out.println("  seed            " + seed.id().hex() + " at " + seed.address()));
+        out.println("  gossip          probe every " + c.gossip().probeIntervalMillis() + " ms, timeout "
+            + c.gossip().probeTimeoutMillis() + " ms");
         return 0;
       } catch (NodeConfig.InvalidConfigException e) {
         PrintWriter err = spec.commandLine().getErr();
