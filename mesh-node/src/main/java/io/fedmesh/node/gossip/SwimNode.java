@@ -167,7 +167,7 @@ public final class SwimNode {
   /** A message from {@code from} (as the transport authenticated it). */
   public List<Outbound> onMessage(NodeId from, GossipMessage message, long nowMillis) {
     for (MemberUpdate update : message.getUpdatesList()) {
-      apply(update, nowMillis);
+      apply(update, from, nowMillis);
     }
     List<Outbound> out = new ArrayList<>();
     switch (message.getBodyCase()) {
@@ -204,7 +204,7 @@ public final class SwimNode {
         }
         out.add(new Outbound(from, message(message.getSequence(), from).setSyncResponse(all).build()));
       }
-      case SYNC_RESPONSE -> message.getSyncResponse().getMembersList().forEach(u -> apply(u, nowMillis));
+      case SYNC_RESPONSE -> message.getSyncResponse().getMembersList().forEach(u -> apply(u, from, nowMillis));
       case BODY_NOT_SET -> { }
     }
     return out;
@@ -254,7 +254,7 @@ public final class SwimNode {
     Member m = members.get(node);
     // Already suspect (news from others): this failed probe is an independent confirmation.
     if (m != null && m.state() != MemberState.MEMBER_STATE_DEAD) {
-      apply(report(node, MemberState.MEMBER_STATE_SUSPECT, m.incarnation()), nowMillis);
+      apply(report(node, MemberState.MEMBER_STATE_SUSPECT, m.incarnation()), self, nowMillis);
     }
   }
 
@@ -265,13 +265,18 @@ public final class SwimNode {
       }
       int confirmed = Math.max(0, confirmations.getOrDefault(m.id(), java.util.Set.of()).size() - 1);
       if (nowMillis >= m.sinceMillis() + params.suspicionTimeoutMillis(members.size() + 1, confirmed)) {
-        apply(report(m.id(), MemberState.MEMBER_STATE_DEAD, m.incarnation()), nowMillis);
+        apply(report(m.id(), MemberState.MEMBER_STATE_DEAD, m.incarnation()), self, nowMillis);
       }
     }
   }
 
-  /** SWIM's precedence: higher incarnation wins; at equal incarnation DEAD beats SUSPECT beats ALIVE. */
-  private void apply(MemberUpdate update, long nowMillis) {
+  /**
+   * SWIM's precedence: higher incarnation wins; at equal incarnation DEAD beats SUSPECT beats ALIVE.
+   * SUSPECT and DEAD news may not name an incarnation above the subject's latest signed ALIVE one
+   * (only the subject can start an incarnation), and a suspicion counts as a confirmation only when
+   * its reporter is the peer that sent it ({@code from}, authenticated by the transport).
+   */
+  private void apply(MemberUpdate update, NodeId from, long nowMillis) {
     NodeId node = nodeId(update.getNode());
     if (node == null) {
       refusedUpdates++;
@@ -282,9 +287,14 @@ public final class SwimNode {
       if (update.getState() != MemberState.MEMBER_STATE_ALIVE) {
         // Someone thinks this node is suspect or dead: refute with a higher incarnation, signed. If it
         // already has, the news still travelling is stale: spread the refutation again, first in the
-        // reply to whoever just repeated it.
-        if (inc >= incarnation) {
-          incarnation = inc + 1;
+        // reply to whoever just repeated it. News about an incarnation this node never announced is
+        // forged (pushing the counter to overflow would make it unable to refute ever after).
+        if (inc > incarnation) {
+          refusedUpdates++;
+          return;
+        }
+        if (inc == incarnation) {
+          incarnation = Math.addExact(incarnation, 1);
           ownAlive = AliveUpdates.sign(key, incarnation, address);
         }
         enqueue(self, ownAlive);
@@ -299,13 +309,15 @@ public final class SwimNode {
           return;
         }
         if (m == null || inc > m.incarnation()) {
+          confirmations.remove(node);
           members.put(node, new Member(node, MemberState.MEMBER_STATE_ALIVE, inc, nowMillis));
           aliveUpdates.put(node, update);
           enqueue(node, update);
         }
       }
       case MEMBER_STATE_SUSPECT -> {
-        if (m == null) {
+        if (m == null || inc > m.incarnation() && aliveUpdates.containsKey(node)
+            && inc > aliveUpdates.get(node).getIncarnation()) {
           refusedUpdates++;
           return;
         }
@@ -317,17 +329,20 @@ public final class SwimNode {
           confirmations.put(node, new java.util.HashSet<>());
           enqueue(node, update);
         }
-        if (reporter != null && m.state() != MemberState.MEMBER_STATE_DEAD && inc == members.get(node).incarnation()
-            && confirmations.computeIfAbsent(node, n -> new java.util.HashSet<>()).add(reporter) && !newer) {
+        java.util.Set<NodeId> confirmed = confirmations.computeIfAbsent(node, n -> new java.util.HashSet<>());
+        if (reporter != null && reporter.equals(from) && m.state() != MemberState.MEMBER_STATE_DEAD
+            && inc == members.get(node).incarnation() && confirmed.size() <= params.indirectChecks()
+            && confirmed.add(reporter) && !newer) {
           enqueue(node, update); // a new, independent confirmation: worth spreading too
         }
       }
       case MEMBER_STATE_DEAD -> {
-        if (m == null) {
+        if (m == null || aliveUpdates.containsKey(node) && inc > aliveUpdates.get(node).getIncarnation()) {
           refusedUpdates++;
           return;
         }
         if (m.state() != MemberState.MEMBER_STATE_DEAD && inc >= m.incarnation()) {
+          confirmations.remove(node);
           members.put(node, new Member(node, MemberState.MEMBER_STATE_DEAD, inc, nowMillis));
           enqueue(node, update);
         }

@@ -99,4 +99,50 @@ class SwimNodeTest {
     assertThat(a.members().get(bKey.verifyingKey().nodeId()).incarnation()).isEqualTo(5);
     assertThat(a.refusedUpdates()).isEqualTo(2);
   }
+
+  private static MemberUpdate report(SigningKey subject, MemberState state, long inc, SigningKey reporter) {
+    return MemberUpdate.newBuilder().setNode(AliveUpdates.id(subject.verifyingKey().nodeId())).setState(state)
+        .setIncarnation(inc).setReporter(AliveUpdates.id(reporter.verifyingKey().nodeId())).build();
+  }
+
+  @Test
+  void deathOrSuspicionAtAnIncarnationNobodyAnnouncedIsRefused() {
+    SigningKey aKey = SigningKey.generate(SimulationRandom.fromSeed(1));
+    SwimNode a = new SwimNode(aKey, 7, LAN, new Random(1));
+    SigningKey bKey = SigningKey.generate(SimulationRandom.fromSeed(2));
+    SigningKey mallory = SigningKey.generate(SimulationRandom.fromSeed(3));
+    NodeId m = mallory.verifyingKey().nodeId();
+    a.onMessage(bKey.verifyingKey().nodeId(), GossipMessage.newBuilder().addUpdates(AliveUpdates.sign(bKey, 5)).build(), 0);
+
+    // Dead at the largest incarnation: about b (which only announced 5), and about a itself.
+    a.onMessage(m, GossipMessage.newBuilder().addUpdates(report(bKey, MemberState.MEMBER_STATE_DEAD, Long.MAX_VALUE, mallory))
+        .addUpdates(report(aKey, MemberState.MEMBER_STATE_DEAD, Long.MAX_VALUE, mallory)).build(), 0);
+
+    assertThat(a.members().get(bKey.verifyingKey().nodeId()).state()).isEqualTo(MemberState.MEMBER_STATE_ALIVE);
+    assertThat(a.incarnation()).isEqualTo(7);
+    assertThat(a.refusedUpdates()).isEqualTo(2);
+    // At its current incarnation, a refutes by one.
+    a.onMessage(m, GossipMessage.newBuilder().addUpdates(report(aKey, MemberState.MEMBER_STATE_SUSPECT, 7, mallory)).build(), 0);
+    assertThat(a.incarnation()).isEqualTo(8);
+  }
+
+  @Test
+  void oneMemberCannotForgeConfirmationsToShortenASuspicion() {
+    SwimNode a = new SwimNode(SigningKey.generate(SimulationRandom.fromSeed(1)), 1, LAN, new Random(1));
+    SigningKey bKey = SigningKey.generate(SimulationRandom.fromSeed(2));
+    SigningKey mallory = SigningKey.generate(SimulationRandom.fromSeed(3));
+    NodeId m = mallory.verifyingKey().nodeId();
+    a.onMessage(bKey.verifyingKey().nodeId(), GossipMessage.newBuilder().addUpdates(AliveUpdates.sign(bKey, 5)).build(), 0);
+    a.onMessage(m, GossipMessage.newBuilder().addUpdates(AliveUpdates.sign(mallory, 1)).build(), 0);
+    GossipMessage.Builder claims = GossipMessage.newBuilder();
+    for (int i = 0; i < 5; i++) {
+      claims.addUpdates(report(bKey, MemberState.MEMBER_STATE_SUSPECT, 5, SigningKey.generate(SimulationRandom.fromSeed(50 + i))));
+    }
+    a.onMessage(m, claims.build(), 0);
+    // With forged reporters counted, the suspicion would end at the shortest timeout; it must not.
+    a.tick(LAN.suspicionTimeoutMillis(3) + 10);
+    assertThat(a.members().get(bKey.verifyingKey().nodeId()).state()).isEqualTo(MemberState.MEMBER_STATE_SUSPECT);
+    a.tick(LAN.suspicionTimeoutMillis(3, 0) + 10);
+    assertThat(a.members().get(bKey.verifyingKey().nodeId()).state()).isEqualTo(MemberState.MEMBER_STATE_DEAD);
+  }
 }
