@@ -89,6 +89,18 @@ public final class NodeCertificates {
    * @throws InvalidCertificateException if the list is not the CA's, or names the certificate's serial
    */
   public static void checkNotRevoked(X509Certificate certificate, java.security.cert.X509CRL crl, X509Certificate issuer) {
+    verifyRevocationList(crl, issuer);
+    if (crl.isRevoked(certificate)) {
+      throw new InvalidCertificateException("certificate " + certificate.getSerialNumber().toString(16) + " is revoked");
+    }
+  }
+
+  /**
+   * Checks that {@code crl} is the CA's: issued by it and signed by its key.
+   *
+   * @throws InvalidCertificateException if it is not
+   */
+  public static void verifyRevocationList(java.security.cert.X509CRL crl, X509Certificate issuer) {
     if (!crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
       throw new InvalidCertificateException("the revocation list is issued by " + crl.getIssuerX500Principal()
           + ", not by the CA " + issuer.getSubjectX500Principal());
@@ -104,8 +116,15 @@ public final class NodeCertificates {
     } catch (IOException | java.security.cert.CRLException e) {
       throw new InvalidCertificateException("the revocation list cannot be parsed: " + e.getMessage(), e);
     }
-    if (crl.isRevoked(certificate)) {
-      throw new InvalidCertificateException("certificate " + certificate.getSerialNumber().toString(16) + " is revoked");
+  }
+
+  /** The CRL number of a list (0 if it has none): lists replace each other in increasing order. */
+  public static java.math.BigInteger revocationListNumber(java.security.cert.X509CRL crl) {
+    byte[] ext = crl.getExtensionValue(Extension.cRLNumber.getId());
+    if (ext == null) {
+      return java.math.BigInteger.ZERO;
     }
+    return org.bouncycastle.asn1.ASN1Integer.getInstance(
+        org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets()).getValue();
   }
 }

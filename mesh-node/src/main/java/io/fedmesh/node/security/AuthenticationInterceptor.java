@@ -18,6 +18,10 @@ import javax.net.ssl.SSLSession;
  * UNAUTHENTICATED with the reason, counted by reason, and its call never reaches a service.
  */
 public final class AuthenticationInterceptor implements ServerInterceptor {
+  private static final String SESSION_KEY = "fedmesh.authenticated-peer";
+
+  private record Cached(PeerAuthenticator.Peer peer, long crlVersion) {}
+
   private final PeerAuthenticator authenticator;
   private final NodeMetrics metrics;
 
@@ -40,7 +44,14 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
       } catch (SSLPeerUnverifiedException e) {
         chain = null;
       }
-      caller = authenticator.authenticate(chain);
+      // A session's certificate does not change: authenticate once per session and CRL, not per call.
+      Object cached = session.getValue(SESSION_KEY);
+      if (cached instanceof Cached c && authenticator.stillValid(c.peer(), c.crlVersion())) {
+        caller = c.peer();
+      } else {
+        caller = authenticator.authenticate(chain);
+        session.putValue(SESSION_KEY, new Cached(caller, authenticator.crlVersion()));
+      }
     } catch (AuthenticationFailure f) {
       metrics.authenticationFailure(f.reason());
       call.close(Status.UNAUTHENTICATED.withDescription(f.reason().label() + ": " + f.getMessage()), new Metadata());

@@ -24,6 +24,7 @@ import java.util.Set;
  * cannot reach another's state.
  */
 public final class AuthorizationInterceptor implements ServerInterceptor {
+  private static final String NODE_SERVICE_PREFIX = io.fedmesh.proto.v1.NodeGrpc.SERVICE_NAME + "/";
   private final AuthorizationPolicy policy;
   private final NodeConfig config;
   private final NodeMetrics metrics;
@@ -37,10 +38,16 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     Optional<AuthorizationPolicy.Requirement> requirement = policy.requirement(call.getMethodDescriptor().getFullMethodName());
-    ServerCall.Listener<Q> delegate = next.startCall(call, headers);
     if (requirement.isEmpty()) {
-      return delegate;
+      if (call.getMethodDescriptor().getFullMethodName().startsWith(NODE_SERVICE_PREFIX)) {
+        // A node method the policy forgot is closed, not open.
+        metrics.authorizationFailure("no_policy");
+        call.close(Status.PERMISSION_DENIED.withDescription("no_policy: this method has no authorisation rule"), new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
+      return next.startCall(call, headers);
     }
+    ServerCall.Listener<Q> delegate = next.startCall(call, headers);
     NodeId caller = CallerIdentity.current();
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
       private boolean checked;

@@ -20,7 +20,8 @@ import java.time.Instant;
  * issued and signed by the consortium CA, valid now, absent from the CA's current revocation list,
  * and its URI SAN must name the id of its own key. The revocation list is re-read when its file
  * changes (checked at most once a second), so a revocation copied to the node takes effect without
- * a restart. Thread-safe.
+ * a restart; a list that is not signed by the CA, has expired, or is older than the one in force is
+ * ignored (and refused at start). Thread-safe.
  */
 public final class PeerAuthenticator {
   private final X509Certificate ca;
@@ -29,6 +30,7 @@ public final class PeerAuthenticator {
   private volatile X509CRL crl;
   private volatile FileTime crlModified;
   private volatile long checkedAtMillis;
+  private volatile long crlVersion;
 
   /** @throws IOException if the revocation list cannot be read, or is not the CA's */
   public PeerAuthenticator(X509Certificate ca, Path crlFile, Clock clock) throws IOException {
@@ -39,7 +41,12 @@ public final class PeerAuthenticator {
   }
 
   /** An authenticated peer: its node id and the key that id is the hash of. */
-  public record Peer(NodeId id, io.fedmesh.crypto.signature.VerifyingKey key) {}
+  public record Peer(NodeId id, io.fedmesh.crypto.signature.VerifyingKey key, Instant notAfter) {}
+
+  /** Whether a peer authenticated earlier, under revocation list {@code version}, may still be taken as is. */
+  public boolean stillValid(Peer peer, long version) {
+    return version == crlVersion() && clock.instant().isBefore(peer.notAfter());
+  }
 
   public Peer authenticate(Certificate[] chain) throws AuthenticationFailure {
     if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate certificate)) {
@@ -55,17 +62,26 @@ public final class PeerAuthenticator {
     } catch (CryptoException e) {
       throw new AuthenticationFailure(Reason.UNKNOWN_CA, "the certificate is not from this mesh's CA: " + e.getMessage());
     }
-    try {
-      NodeCertificates.checkNotRevoked(certificate, currentCrl(), ca);
-    } catch (CryptoException e) {
-      throw new AuthenticationFailure(Reason.REVOKED, e.getMessage());
+    // The list's signature was checked when it was loaded; here only the lookup.
+    if (currentCrl().isRevoked(certificate)) {
+      throw new AuthenticationFailure(Reason.REVOKED, "certificate " + certificate.getSerialNumber().toString(16) + " is revoked");
     }
     try {
       NodeId id = NodeCertificates.verifiedNodeId(certificate);
-      return new Peer(id, io.fedmesh.crypto.signature.VerifyingKey.fromSubjectPublicKeyInfo(certificate.getPublicKey().getEncoded()));
+      return new Peer(id, io.fedmesh.crypto.signature.VerifyingKey.fromSubjectPublicKeyInfo(certificate.getPublicKey().getEncoded()),
+          certificate.getNotAfter().toInstant());
     } catch (CryptoException e) {
       throw new AuthenticationFailure(Reason.SAN_MISMATCH, e.getMessage());
     }
+  }
+
+  /**
+   * Changes whenever a new revocation list takes effect (and may change when it is checked for one),
+   * so a result cached under an older version is re-checked. Calling it also checks for a new list.
+   */
+  public long crlVersion() {
+    currentCrl();
+    return crlVersion;
   }
 
   private X509CRL currentCrl() {
@@ -91,10 +107,22 @@ public final class PeerAuthenticator {
     } catch (CryptoException e) {
       throw new IOException(crlFile + ": " + e.getMessage(), e);
     }
-    if (!loaded.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
-      throw new IOException(crlFile + ": the revocation list is not the CA's (issued by " + loaded.getIssuerX500Principal() + ")");
+    try {
+      NodeCertificates.verifyRevocationList(loaded, ca);
+    } catch (CryptoException e) {
+      throw new IOException(crlFile + ": " + e.getMessage(), e);
+    }
+    if (loaded.getNextUpdate() != null && clock.instant().isAfter(loaded.getNextUpdate().toInstant())) {
+      throw new IOException(crlFile + ": the revocation list expired at " + loaded.getNextUpdate().toInstant()
+          + "; get a fresh one from the CA");
+    }
+    X509CRL current = crl;
+    if (current != null && NodeCertificates.revocationListNumber(loaded).compareTo(NodeCertificates.revocationListNumber(current)) < 0) {
+      throw new IOException(crlFile + ": an older revocation list (number " + NodeCertificates.revocationListNumber(loaded)
+          + ") cannot replace number " + NodeCertificates.revocationListNumber(current));
     }
     crl = loaded;
     crlModified = modified;
+    crlVersion++;
   }
 }

@@ -23,8 +23,13 @@ public final class PeerChannels {
       throw new IllegalArgumentException("target port is not a number: '" + target + "'");
     }
     NodeConfig.Tls tls = config.tls();
-    return NettyChannelBuilder.forAddress(target.substring(0, colon), port)
-        .sslContext(TlsContexts.client(tls.certificate().toFile(), tls.key().toFile(), tls.ca().toFile()))
-        .build();
+    io.netty.handler.ssl.SslContext context;
+    try {
+      context = TlsContexts.client(tls.certificate().toFile(), tls.key().toFile(), tls.ca().toFile());
+    } catch (IllegalArgumentException e) {
+      // Netty reports unreadable key, certificate or CA files this way: a file problem, not a usage one.
+      throw new IOException("cannot use " + tls.key() + ", " + tls.certificate() + " or " + tls.ca() + ": " + e.getMessage(), e);
+    }
+    return NettyChannelBuilder.forAddress(target.substring(0, colon), port).sslContext(context).build();
   }
 }
