@@ -25,8 +25,14 @@ public final class AliveUpdates {
 
   /** @param address HOST:PORT where the node takes gossip, or empty */
   public static MemberUpdate sign(SigningKey key, long incarnation, String address) {
+    return sign(key, incarnation, address, new byte[0]);
+  }
+
+  /** @param certificate the node's DER certificate from the CA, which admits it to the mesh (or empty) */
+  public static MemberUpdate sign(SigningKey key, long incarnation, String address, byte[] certificate) {
     MemberUpdate body = MemberUpdate.newBuilder()
         .setAddress(address)
+        .setCertificate(ByteString.copyFrom(certificate))
         .setNode(id(key.verifyingKey().nodeId()))
         .setState(MemberState.MEMBER_STATE_ALIVE)
         .setIncarnation(incarnation)

@@ -3,6 +3,7 @@ package io.fedmesh.node.gossip;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.signature.SigningKey;
 import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.security.PeerAuthenticator;
 import io.fedmesh.node.security.TlsContexts;
 import io.fedmesh.proto.v1.GossipDelivered;
 import io.fedmesh.proto.v1.GossipGrpc;
@@ -49,12 +50,31 @@ public final class GossipRunner implements AutoCloseable {
   /** RPC deadline: generous, since SWIM's own timeouts decide liveness; it only bounds what a stuck call holds. */
   private static final long RPC_DEADLINE_MILLIS = 2000;
 
-  public GossipRunner(SigningKey key, String advertise, NodeConfig config, Clock clock) {
+  /**
+   * @param certificate this node's DER certificate (carried in its ALIVE news)
+   * @param authenticator checks other members' certificates: only the CA's, unrevoked, are admitted
+   */
+  public GossipRunner(SigningKey key, byte[] certificate, PeerAuthenticator authenticator, String advertise, NodeConfig config,
+      Clock clock) {
     this.config = config;
     this.clock = clock;
     SecureRandom seed = new SecureRandom();
     // The start time in ms: a restarted node's news outranks what it said before it stopped.
-    this.swim = new SwimNode(key, clock.millis(), advertise, config.gossip(), new Random(seed.nextLong()));
+    this.swim = new SwimNode(key, clock.millis(), advertise, certificate, update -> admitted(update, authenticator),
+        config.gossip(), new Random(seed.nextLong()));
+  }
+
+  /** An ALIVE update's certificate must authenticate (CA, validity, CRL, SAN) as the node it names, with its key. */
+  private static boolean admitted(io.fedmesh.proto.v1.MemberUpdate update, PeerAuthenticator authenticator) {
+    try {
+      java.security.cert.Certificate cert = java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(new java.io.ByteArrayInputStream(update.getCertificate().toByteArray()));
+      PeerAuthenticator.Peer peer = authenticator.authenticate(new java.security.cert.Certificate[] {cert});
+      return java.util.Arrays.equals(peer.id().toBytes(), update.getNode().getSha256().toByteArray())
+          && java.util.Arrays.equals(peer.key().subjectPublicKeyInfo(), update.getIdentityKey().toByteArray());
+    } catch (java.security.cert.CertificateException | io.fedmesh.node.security.AuthenticationFailure | RuntimeException e) {
+      return false;
+    }
   }
 
   public NodeId id() {

@@ -55,6 +55,8 @@ public final class SwimNode {
   private final NodeId self;
   private final SigningKey key;
   private final String address;
+  private final byte[] certificate;
+  private final java.util.function.Predicate<MemberUpdate> admit;
   private final SwimParameters params;
   private final Random random;
   private long incarnation;
@@ -85,13 +87,26 @@ public final class SwimNode {
 
   /** @param address HOST:PORT where this node takes gossip, announced (signed) in its ALIVE news */
   public SwimNode(SigningKey key, long incarnation, String address, SwimParameters params, Random random) {
+    this(key, incarnation, address, new byte[0], u -> true, params, random);
+  }
+
+  /**
+   * @param certificate this node's DER certificate, carried in its ALIVE news
+   * @param admit which ALIVE news (already signature-checked) may add or refresh a member: a node admits
+   *     only members whose certificate its CA issued and has not revoked, so nobody can fill the table
+   *     with made-up members
+   */
+  public SwimNode(SigningKey key, long incarnation, String address, byte[] certificate,
+      java.util.function.Predicate<MemberUpdate> admit, SwimParameters params, Random random) {
     this.address = address;
+    this.certificate = certificate.clone();
+    this.admit = admit;
     this.key = key;
     this.self = key.verifyingKey().nodeId();
     this.params = params;
     this.random = random;
     this.incarnation = incarnation;
-    this.ownAlive = AliveUpdates.sign(key, incarnation, address);
+    this.ownAlive = AliveUpdates.sign(key, incarnation, address, this.certificate);
   }
 
   /** Where {@code node} said it takes gossip (in its own signed ALIVE news), or empty. */
@@ -295,7 +310,7 @@ public final class SwimNode {
         }
         if (inc == incarnation) {
           incarnation = Math.addExact(incarnation, 1);
-          ownAlive = AliveUpdates.sign(key, incarnation, address);
+          ownAlive = AliveUpdates.sign(key, incarnation, address, certificate);
         }
         enqueue(self, ownAlive);
       }
@@ -304,16 +319,17 @@ public final class SwimNode {
     Member m = members.get(node);
     switch (update.getState()) {
       case MEMBER_STATE_ALIVE -> {
-        if (!AliveUpdates.valid(update)) {
+        if (m != null && inc <= m.incarnation()) {
+          return; // old news: not worth a signature check
+        }
+        if (!AliveUpdates.valid(update) || !admit.test(update)) {
           refusedUpdates++;
           return;
         }
-        if (m == null || inc > m.incarnation()) {
-          confirmations.remove(node);
-          members.put(node, new Member(node, MemberState.MEMBER_STATE_ALIVE, inc, nowMillis));
-          aliveUpdates.put(node, update);
-          enqueue(node, update);
-        }
+        confirmations.remove(node);
+        members.put(node, new Member(node, MemberState.MEMBER_STATE_ALIVE, inc, nowMillis));
+        aliveUpdates.put(node, update);
+        enqueue(node, update);
       }
       case MEMBER_STATE_SUSPECT -> {
         if (m == null || inc > m.incarnation() && aliveUpdates.containsKey(node)

@@ -108,7 +108,14 @@ public final class NodeServer implements AutoCloseable {
     }
     String host = config.advertiseHost() != null ? config.advertiseHost()
         : config.listen().getHostString().equals("0.0.0.0") ? "127.0.0.1" : config.listen().getHostString();
-    GossipRunner gossip = new GossipRunner(identity, host + ":" + server.getPort(), config, clock);
+    GossipRunner gossip;
+    try {
+      gossip = new GossipRunner(identity, own.getEncoded(), authenticator, host + ":" + server.getPort(), config, clock);
+    } catch (java.security.cert.CertificateEncodingException e) {
+      server.shutdownNow();
+      http.close();
+      throw new IOException(tls.certificate() + ": " + e.getMessage(), e);
+    }
     gossipService.attach(gossip);
     nodeService.attach(gossip);
     gossip.start();

@@ -145,4 +145,19 @@ class SwimNodeTest {
     a.tick(LAN.suspicionTimeoutMillis(3, 0) + 10);
     assertThat(a.members().get(bKey.verifyingKey().nodeId()).state()).isEqualTo(MemberState.MEMBER_STATE_DEAD);
   }
+
+  @Test
+  void aliveNewsWithoutAnAdmittedCertificateAddsNoMember() {
+    SigningKey bKey = SigningKey.generate(SimulationRandom.fromSeed(2));
+    // Admit only news carrying a certificate (a node admits what its CA issued; here: any non-empty one).
+    SwimNode a = new SwimNode(SigningKey.generate(SimulationRandom.fromSeed(1)), 1, "", new byte[0],
+        u -> !u.getCertificate().isEmpty(), LAN, new Random(1));
+    a.onMessage(bKey.verifyingKey().nodeId(), GossipMessage.newBuilder().addUpdates(AliveUpdates.sign(bKey, 5)).build(), 0);
+    assertThat(a.members()).hasSize(1);
+    assertThat(a.refusedUpdates()).isEqualTo(1);
+    a.onMessage(bKey.verifyingKey().nodeId(), GossipMessage.newBuilder()
+        .addUpdates(AliveUpdates.sign(bKey, 6, "127.0.0.1:1", new byte[] {1})).build(), 0);
+    assertThat(a.members()).hasSize(2);
+    assertThat(a.address(bKey.verifyingKey().nodeId())).contains("127.0.0.1:1");
+  }
 }
