@@ -187,9 +187,32 @@ public final class GossipRunner implements AutoCloseable {
     }
   }
 
+  /** The membership and every member's announced address, read in one step of the loop (a consistent view). */
+  public Map<NodeId, Map.Entry<SwimNode.Member, String>> view() {
+    try {
+      return loop.submit(() -> {
+        Map<NodeId, Map.Entry<SwimNode.Member, String>> out = new java.util.TreeMap<>();
+        swim.members().forEach((id, m) -> out.put(id, Map.entry(m, swim.address(id).orElse(""))));
+        return out;
+      }).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+      throw new IllegalStateException("membership is not available (the node is stopping)", e);
+    }
+  }
+
   @Override
   public void close() {
     loop.shutdownNow();
+    try {
+      // A loop task still running could open a channel after the map is emptied: wait for it first.
+      loop.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     channels.values().forEach(ManagedChannel::shutdownNow);
+    channels.clear();
   }
 }

@@ -74,6 +74,7 @@ public final class SwimNode {
   private long probeStartedAt = Long.MIN_VALUE;
   private boolean probeAcked;
   private boolean indirectSent;
+  private final java.util.Set<NodeId> helpers = new java.util.HashSet<>();
   private long refusedUpdates;
   private long lastSyncMillis;
 
@@ -155,9 +156,10 @@ public final class SwimNode {
     relays.values().removeIf(r -> nowMillis > r.createdMillis() + params.probeIntervalMillis());
     if (probeTarget != null && !probeAcked && !indirectSent && nowMillis >= probeStartedAt + params.probeTimeoutMillis()) {
       indirectSent = true;
-      List<NodeId> helpers = liveMembers(probeTarget);
-      Collections.shuffle(helpers, random);
-      for (NodeId helper : helpers.subList(0, Math.min(params.indirectChecks(), helpers.size()))) {
+      List<NodeId> candidates = liveMembers(probeTarget);
+      Collections.shuffle(candidates, random);
+      for (NodeId helper : candidates.subList(0, Math.min(params.indirectChecks(), candidates.size()))) {
+        helpers.add(helper);
         out.add(new Outbound(helper, message(probeSequence, helper)
             .setIndirectProbe(IndirectProbe.newBuilder().setTarget(AliveUpdates.id(probeTarget))).build()));
       }
@@ -190,7 +192,9 @@ public final class SwimNode {
           .setAck(Ack.newBuilder().setFrom(AliveUpdates.id(self))).build()));
       case ACK -> {
         NodeId acked = nodeId(message.getAck().getFrom());
-        if (acked != null && acked.equals(probeTarget) && message.getSequence() == probeSequence) {
+        // Only the probed member itself, or a member asked to probe it, can answer for it.
+        if (acked != null && acked.equals(probeTarget) && message.getSequence() == probeSequence
+            && (from.equals(probeTarget) || helpers.contains(from))) {
           probeAcked = true;
         }
         Relay relay = relays.remove(message.getSequence());
@@ -226,6 +230,7 @@ public final class SwimNode {
   }
 
   private void startProbe(long nowMillis, List<Outbound> out) {
+    helpers.clear();
     probeStartedAt = nowMillis;
     probeAcked = false;
     indirectSent = false;

@@ -88,6 +88,8 @@ public final class NodeServer implements AutoCloseable {
     Server server = NettyServerBuilder.forAddress(resolve(config.listen()))
         .sslContext(TlsContexts.server(tls.certificate().toFile(), tls.key().toFile()))
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        // Idle connections are closed, so a peer cannot hold resources open indefinitely.
+        .maxConnectionIdle(5, TimeUnit.MINUTES)
         .addStreamTracerFactory(callMetrics.byteTracer())
         .addService(nodeService)
         .addService(health.getHealthService())

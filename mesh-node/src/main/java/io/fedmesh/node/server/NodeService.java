@@ -39,11 +39,18 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       return;
     }
     io.fedmesh.proto.v1.MeshResponse.Builder out = io.fedmesh.proto.v1.MeshResponse.newBuilder();
-    g.members().forEach((node, m) -> out.addMembers(io.fedmesh.proto.v1.MeshMember.newBuilder()
+    java.util.Map<NodeId, java.util.Map.Entry<io.fedmesh.node.gossip.SwimNode.Member, String>> view;
+    try {
+      view = g.view();
+    } catch (IllegalStateException e) {
+      response.onError(io.grpc.Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    view.forEach((node, entry) -> out.addMembers(io.fedmesh.proto.v1.MeshMember.newBuilder()
         .setNode(id(node))
-        .setState(m.state().name().substring("MEMBER_STATE_".length()).toLowerCase(java.util.Locale.ROOT))
-        .setIncarnation(m.incarnation())
-        .setAddress(g.address(node).orElse(""))
+        .setState(entry.getKey().state().name().substring("MEMBER_STATE_".length()).toLowerCase(java.util.Locale.ROOT))
+        .setIncarnation(entry.getKey().incarnation())
+        .setAddress(entry.getValue())
         .addAllRoles(config.roles(request.getFederation().getName(), node))));
     response.onNext(out.build());
     response.onCompleted();

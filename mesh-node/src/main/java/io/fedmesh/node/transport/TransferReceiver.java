@@ -67,6 +67,10 @@ public final class TransferReceiver implements StreamObserver<Envelope> {
       throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "not_a_chunk", "a transfer carries chunks only");
     }
     Chunk chunk = envelope.getChunk();
+    if (chunk.getData().isEmpty() && !chunk.getLast()) {
+      // An empty chunk moves nothing forward; a stream of them would only fill the replay window.
+      throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "empty_chunk", "only the last chunk may be empty");
+    }
     if (chunk.getOffset() != received) {
       throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "out_of_order",
           "chunk at offset " + Long.toUnsignedString(chunk.getOffset()) + ", expected " + received);
