@@ -38,6 +38,7 @@ public final class GossipRunner implements AutoCloseable {
   private final SwimNode swim;
   private final NodeConfig config;
   private final Clock clock;
+  private final PeerAuthenticator authenticator;
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "fedmesh-gossip");
     t.setDaemon(true);
@@ -58,6 +59,7 @@ public final class GossipRunner implements AutoCloseable {
       Clock clock) {
     this.config = config;
     this.clock = clock;
+    this.authenticator = authenticator;
     SecureRandom seed = new SecureRandom();
     // The start time in ms: a restarted node's news outranks what it said before it stopped.
     this.swim = new SwimNode(key, clock.millis(), advertise, certificate, update -> admitted(update, authenticator),
@@ -159,7 +161,8 @@ public final class GossipRunner implements AutoCloseable {
       } catch (IllegalStateException e) {
         continue;
       }
-      GossipGrpc.newStub(channel).withDeadlineAfter(RPC_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+      GossipGrpc.newStub(channel).withInterceptors(new io.fedmesh.node.security.ExpectedServer(authenticator, o.to()))
+          .withDeadlineAfter(RPC_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
           .deliver(o.message(), new StreamObserver<GossipDelivered>() {
             @Override
             public void onNext(GossipDelivered value) {}

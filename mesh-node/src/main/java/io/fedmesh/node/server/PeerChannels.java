@@ -6,7 +6,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 
-/** Channels from this node to a peer, on mutual TLS with this node's identity, trusting the consortium CA. */
+/**
+ * Channels from this node to a peer, on mutual TLS with this node's identity, trusting the consortium
+ * CA and refusing servers its revocation list names.
+ */
 public final class PeerChannels {
   private PeerChannels() {}
 
@@ -30,6 +33,15 @@ public final class PeerChannels {
       // Netty reports unreadable key, certificate or CA files this way: a file problem, not a usage one.
       throw new IOException("cannot use " + tls.key() + ", " + tls.certificate() + " or " + tls.ca() + ": " + e.getMessage(), e);
     }
-    return NettyChannelBuilder.forAddress(target.substring(0, colon), port).sslContext(context).build();
+    io.fedmesh.node.security.PeerAuthenticator authenticator;
+    try {
+      authenticator = new io.fedmesh.node.security.PeerAuthenticator(
+          io.fedmesh.crypto.x509.Pem.readCertificate(java.nio.file.Files.readString(tls.ca())), tls.crl(), java.time.Clock.systemUTC());
+    } catch (io.fedmesh.crypto.CryptoException e) {
+      throw new IOException(tls.ca() + ": " + e.getMessage(), e);
+    }
+    // The handshake checks the CA and host name; this also refuses a revoked server.
+    return NettyChannelBuilder.forAddress(target.substring(0, colon), port).sslContext(context)
+        .intercept(new io.fedmesh.node.security.ExpectedServer(authenticator, null)).build();
   }
 }

@@ -101,4 +101,27 @@ class MeshGossipTest {
         converged, detected);
     stopped.close();
   }
+
+  @Test
+  void aClientRefusesARevokedServer() throws Exception {
+    TestMesh mesh = new TestMesh(dir.resolve("ca"), "FedMesh consortium CA");
+    TestMesh.Identity a = mesh.node("a");
+    TestMesh.Identity b = mesh.node("b");
+    String common = "listen: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {crl: " + mesh.dir.resolve("crl.pem") + "}\n"
+        + "federations:\n  card-fraud:\n    members:\n      " + a.id().hex() + ": [participant]\n";
+    nodes.add(NodeServer.start(NodeConfig.load(Files.writeString(dir.resolve("a.yaml"), "data_dir: " + a.dir() + "\n" + common)),
+        Clock.systemUTC()));
+    Path bConfig = Files.writeString(dir.resolve("b.yaml"), "data_dir: " + b.dir() + "\n" + common);
+    String[] health = {"health", "--config", bConfig.toString(), "--target", "127.0.0.1:" + nodes.get(0).port()};
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    assertThat(io.fedmesh.node.cli.FedmeshMain.run(health, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true)))
+        .as(err.toString()).isZero();
+
+    // The CA revokes a; b's copy of the list now names it: b no longer trusts a's answers.
+    mesh.writeCrl(java.util.Map.of(a.certificate().getSerialNumber(), java.time.Instant.now()));
+    assertThat(io.fedmesh.node.cli.FedmeshMain.run(health, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true)))
+        .isEqualTo(1);
+    assertThat(err.toString()).contains("revoked");
+  }
 }
