@@ -110,10 +110,27 @@ public final class GossipRunner implements AutoCloseable {
     }, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
+  /** Messages waiting for the loop at most: beyond, new ones are dropped, which SWIM treats as loss. */
+  static final int MAX_PENDING = 10_000;
+  /** News pieces read from one message at most: more is a flood, not gossip. */
+  static final int MAX_UPDATES = 256;
+  private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+
   /** A message from an authenticated peer; false once the runner has stopped (the node is shutting down). */
   public boolean deliver(NodeId from, GossipMessage message) {
+    if (message.getUpdatesCount() > MAX_UPDATES
+        || message.hasSyncResponse() && message.getSyncResponse().getMembersCount() > 100_000) {
+      return true; // dropped: too large to be honest gossip
+    }
+    if (pending.incrementAndGet() > MAX_PENDING) {
+      pending.decrementAndGet();
+      return true; // dropped: the loop is behind; SWIM copes with lost messages
+    }
     try {
-      loop.execute(() -> send(swim.onMessage(from, message, clock.millis())));
+      loop.execute(() -> {
+        pending.decrementAndGet();
+        send(swim.onMessage(from, message, clock.millis()));
+      });
       return true;
     } catch (java.util.concurrent.RejectedExecutionException stopped) {
       return false;

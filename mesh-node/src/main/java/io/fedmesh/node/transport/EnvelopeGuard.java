@@ -50,6 +50,8 @@ public final class EnvelopeGuard {
           "sent at " + envelope.getSentAtUnixMillis() + ", outside the replay window around " + clock.millis());
       case REPLAYED -> throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "replayed",
           "message id already received");
+      case FULL -> throw new EnvelopeRefusal(Status.Code.RESOURCE_EXHAUSTED, "busy",
+          "this node is remembering too many recent envelopes; retry shortly");
       case FRESH -> { }
     }
   }

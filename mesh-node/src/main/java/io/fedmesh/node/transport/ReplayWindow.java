@@ -13,7 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ReplayWindow {
   /** Why an envelope is refused here, or null when it is fresh. */
-  public enum Verdict { FRESH, OUTSIDE_WINDOW, REPLAYED }
+  public enum Verdict { FRESH, OUTSIDE_WINDOW, REPLAYED, FULL }
+
+  /** Ids remembered at most; beyond, envelopes are refused until old ids expire (a flood, not a workload). */
+  public static final int MAX_REMEMBERED = 1_000_000;
 
   private final long windowMillis;
   private final Map<ByteString, Long> seen = new ConcurrentHashMap<>();
@@ -32,6 +35,12 @@ public final class ReplayWindow {
     }
     if (nowMillis >= nextSweepMillis) {
       sweep(nowMillis);
+    }
+    if (seen.size() >= MAX_REMEMBERED) {
+      sweep(nowMillis);
+      if (seen.size() >= MAX_REMEMBERED) {
+        return Verdict.FULL;
+      }
     }
     Long previous = seen.putIfAbsent(messageId, sentAtMillis + 2 * windowMillis);
     return previous == null ? Verdict.FRESH : Verdict.REPLAYED;
