@@ -77,6 +77,7 @@ public final class SwimNode {
   private final java.util.Set<NodeId> helpers = new java.util.HashSet<>();
   private long refusedUpdates;
   private long lastSyncMillis;
+  private long startedMillis = Long.MIN_VALUE;
 
   /**
    * @param incarnation where this node starts counting; a node that restarts must start above what it
@@ -170,7 +171,14 @@ public final class SwimNode {
       }
       startProbe(nowMillis, out);
     }
-    if (nowMillis >= lastSyncMillis + params.syncIntervalMillis()) {
+    if (startedMillis == Long.MIN_VALUE) {
+      startedMillis = nowMillis;
+    }
+    // While young, a node pulls often: the seed it joined through may not yet know the nodes that
+    // started with it (a whole mesh starting at once), and waiting a full interval would be slow.
+    long syncEvery = nowMillis - startedMillis < params.syncIntervalMillis()
+        ? 2 * params.probeIntervalMillis() : params.syncIntervalMillis();
+    if (nowMillis >= lastSyncMillis + syncEvery) {
       lastSyncMillis = nowMillis;
       List<NodeId> live = liveMembers(null);
       if (!live.isEmpty()) {
