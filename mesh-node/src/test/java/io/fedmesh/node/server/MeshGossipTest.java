@@ -96,7 +96,9 @@ class MeshGossipTest {
     start = System.nanoTime();
     assertThat(waitFor(() -> allSee(stopped.id(), MemberState.MEMBER_STATE_DEAD, nodes), 30_000)).as("declared dead").isTrue();
     long detected = (System.nanoTime() - start) / 1_000_000;
-    assertThat(nodes.get(0).metrics().scrape()).contains("fedmesh_members{state=\"dead\"} 1.0", "fedmesh_members{state=\"alive\"} 9.0");
+    // The gauges read a snapshot taken each tick (50 ms): give it a moment to catch up.
+    assertThat(waitFor(() -> nodes.get(0).metrics().scrape().contains("fedmesh_members{state=\"dead\"} 1.0")
+        && nodes.get(0).metrics().scrape().contains("fedmesh_members{state=\"alive\"} 9.0"), 2_000)).isTrue();
     System.out.printf("gossip over mTLS, 10 nodes, 200 ms probes: converged in %d ms, stopped node dead everywhere in %d ms%n",
         converged, detected);
     stopped.close();
