@@ -200,21 +200,12 @@ public final class CaCommand implements Runnable {
       }
       Instant now = Instant.now();
       revoked.put(certificate.getSerialNumber(), now);
-      BigInteger number = crlNumber(previous).add(BigInteger.ONE);
+      BigInteger number = NodeCertificates.revocationListNumber(previous).add(BigInteger.ONE);
       AtomicFiles.writeString(dir.crl(), Pem.revocationList(ca.revocationList(revoked, number, now, now.plus(CRL_VALIDITY))));
       spec.commandLine().getOut().println("revoked node " + NodeCertificates.verifiedNodeId(certificate).hex() + " (serial "
           + certificate.getSerialNumber().toString(16) + "); " + dir.crl() + " now lists " + revoked.size()
           + " certificate(s): copy it to every node");
       return 0;
-    }
-
-    private static BigInteger crlNumber(X509CRL crl) {
-      byte[] ext = crl.getExtensionValue(org.bouncycastle.asn1.x509.Extension.cRLNumber.getId());
-      if (ext == null) {
-        return BigInteger.ZERO;
-      }
-      return org.bouncycastle.asn1.ASN1Integer.getInstance(
-          org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets()).getValue();
     }
   }
 }
