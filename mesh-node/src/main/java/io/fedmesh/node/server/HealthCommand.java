@@ -1,9 +1,6 @@
 package io.fedmesh.node.server;
 
 import io.fedmesh.node.cli.FedmeshVersion;
-import io.fedmesh.node.config.NodeConfig;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -13,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code fedmesh health}: asks a node's standard health service, as this node (its key and certificate). */
@@ -35,28 +31,9 @@ public final class HealthCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    NodeConfig loaded;
-    try {
-      loaded = NodeConfig.load(config);
-    } catch (NodeConfig.InvalidConfigException e) {
-      throw new IllegalStateException(e.getMessage());
-    }
-    ManagedChannel channel;
-    try {
-      channel = PeerChannels.open(loaded, target);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
-    try {
-      HealthCheckResponse response = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .check(HealthCheckRequest.newBuilder().setService(service).build());
-      spec.commandLine().getOut().println(response.getStatus());
-      return response.getStatus() == HealthCheckResponse.ServingStatus.SERVING ? 0 : 1;
-    } catch (StatusRuntimeException e) {
-      throw new IllegalStateException(target + ": " + e.getStatus().getCode()
-          + (e.getStatus().getDescription() == null ? "" : ": " + e.getStatus().getDescription()));
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    HealthCheckResponse response = PeerCall.run(spec, config, target, channel -> HealthGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.newBuilder().setService(service).build()));
+    spec.commandLine().getOut().println(response.getStatus());
+    return response.getStatus() == HealthCheckResponse.ServingStatus.SERVING ? 0 : 1;
   }
 }

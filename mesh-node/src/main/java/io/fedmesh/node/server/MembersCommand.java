@@ -2,15 +2,12 @@ package io.fedmesh.node.server;
 
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.cli.FedmeshVersion;
-import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.proto.v1.FederationId;
 import io.fedmesh.proto.v1.MeshMember;
 import io.fedmesh.proto.v1.MeshRequest;
 import io.fedmesh.proto.v1.MeshResponse;
 import io.fedmesh.proto.v1.NodeGrpc;
 import io.fedmesh.proto.v1.Role;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -20,7 +17,6 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code fedmesh members}: who a node sees alive, suspect or dead, and their roles in a federation (an admin call). */
@@ -45,28 +41,9 @@ public final class MembersCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    NodeConfig loaded;
-    try {
-      loaded = NodeConfig.load(config);
-    } catch (NodeConfig.InvalidConfigException e) {
-      throw new IllegalStateException(e.getMessage());
-    }
-    ManagedChannel channel;
-    try {
-      channel = PeerChannels.open(loaded, target);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
-    MeshResponse mesh;
-    try {
-      mesh = NodeGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .mesh(MeshRequest.newBuilder().setFederation(FederationId.newBuilder().setName(federation)).build());
-    } catch (StatusRuntimeException e) {
-      throw new IllegalStateException(target + ": " + e.getStatus().getCode()
-          + (e.getStatus().getDescription() == null ? "" : ": " + e.getStatus().getDescription()));
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    MeshResponse mesh = PeerCall.run(spec, config, target, channel -> NodeGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .mesh(MeshRequest.newBuilder().setFederation(FederationId.newBuilder().setName(federation)).build()));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(mesh.getMembersList().stream().map(MembersCommand::json).collect(Collectors.joining(", ", "{\"members\": [", "]}")));
