@@ -1,5 +1,6 @@
 package io.fedmesh.bench.ml;
 
+import io.fedmesh.bench.Median;
 import io.fedmesh.ml.data.Dataset;
 import io.fedmesh.ml.data.Partitioner;
 import io.fedmesh.ml.model.ModelSpec;
@@ -9,7 +10,6 @@ import io.fedmesh.ml.simulation.Summation;
 import io.fedmesh.ml.strategy.FedAvg;
 import io.fedmesh.ml.train.TrainingOptions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.IntConsumer;
@@ -43,15 +43,9 @@ public final class FederatedAccuracyBench {
     double[] baseline = new double[rounds];
     for (int r = 0; r < rounds; r++) {
       int round = r;
-      median[r] = median(runs.stream().mapToDouble(run -> run.get(round).test().accuracy()).toArray());
-      baseline[r] = median(runs.stream().mapToDouble(run -> run.get(round).baseline().accuracy()).toArray());
+      median[r] = Median.of(runs.stream().mapToDouble(run -> run.get(round).test().accuracy()).toArray());
+      baseline[r] = Median.of(runs.stream().mapToDouble(run -> run.get(round).baseline().accuracy()).toArray());
     }
     return new Result(median, baseline, runs);
-  }
-
-  static double median(double[] values) {
-    double[] v = values.clone();
-    Arrays.sort(v);
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 }

@@ -13,6 +13,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.fedmesh.bench.Median;
 import io.fedmesh.ml.data.Dataset;
 import io.fedmesh.ml.model.ModelSpec;
 import io.fedmesh.ml.train.LocalModel;
@@ -57,7 +58,7 @@ public final class TrainingThroughputBench {
         bare[r] = (double) epochs * data.size() / ((System.nanoTime() - start) / 1e9);
       }
     }
-    return new Result(FederatedAccuracyBench.median(ours), FederatedAccuracyBench.median(bare));
+    return new Result(Median.of(ours), Median.of(bare));
   }
 
   /** DJL's own way: the whole dataset as NDArrays, batches sampled by an ArrayDataset. */

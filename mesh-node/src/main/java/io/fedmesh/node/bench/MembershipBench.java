@@ -1,24 +1,14 @@
 package io.fedmesh.node.bench;
 
 import io.fedmesh.crypto.identity.NodeId;
-import io.fedmesh.crypto.random.Randomness;
-import io.fedmesh.crypto.signature.SigningKey;
-import io.fedmesh.crypto.x509.CertificateAuthority;
-import io.fedmesh.crypto.x509.NodeCertificateRequest;
-import io.fedmesh.crypto.x509.Pem;
 import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.server.NodeServer;
 import io.fedmesh.proto.v1.MemberState;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -34,21 +24,10 @@ public final class MembershipBench {
 
   public static Result run(int n, long probeIntervalMillis, long limitMillis) throws Exception {
     Path dir = Files.createTempDirectory("fedmesh-bench-membership");
-    SecureRandom random = Randomness.strong();
-    Instant now = Instant.now();
-    CertificateAuthority ca = CertificateAuthority.create("bench CA", SigningKey.generate(random), now.minus(Duration.ofHours(1)),
-        Duration.ofDays(1), random);
-    Files.writeString(dir.resolve("ca.crt"), Pem.certificate(ca.certificate()));
-    Files.writeString(dir.resolve("crl.pem"), Pem.revocationList(ca.revocationList(Map.of(), java.math.BigInteger.ONE, now,
-        now.plus(Duration.ofDays(1)))));
+    BenchPki pki = new BenchPki(dir);
     List<NodeId> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      SigningKey key = SigningKey.generate(random);
-      ids.add(key.verifyingKey().nodeId());
-      NodeCertificateRequest request = NodeCertificateRequest.create(key, List.of("localhost"), List.of(InetAddress.getLoopbackAddress()));
-      Path d = Files.createDirectories(dir.resolve("n" + i));
-      Files.writeString(d.resolve("node.key"), Pem.privateKey(key));
-      Files.writeString(d.resolve("node.crt"), Pem.certificate(ca.issue(request, now.minus(Duration.ofMinutes(5)), Duration.ofHours(12), random)));
+      ids.add(pki.node("n" + i).verifyingKey().nodeId());
     }
     List<NodeServer> nodes = new ArrayList<>();
     try {

@@ -1,12 +1,9 @@
 package io.fedmesh.node.bench;
 
 import com.google.protobuf.ByteString;
+import io.fedmesh.bench.Median;
 import io.fedmesh.crypto.identity.NodeId;
-import io.fedmesh.crypto.random.Randomness;
 import io.fedmesh.crypto.signature.SigningKey;
-import io.fedmesh.crypto.x509.CertificateAuthority;
-import io.fedmesh.crypto.x509.NodeCertificateRequest;
-import io.fedmesh.crypto.x509.Pem;
 import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.metrics.NodeMetrics;
 import io.fedmesh.node.security.TlsContexts;
@@ -23,16 +20,10 @@ import io.grpc.Server;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,18 +43,13 @@ public final class TransferBench {
 
   public static Result run(int megabytes, int repeats) throws Exception {
     Path dir = Files.createTempDirectory("fedmesh-bench-transfer");
-    SecureRandom random = Randomness.strong();
+    BenchPki pki = new BenchPki(dir);
+    SecureRandom random = pki.random();
     byte[] bytes = new byte[megabytes << 20];
     new java.util.Random(1).nextBytes(bytes);
     ByteString payload = ByteString.copyFrom(bytes);
-    Instant now = Instant.now();
-    CertificateAuthority ca = CertificateAuthority.create("bench CA", SigningKey.generate(random), now.minus(Duration.ofHours(1)),
-        Duration.ofDays(1), random);
-    Files.writeString(dir.resolve("ca.crt"), Pem.certificate(ca.certificate()));
-    Files.writeString(dir.resolve("crl.pem"), Pem.revocationList(ca.revocationList(Map.of(), java.math.BigInteger.ONE, now,
-        now.plus(Duration.ofDays(1)))));
-    SigningKey serverKey = identity(dir, "server", ca, random);
-    SigningKey clientKey = identity(dir, "client", ca, random);
+    SigningKey serverKey = pki.node("server");
+    SigningKey clientKey = pki.node("client");
     Files.writeString(dir.resolve("node.yaml"), "data_dir: server\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\n"
         + "tls: {ca: ../ca.crt, crl: ../crl.pem}\nfederations:\n  bench:\n    members:\n      "
         + clientKey.verifyingKey().nodeId().hex() + ": [participant]\n");
@@ -88,7 +74,7 @@ public final class TransferBench {
         plainChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
     }
-    return new Result(median(tls), median(plain));
+    return new Result(Median.of(tls), Median.of(plain));
   }
 
   private static double send(ManagedChannel channel, ByteString payload, SigningKey key, NodeId to, SecureRandom random)
@@ -101,22 +87,6 @@ public final class TransferBench {
       throw new IllegalStateException("the receiver got " + receipt.getBytes() + " of " + payload.size() + " bytes");
     }
     return payload.size() / seconds;
-  }
-
-  private static SigningKey identity(Path dir, String name, CertificateAuthority ca, SecureRandom random) throws Exception {
-    SigningKey key = SigningKey.generate(random);
-    NodeCertificateRequest request = NodeCertificateRequest.create(key, List.of("localhost"), List.of(InetAddress.getLoopbackAddress()));
-    Path d = Files.createDirectories(dir.resolve(name));
-    Files.writeString(d.resolve("node.key"), Pem.privateKey(key));
-    Files.writeString(d.resolve("node.crt"), Pem.certificate(ca.issue(request, Instant.now().minus(Duration.ofMinutes(5)),
-        Duration.ofHours(12), random)));
-    return key;
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
   /** The node's transfer receiver on a plaintext server, verifying envelopes against the sender's known key. */
