@@ -9,8 +9,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 
 /**
  * Authenticates every call: recomputes the caller's node id from its TLS certificate (see
@@ -18,9 +16,6 @@ import javax.net.ssl.SSLSession;
  * UNAUTHENTICATED with the reason, counted by reason, and its call never reaches a service.
  */
 public final class AuthenticationInterceptor implements ServerInterceptor {
-  private static final String SESSION_KEY = "fedmesh.authenticated-peer";
-
-  private record Cached(PeerAuthenticator.Peer peer, long crlVersion) {}
 
   private final PeerAuthenticator authenticator;
   private final NodeMetrics metrics;
@@ -32,26 +27,9 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
     PeerAuthenticator.Peer caller;
     try {
-      if (session == null) {
-        throw new AuthenticationFailure(AuthenticationFailure.Reason.NO_CERTIFICATE, "the connection is not TLS");
-      }
-      java.security.cert.Certificate[] chain;
-      try {
-        chain = session.getPeerCertificates();
-      } catch (SSLPeerUnverifiedException e) {
-        chain = null;
-      }
-      // A session's certificate does not change: authenticate once per session and CRL, not per call.
-      Object cached = session.getValue(SESSION_KEY);
-      if (cached instanceof Cached c && authenticator.stillValid(c.peer(), c.crlVersion())) {
-        caller = c.peer();
-      } else {
-        caller = authenticator.authenticate(chain);
-        session.putValue(SESSION_KEY, new Cached(caller, authenticator.crlVersion()));
-      }
+      caller = authenticator.authenticate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
     } catch (AuthenticationFailure f) {
       metrics.authenticationFailure(f.reason());
       call.close(Status.UNAUTHENTICATED.withDescription(f.reason().label() + ": " + f.getMessage()), new Metadata());

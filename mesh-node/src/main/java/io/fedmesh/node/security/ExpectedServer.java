@@ -11,7 +11,6 @@ import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -66,17 +65,12 @@ public final class ExpectedServer implements ClientInterceptor {
   }
 
   private String problem(SSLSession session) {
-    if (session == null) {
-      return "the connection is not TLS";
-    }
     try {
-      PeerAuthenticator.Peer peer = authenticator.authenticate(session.getPeerCertificates());
+      PeerAuthenticator.Peer peer = authenticator.authenticate(session);
       if (expected != null && !peer.id().equals(expected)) {
         return "the server is node " + peer.id().shortForm() + ", not the expected " + expected.shortForm();
       }
       return null;
-    } catch (SSLPeerUnverifiedException e) {
-      return "the server presented no certificate";
     } catch (AuthenticationFailure f) {
       return "the server's certificate is refused: " + f.reason().label() + ": " + f.getMessage();
     }

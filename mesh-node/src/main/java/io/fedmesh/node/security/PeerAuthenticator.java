@@ -43,9 +43,32 @@ public final class PeerAuthenticator {
   /** An authenticated peer: its node id and the key that id is the hash of. */
   public record Peer(NodeId id, io.fedmesh.crypto.signature.VerifyingKey key, Instant notAfter) {}
 
-  /** Whether a peer authenticated earlier, under revocation list {@code version}, may still be taken as is. */
-  public boolean stillValid(Peer peer, long version) {
-    return version == crlVersion() && clock.instant().isBefore(peer.notAfter());
+  private static final String SESSION_KEY = "fedmesh.authenticated-peer";
+
+  private record Cached(Peer peer, long crlVersion) {}
+
+  /**
+   * The peer of a TLS session. A session's certificate does not change, so the result is kept in the
+   * session and reused until the revocation list changes or the certificate expires: servers and
+   * clients check each peer once per connection, not once per call.
+   */
+  public Peer authenticate(javax.net.ssl.SSLSession session) throws AuthenticationFailure {
+    if (session == null) {
+      throw new AuthenticationFailure(Reason.NO_CERTIFICATE, "the connection is not TLS");
+    }
+    if (session.getValue(SESSION_KEY) instanceof Cached c && c.crlVersion() == crlVersion()
+        && clock.instant().isBefore(c.peer().notAfter())) {
+      return c.peer();
+    }
+    Certificate[] chain;
+    try {
+      chain = session.getPeerCertificates();
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      chain = null;
+    }
+    Peer peer = authenticate(chain);
+    session.putValue(SESSION_KEY, new Cached(peer, crlVersion()));
+    return peer;
   }
 
   public Peer authenticate(Certificate[] chain) throws AuthenticationFailure {
@@ -79,7 +102,7 @@ public final class PeerAuthenticator {
    * Changes whenever a new revocation list takes effect (and may change when it is checked for one),
    * so a result cached under an older version is re-checked. Calling it also checks for a new list.
    */
-  public long crlVersion() {
+  private long crlVersion() {
     currentCrl();
     return crlVersion;
   }
