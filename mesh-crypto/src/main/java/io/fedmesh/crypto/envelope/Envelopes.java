@@ -80,7 +80,12 @@ public final class Envelopes {
    */
   public static void checkStructure(Envelope envelope, boolean signed) {
     String federation = envelope.getFederation().getName();
-    if (!FEDERATION_NAME.matcher(federation).matches()) {
+    if (envelope.getPayloadCase() == Envelope.PayloadCase.GOSSIP) {
+      // Membership is mesh-wide: a gossip envelope belongs to no federation, so none can be confused with one.
+      if (!federation.isEmpty()) {
+        throw malformed("a gossip envelope names no federation, got \"" + printable(federation) + "\"");
+      }
+    } else if (!FEDERATION_NAME.matcher(federation).matches()) {
       throw malformed("federation name \"" + printable(federation) + "\" is not 1-63 of [a-z0-9-]");
     }
     if (envelope.getSender().getSha256().size() != NodeId.BYTES) {
@@ -103,6 +108,8 @@ public final class Envelopes {
     }
     Kind expected = switch (envelope.getPayloadCase()) {
       case CHUNK -> Kind.KIND_CHUNK;
+      case GOSSIP -> Kind.KIND_GOSSIP;
+      case TRANSFER_RECEIPT -> Kind.KIND_TRANSFER_RECEIPT;
       case PAYLOAD_NOT_SET -> Kind.KIND_UNSPECIFIED;
     };
     if (envelope.getKind() != expected) {

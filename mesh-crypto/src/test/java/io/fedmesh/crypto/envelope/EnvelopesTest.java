@@ -89,6 +89,21 @@ class EnvelopesTest {
         alice.verifyingKey()), Reason.MALFORMED);
   }
 
+  @Test
+  void gossipIsMeshWideAndNamesNoFederation() {
+    Envelope gossip = unsigned().toBuilder().clearFederation().setKind(Kind.KIND_GOSSIP)
+        .setGossip(io.fedmesh.proto.v1.GossipMessage.newBuilder().setSequence(7)).build();
+    Envelopes.verify(Envelopes.sign(gossip, alice), alice.verifyingKey());
+
+    assertRejected(() -> Envelopes.sign(gossip.toBuilder().setFederation(FederationId.newBuilder().setName("card-fraud")).build(), alice),
+        Reason.MALFORMED);
+    assertRejected(() -> Envelopes.sign(gossip.toBuilder().setKind(Kind.KIND_CHUNK).build(), alice), Reason.KIND_MISMATCH);
+    // Every other kind still needs its federation.
+    Envelope receipt = unsigned().toBuilder().clearFederation().setKind(Kind.KIND_TRANSFER_RECEIPT)
+        .setTransferReceipt(io.fedmesh.proto.v1.TransferReceipt.newBuilder().setBytes(1)).build();
+    assertRejected(() -> Envelopes.sign(receipt, alice), Reason.MALFORMED);
+  }
+
   private static void assertRejected(ThrowingCallable call, Reason reason) {
     assertThatThrownBy(call)
         .isInstanceOf(EnvelopeRejectedException.class)

@@ -159,7 +159,8 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
       long interval = g.containsKey("probe_interval_ms") ? Long.parseLong(String.valueOf(g.get("probe_interval_ms"))) : lan.probeIntervalMillis();
       long timeout = g.containsKey("probe_timeout_ms") ? Long.parseLong(String.valueOf(g.get("probe_timeout_ms"))) : interval / 2;
       gossip = new io.fedmesh.node.gossip.SwimParameters(interval, timeout, lan.indirectChecks(), lan.suspicionMult(),
-          lan.suspicionMaxTimeoutMult(), lan.retransmitMult(), lan.maxPiggyback(), Math.max(interval, 10 * interval));
+          lan.suspicionMaxTimeoutMult(), lan.retransmitMult(), lan.maxPiggyback(), Math.max(interval, 10 * interval),
+          lan.relayGraceMillis());
     } catch (IllegalArgumentException e) {
       problems.add("gossip: " + e.getMessage());
     }

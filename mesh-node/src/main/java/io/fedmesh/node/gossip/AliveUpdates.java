@@ -30,7 +30,21 @@ public final class AliveUpdates {
 
   /** @param certificate the node's DER certificate from the CA, which admits it to the mesh (or empty) */
   public static MemberUpdate sign(SigningKey key, long incarnation, String address, byte[] certificate) {
-    MemberUpdate body = MemberUpdate.newBuilder()
+    return sign(key, incarnation, address, null, certificate);
+  }
+
+  /**
+   * @param via for a node behind a firewall (no address): the relay it is attached through, or null
+   */
+  public static MemberUpdate sign(SigningKey key, long incarnation, String address, NodeId via, byte[] certificate) {
+    if (via != null && !address.isEmpty()) {
+      throw new IllegalArgumentException("a node with an address is reached directly, not via a relay");
+    }
+    MemberUpdate.Builder b = MemberUpdate.newBuilder();
+    if (via != null) {
+      b.setVia(id(via));
+    }
+    MemberUpdate body = b
         .setAddress(address)
         .setCertificate(ByteString.copyFrom(certificate))
         .setNode(id(key.verifyingKey().nodeId()))
@@ -45,6 +59,9 @@ public final class AliveUpdates {
   public static boolean valid(MemberUpdate update) {
     if (update.getState() != MemberState.MEMBER_STATE_ALIVE || update.getSignature().size() != 64) {
       return false;
+    }
+    if (update.hasVia() && (!update.getAddress().isEmpty() || update.getVia().getSha256().size() != NodeId.BYTES)) {
+      return false; // reached directly or via a relay, not both; and the relay must be a node id
     }
     try {
       VerifyingKey key = VerifyingKey.fromSubjectPublicKeyInfo(update.getIdentityKey().toByteArray());

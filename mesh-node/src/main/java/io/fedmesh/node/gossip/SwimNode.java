@@ -76,6 +76,14 @@ public final class SwimNode {
   private boolean indirectSent;
   private final java.util.Set<NodeId> helpers = new java.util.HashSet<>();
   private long refusedUpdates;
+  /** Behind a firewall: the relay this node is attached through (null while it has none, or when reachable). */
+  private NodeId via;
+  /** Members whose stream to this node (as their relay) is open. */
+  private final java.util.Set<NodeId> attachedHere = new java.util.HashSet<>();
+  /** Relayed members nobody vouches for right now (relay dead, or stream to this node closed), since when. */
+  private final Map<NodeId, Long> unvouchedSince = new HashMap<>();
+  /** Round-trip times of acked direct probes since the last {@link #drainProbeRoundTrips}, in ms. */
+  private final List<Long> probeRoundTrips = new ArrayList<>();
   private long lastSyncMillis;
   private long startedMillis = Long.MIN_VALUE;
 
@@ -108,7 +116,52 @@ public final class SwimNode {
     this.params = params;
     this.random = random;
     this.incarnation = incarnation;
-    this.ownAlive = AliveUpdates.sign(key, incarnation, address, this.certificate);
+    this.ownAlive = AliveUpdates.sign(key, incarnation, address, null, this.certificate);
+  }
+
+  /** The relay {@code node} said it is attached through (in its own signed ALIVE news), or empty. */
+  public java.util.Optional<NodeId> via(NodeId node) {
+    if (node.equals(self)) {
+      return java.util.Optional.ofNullable(via);
+    }
+    MemberUpdate alive = aliveUpdates.get(node);
+    return alive == null || !alive.hasVia() ? java.util.Optional.empty() : java.util.Optional.ofNullable(nodeId(alive.getVia()));
+  }
+
+  /**
+   * This node, behind a firewall, now has a stream to {@code relay}: it announces so in new ALIVE news
+   * (a higher incarnation, so it outranks news of an earlier relay), probes only its relay from now on,
+   * and pulls the membership from it.
+   */
+  public List<Outbound> attachedVia(NodeId relay, long nowMillis) {
+    if (!address.isEmpty()) {
+      throw new IllegalStateException("a node with an address is reached directly, not via a relay");
+    }
+    via = relay;
+    incarnation = Math.addExact(incarnation, 1);
+    ownAlive = AliveUpdates.sign(key, incarnation, address, via, certificate);
+    enqueue(self, ownAlive);
+    // A probe started over the old stream says nothing about the new one.
+    probeTarget = null;
+    probeStartedAt = nowMillis;
+    return join(List.of(relay), nowMillis);
+  }
+
+  /** {@code node}'s stream to this node opened: while it stays open, this node vouches for it if it is relayed here. */
+  public void attached(NodeId node) {
+    attachedHere.add(node);
+  }
+
+  /** {@code node}'s stream to this node closed. */
+  public void detached(NodeId node) {
+    attachedHere.remove(node);
+  }
+
+  /** Round-trip times (ms) of the direct probes acked since the last call. */
+  public List<Long> drainProbeRoundTrips() {
+    List<Long> out = List.copyOf(probeRoundTrips);
+    probeRoundTrips.clear();
+    return out;
   }
 
   /** Where {@code node} said it takes gossip (in its own signed ALIVE news), or empty. */
@@ -153,11 +206,14 @@ public final class SwimNode {
   public List<Outbound> tick(long nowMillis) {
     List<Outbound> out = new ArrayList<>();
     expireSuspicions(nowMillis);
+    checkVouching(nowMillis);
     // An indirect probe whose target never answered: its requester stopped waiting one interval ago.
     relays.values().removeIf(r -> nowMillis > r.createdMillis() + params.probeIntervalMillis());
     if (probeTarget != null && !probeAcked && !indirectSent && nowMillis >= probeStartedAt + params.probeTimeoutMillis()) {
       indirectSent = true;
-      List<NodeId> candidates = liveMembers(probeTarget);
+      // A member behind this node's relay stream, or this node's own relay seen from behind a firewall,
+      // has one path only: others asked to probe it would go the same way.
+      List<NodeId> candidates = relayOf(probeTarget) != null || via != null ? new ArrayList<>() : liveMembers(probeTarget);
       Collections.shuffle(candidates, random);
       for (NodeId helper : candidates.subList(0, Math.min(params.indirectChecks(), candidates.size()))) {
         helpers.add(helper);
@@ -181,6 +237,9 @@ public final class SwimNode {
     if (nowMillis >= lastSyncMillis + syncEvery) {
       lastSyncMillis = nowMillis;
       List<NodeId> live = liveMembers(null);
+      if (via != null) {
+        live = List.of(via); // behind a firewall, the relay is the one peer it talks to
+      }
       if (!live.isEmpty()) {
         NodeId peer = live.get(random.nextInt(live.size()));
         out.add(new Outbound(peer, message(next(), peer).setSyncRequest(SyncRequest.getDefaultInstance()).addUpdates(ownAlive).build()));
@@ -203,6 +262,9 @@ public final class SwimNode {
         // Only the probed member itself, or a member asked to probe it, can answer for it.
         if (acked != null && acked.equals(probeTarget) && message.getSequence() == probeSequence
             && (from.equals(probeTarget) || helpers.contains(from))) {
+          if (!probeAcked && from.equals(probeTarget)) {
+            probeRoundTrips.add(nowMillis - probeStartedAt);
+          }
           probeAcked = true;
         }
         Relay relay = relays.remove(message.getSequence());
@@ -252,11 +314,21 @@ public final class SwimNode {
 
   /** Round-robin over a shuffled order, reshuffled each pass, skipping the dead (SWIM's time-bounded completeness). */
   private NodeId nextTarget() {
+    if (!address.isEmpty() || via == null) {
+      return nextReachableTarget();
+    }
+    return members.containsKey(via) ? via : null; // behind a firewall: the relay is the only member it can see for itself
+  }
+
+  private NodeId nextReachableTarget() {
     for (int attempts = 0; attempts < 2; attempts++) {
       while (probeIndex < probeOrder.size()) {
         NodeId candidate = probeOrder.get(probeIndex++);
         Member m = members.get(candidate);
-        if (m != null && m.state() != MemberState.MEMBER_STATE_DEAD) {
+        NodeId relay = relayOf(candidate);
+        // A relayed member is probed by its relay alone, over its stream, while that is open.
+        if (m != null && m.state() != MemberState.MEMBER_STATE_DEAD
+            && (relay == null || relay.equals(self) && attachedHere.contains(candidate))) {
           return candidate;
         }
       }
@@ -268,10 +340,11 @@ public final class SwimNode {
     return null;
   }
 
+  /** Live members reachable directly (not behind a relay), except {@code except}. */
   private List<NodeId> liveMembers(NodeId except) {
     List<NodeId> out = new ArrayList<>();
     for (Member m : members.values()) {
-      if (m.state() == MemberState.MEMBER_STATE_ALIVE && !m.id().equals(except)) {
+      if (m.state() == MemberState.MEMBER_STATE_ALIVE && !m.id().equals(except) && relayOf(m.id()) == null) {
         out.add(m.id());
       }
     }
@@ -291,11 +364,40 @@ public final class SwimNode {
       if (m.state() != MemberState.MEMBER_STATE_SUSPECT) {
         continue;
       }
-      int confirmed = Math.max(0, confirmations.getOrDefault(m.id(), java.util.Set.of()).size() - 1);
+      // Nobody but its relay can probe a relayed member, so nobody could confirm: its grace period
+      // already gave it time, and the shortest timeout applies.
+      int confirmed = relayOf(m.id()) != null ? params.indirectChecks()
+          : Math.max(0, confirmations.getOrDefault(m.id(), java.util.Set.of()).size() - 1);
       if (nowMillis >= m.sinceMillis() + params.suspicionTimeoutMillis(members.size() + 1, confirmed)) {
         apply(report(m.id(), MemberState.MEMBER_STATE_DEAD, m.incarnation()), self, nowMillis);
       }
     }
+  }
+
+  /**
+   * The relay vouches for a member behind it while the member's stream to it is open (at the relay) and
+   * while the relay is not dead (everywhere else). A member unvouched for the grace period is suspected,
+   * and from there SWIM runs as for any member: it refutes by announcing itself via a new relay.
+   */
+  private void checkVouching(long nowMillis) {
+    for (Member m : new ArrayList<>(members.values())) {
+      NodeId relay = relayOf(m.id());
+      boolean vouched = relay == null || m.state() != MemberState.MEMBER_STATE_ALIVE
+          || (relay.equals(self) ? attachedHere.contains(m.id())
+              : members.containsKey(relay) && members.get(relay).state() != MemberState.MEMBER_STATE_DEAD);
+      if (vouched) {
+        unvouchedSince.remove(m.id());
+      } else if (nowMillis >= unvouchedSince.computeIfAbsent(m.id(), id -> nowMillis) + params.relayGraceMillis()) {
+        unvouchedSince.remove(m.id());
+        suspect(m.id(), nowMillis);
+      }
+    }
+  }
+
+  /** The relay a member announced, or null if it is reached directly. */
+  private NodeId relayOf(NodeId node) {
+    MemberUpdate alive = aliveUpdates.get(node);
+    return alive == null || !alive.hasVia() ? null : nodeId(alive.getVia());
   }
 
   /**
@@ -323,7 +425,7 @@ public final class SwimNode {
         }
         if (inc == incarnation) {
           incarnation = Math.addExact(incarnation, 1);
-          ownAlive = AliveUpdates.sign(key, incarnation, address, certificate);
+          ownAlive = AliveUpdates.sign(key, incarnation, address, via, certificate);
         }
         enqueue(self, ownAlive);
       }

@@ -11,9 +11,15 @@ package io.fedmesh.node.gossip;
  * (a burst of joins spreads without queueing). Every {@code syncIntervalMillis} a node also pulls the
  * whole membership from a random live member (memberlist's push-pull, every 30 s on LAN; 10 s here),
  * which bounds how long any news can stay unheard.
+ *
+ * <p>A member behind a firewall is probed only by its relay, which vouches for it ("attached via R").
+ * When the relay dies, or the member's stream to it closes, the member is suspected only after
+ * {@code relayGraceMillis} (default 10 s, longer than a node's longest reconnect backoff), so the
+ * death of a relay does not fail every node behind it at once: each has that long to attach elsewhere
+ * and say so in new ALIVE news.
  */
 public record SwimParameters(long probeIntervalMillis, long probeTimeoutMillis, int indirectChecks, int suspicionMult,
-    int suspicionMaxTimeoutMult, int retransmitMult, int maxPiggyback, long syncIntervalMillis) {
+    int suspicionMaxTimeoutMult, int retransmitMult, int maxPiggyback, long syncIntervalMillis, long relayGraceMillis) {
 
   public SwimParameters {
     if (probeIntervalMillis < 10 || probeTimeoutMillis < 1 || probeTimeoutMillis >= probeIntervalMillis) {
@@ -23,10 +29,19 @@ public record SwimParameters(long probeIntervalMillis, long probeTimeoutMillis, 
         || syncIntervalMillis < probeIntervalMillis) {
       throw new IllegalArgumentException("indirect checks >= 0, suspicion and retransmit multipliers >= 1, piggyback >= 1");
     }
+    if (relayGraceMillis < probeIntervalMillis) {
+      throw new IllegalArgumentException("the relay grace period must be at least one probe interval");
+    }
   }
 
   public static SwimParameters lan() {
-    return new SwimParameters(1000, 500, 3, 4, 6, 4, 32, 10_000);
+    return new SwimParameters(1000, 500, 3, 4, 6, 4, 32, 10_000, 10_000);
+  }
+
+  /** The same timing with another relay grace period. */
+  public SwimParameters withRelayGrace(long millis) {
+    return new SwimParameters(probeIntervalMillis, probeTimeoutMillis, indirectChecks, suspicionMult, suspicionMaxTimeoutMult,
+        retransmitMult, maxPiggyback, syncIntervalMillis, millis);
   }
 
   /** The shortest a member stays suspect before it is declared dead, in a mesh of {@code members}. */

@@ -26,6 +26,11 @@ final class SimulatedMesh {
   final Set<NodeId> muted = new HashSet<>();
   /** Every node some running node has ever seen DEAD, checked each tick. */
   final Set<NodeId> everSeenDead = new HashSet<>();
+  /** Nodes behind a firewall, by the relay whose stream carries all their traffic (absent: no stream open). */
+  final java.util.Map<NodeId, NodeId> uplinks = new java.util.HashMap<>();
+  final Set<NodeId> firewalled = new HashSet<>();
+  /** Probes sent, as "from->to". */
+  final List<String> probes = new ArrayList<>();
   private final PriorityQueue<InFlight> inFlight = new PriorityQueue<>(
       (a, b) -> a.at() != b.at() ? Long.compare(a.at(), b.at()) : Long.compare(a.order(), b.order()));
   private final Random network;
@@ -51,6 +56,9 @@ final class SimulatedMesh {
 
   void send(NodeId from, List<SwimNode.Outbound> messages) {
     for (SwimNode.Outbound o : messages) {
+      if (o.message().hasProbe() && o.message().getProbe().getOnBehalfOf().getSha256().isEmpty()) {
+        probes.add(from + "->" + o.to());
+      }
       if (network.nextDouble() >= loss) {
         inFlight.add(new InFlight(now + LATENCY_MILLIS, order++, from, o.to(), o.message()));
       }
@@ -66,7 +74,7 @@ final class SimulatedMesh {
         InFlight f = inFlight.poll();
         now = Math.max(now, f.at());
         SwimNode to = find(f.to());
-        if (to == null || down(f.to()) || down(f.from())) {
+        if (to == null || down(f.to()) || down(f.from()) || !routable(f.from()) || !routable(f.to())) {
           continue;
         }
         send(f.to(), to.onMessage(f.from(), f.message(), now));
@@ -92,6 +100,31 @@ final class SimulatedMesh {
       run(TICK_MILLIS);
     }
     return done.getAsBoolean() ? now - start : -1;
+  }
+
+  /** A firewalled node is reachable (and can send) only while its stream to a running relay is open. */
+  private boolean routable(NodeId id) {
+    if (!firewalled.contains(id)) {
+      return true;
+    }
+    NodeId relay = uplinks.get(id);
+    return relay != null && !down(relay);
+  }
+
+  /** Node {@code node} (firewalled from now on) opens its stream to {@code relay}. */
+  void attach(NodeId node, NodeId relay) {
+    firewalled.add(node);
+    uplinks.put(node, relay);
+    find(relay).attached(node);
+    send(node, find(node).attachedVia(relay, now));
+  }
+
+  /** The stream of {@code node} closes (its relay sees it close, if running). */
+  void detach(NodeId node) {
+    NodeId relay = uplinks.remove(node);
+    if (relay != null && !down(relay)) {
+      find(relay).detached(node);
+    }
   }
 
   boolean down(NodeId id) {

@@ -160,4 +160,84 @@ class SwimNodeTest {
     assertThat(a.members()).hasSize(2);
     assertThat(a.address(bKey.verifyingKey().nodeId())).contains("127.0.0.1:1");
   }
+
+  /** Six nodes; the last is behind a firewall, attached via node 0, after the mesh converged. */
+  private static SimulatedMesh meshWithFirewalledNode(long seed) {
+    SimulatedMesh mesh = new SimulatedMesh(6, 0.0, seed);
+    SwimNode hidden = mesh.nodes.get(5);
+    mesh.runUntil(mesh::converged, 30_000);
+    mesh.attach(hidden.id(), mesh.nodes.get(0).id());
+    mesh.runUntil(() -> mesh.allSee(hidden.id(), MemberState.MEMBER_STATE_ALIVE)
+        && mesh.nodes.get(1).via(hidden.id()).isPresent(), 30_000);
+    return mesh;
+  }
+
+  @Test
+  void aFirewalledNodeIsProbedByItsRelayAloneAndProbesOnlyItsRelay() {
+    SimulatedMesh mesh = meshWithFirewalledNode(11);
+    NodeId hidden = mesh.nodes.get(5).id();
+    NodeId relay = mesh.nodes.get(0).id();
+    mesh.probes.clear();
+
+    mesh.run(30_000);
+
+    assertThat(mesh.converged()).isTrue();
+    assertThat(mesh.nodes.get(3).via(hidden)).contains(relay);
+    assertThat(mesh.probes).filteredOn(p -> p.endsWith("->" + hidden)).isNotEmpty().allMatch(p -> p.startsWith(relay + "->"));
+    assertThat(mesh.probes).filteredOn(p -> p.startsWith(hidden + "->")).isNotEmpty().allMatch(p -> p.endsWith("->" + relay));
+    assertThat(mesh.everSeenDead).isEmpty();
+  }
+
+  @Test
+  void whenItsRelayDiesAFirewalledNodeThatAttachesElsewhereWithinTheGraceIsNeverDeclaredDead() {
+    SimulatedMesh mesh = meshWithFirewalledNode(12);
+    NodeId hidden = mesh.nodes.get(5).id();
+    NodeId relay = mesh.nodes.get(0).id();
+    NodeId next = mesh.nodes.get(1).id();
+    mesh.crashed.add(relay);
+    mesh.detach(hidden);
+
+    mesh.run(4_000); // its reconnect backoff, well inside the grace period
+    mesh.attach(hidden, next);
+    long took = mesh.runUntil(() -> mesh.allSee(relay, MemberState.MEMBER_STATE_DEAD)
+        && mesh.allSee(hidden, MemberState.MEMBER_STATE_ALIVE) && mesh.nodes.get(4).via(hidden).equals(java.util.Optional.of(next)), 60_000);
+    mesh.run(LAN.relayGraceMillis() + 10_000);
+
+    assertThat(took).isNotNegative();
+    assertThat(mesh.allSee(hidden, MemberState.MEMBER_STATE_ALIVE)).isTrue();
+    assertThat(mesh.everSeenDead).containsExactly(relay);
+  }
+
+  @Test
+  void aFirewalledNodeLeftWithoutARelayIsDeclaredDeadOnlyAfterTheGracePeriod() {
+    SimulatedMesh mesh = meshWithFirewalledNode(13);
+    NodeId hidden = mesh.nodes.get(5).id();
+    NodeId relay = mesh.nodes.get(0).id();
+    mesh.crashed.add(relay);
+    mesh.detach(hidden);
+    long relayDeadAfter = mesh.runUntil(() -> mesh.allSee(relay, MemberState.MEMBER_STATE_DEAD), 60_000);
+
+    long hiddenDeadAfter = mesh.runUntil(() -> mesh.everSeenDead.contains(hidden), 60_000);
+    // Not with its relay: only once the grace period (counted from the relay's death) and a suspicion ran out.
+    assertThat(hiddenDeadAfter).isGreaterThanOrEqualTo(LAN.relayGraceMillis() - relayDeadAfter);
+    assertThat(mesh.runUntil(() -> mesh.allSee(hidden, MemberState.MEMBER_STATE_DEAD), 30_000)).isNotNegative();
+  }
+
+  @Test
+  void aStreamThatReconnectsToTheSameRelayWithinTheGraceRaisesNoSuspicion() {
+    SimulatedMesh mesh = meshWithFirewalledNode(14);
+    NodeId hidden = mesh.nodes.get(5).id();
+    NodeId relay = mesh.nodes.get(0).id();
+    mesh.detach(hidden);
+    mesh.run(LAN.relayGraceMillis() / 2);
+    mesh.attach(hidden, relay);
+    mesh.run(LAN.relayGraceMillis() + 10_000);
+    assertThat(mesh.everSeenDead).isEmpty();
+    assertThat(mesh.allSee(hidden, MemberState.MEMBER_STATE_ALIVE)).isTrue();
+
+    // The same outage without a reconnect: the relay stops vouching, and after the grace the node is suspected, then dead.
+    mesh.detach(hidden);
+    long took = mesh.runUntil(() -> mesh.allSee(hidden, MemberState.MEMBER_STATE_DEAD), 60_000);
+    assertThat(took).isBetween(LAN.relayGraceMillis(), LAN.relayGraceMillis() + LAN.suspicionTimeoutMillis(6) + 10_000);
+  }
 }
