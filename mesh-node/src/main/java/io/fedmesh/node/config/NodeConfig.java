@@ -36,12 +36,21 @@ import org.yaml.snakeyaml.error.YAMLException;
  *       5f2a...e1: [participant, admin]   # node id (64 hex digits): roles
  * advertise_host: 10.0.0.11       # where peers reach this node's gRPC port (default: the listen host)
  * seeds: [5f2a...e1@10.0.0.12:7400]  # nodes to join the mesh through: id@HOST:PORT
- * gossip: {probe_interval_ms: 1000, probe_timeout_ms: 500}   # SWIM timing (memberlist LAN defaults)
+ * gossip: {probe_interval_ms: 1000, probe_timeout_ms: 500, relay_grace_ms: 10000}   # SWIM timing
+ * reachable: true                 # false: behind a firewall; never listens for peers, attaches via a seed
+ * relay: {reconnect_base_ms: 250, reconnect_max_ms: 4000}   # behind a firewall: redial backoff
  * </pre>
  */
 public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress metricsListen, Tls tls,
     Map<String, Map<NodeId, Set<Role>>> federations, String advertiseHost, List<Seed> seeds,
-    io.fedmesh.node.gossip.SwimParameters gossip) {
+    io.fedmesh.node.gossip.SwimParameters gossip, boolean reachable, Relay relay) {
+
+  /** How a node behind a firewall redials a relay: jittered exponential backoff between these bounds. */
+  public record Relay(long reconnectBaseMillis, long reconnectMaxMillis) {
+    public static Relay defaults() {
+      return new Relay(250, 4000);
+    }
+  }
 
   /** A node to join the mesh through: its id (pinned) and where it listens. */
   public record Seed(NodeId id, String address) {}
@@ -50,7 +59,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
   public record Tls(Path key, Path certificate, Path ca, Path crl) {}
 
   private static final Set<String> TOP = Set.of("data_dir", "listen", "metrics_listen", "tls", "federations",
-      "advertise_host", "seeds", "gossip");
+      "advertise_host", "seeds", "gossip", "reachable", "relay");
   private static final Set<String> TLS = Set.of("key", "certificate", "ca", "crl");
   private static final Pattern FEDERATION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final int DEFAULT_PORT = 7400;
@@ -152,7 +161,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
       }
     }
     Map<String, Object> g = top.containsKey("gossip") ? map(top.get("gossip"), "gossip", problems) : Map.of();
-    unknownKeys(g, Set.of("probe_interval_ms", "probe_timeout_ms"), "gossip.", problems);
+    unknownKeys(g, Set.of("probe_interval_ms", "probe_timeout_ms", "relay_grace_ms"), "gossip.", problems);
     io.fedmesh.node.gossip.SwimParameters lan = io.fedmesh.node.gossip.SwimParameters.lan();
     io.fedmesh.node.gossip.SwimParameters gossip = lan;
     try {
@@ -160,14 +169,40 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
       long timeout = g.containsKey("probe_timeout_ms") ? Long.parseLong(String.valueOf(g.get("probe_timeout_ms"))) : interval / 2;
       gossip = new io.fedmesh.node.gossip.SwimParameters(interval, timeout, lan.indirectChecks(), lan.suspicionMult(),
           lan.suspicionMaxTimeoutMult(), lan.retransmitMult(), lan.maxPiggyback(), Math.max(interval, 10 * interval),
-          lan.relayGraceMillis());
+          g.containsKey("relay_grace_ms") ? Long.parseLong(String.valueOf(g.get("relay_grace_ms"))) : lan.relayGraceMillis());
     } catch (IllegalArgumentException e) {
       problems.add("gossip: " + e.getMessage());
+    }
+    boolean reachable = true;
+    Object r = top.get("reachable");
+    if (r != null && !(r instanceof Boolean)) {
+      problems.add("reachable: expected true or false, got '" + r + "'");
+    } else if (r != null) {
+      reachable = (Boolean) r;
+    }
+    if (!reachable && seeds.isEmpty()) {
+      problems.add("reachable: false needs seeds: the reachable nodes this node may relay through, in order of preference");
+    }
+    Map<String, Object> rl = top.containsKey("relay") ? map(top.get("relay"), "relay", problems) : Map.of();
+    unknownKeys(rl, Set.of("reconnect_base_ms", "reconnect_max_ms"), "relay.", problems);
+    Relay relay = Relay.defaults();
+    try {
+      relay = new Relay(rl.containsKey("reconnect_base_ms") ? Long.parseLong(String.valueOf(rl.get("reconnect_base_ms"))) : relay.reconnectBaseMillis(),
+          rl.containsKey("reconnect_max_ms") ? Long.parseLong(String.valueOf(rl.get("reconnect_max_ms"))) : relay.reconnectMaxMillis());
+      if (relay.reconnectBaseMillis() < 1 || relay.reconnectMaxMillis() < relay.reconnectBaseMillis()) {
+        problems.add("relay: need 1 <= reconnect_base_ms <= reconnect_max_ms");
+      } else if (gossip.relayGraceMillis() < relay.reconnectMaxMillis()) {
+        // Otherwise a node could be suspected while it is still waiting to redial, as designed.
+        problems.add("gossip.relay_grace_ms (" + gossip.relayGraceMillis() + ") must be at least relay.reconnect_max_ms ("
+            + relay.reconnectMaxMillis() + ")");
+      }
+    } catch (NumberFormatException e) {
+      problems.add("relay: reconnect_base_ms and reconnect_max_ms are whole milliseconds");
     }
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(file, problems);
     }
-    return new NodeConfig(dataDir, listen, metrics, material, federations, advertise, seeds, gossip);
+    return new NodeConfig(dataDir, listen, metrics, material, federations, advertise, seeds, gossip, reachable, relay);
   }
 
   /** The roles {@code node} has in {@code federation}: empty if it is not a member or the federation is unknown. */

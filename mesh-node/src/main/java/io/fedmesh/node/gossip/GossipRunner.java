@@ -4,15 +4,18 @@ import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.signature.SigningKey;
 import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.security.PeerAuthenticator;
-import io.fedmesh.node.security.TlsContexts;
+import io.fedmesh.crypto.envelope.Envelopes;
+import io.fedmesh.node.metrics.NodeMetrics;
+import io.fedmesh.node.relay.EnvelopeRouter;
+import io.fedmesh.node.transport.ChannelPool;
+import io.fedmesh.proto.v1.Envelope;
+import io.fedmesh.proto.v1.Kind;
 import io.fedmesh.proto.v1.GossipDelivered;
 import io.fedmesh.proto.v1.GossipGrpc;
 import io.fedmesh.proto.v1.GossipMessage;
 import io.fedmesh.proto.v1.MemberState;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -30,13 +33,17 @@ import java.util.concurrent.TimeoutException;
 /**
  * Runs a node's {@link SwimNode} over gRPC: one thread owns the engine (ticks every 50 ms, handles
  * every received message), and messages go out on mutual-TLS channels to the address each member
- * announced in its own signed ALIVE news (or, for seeds, the configured one).
+ * announced in its own signed ALIVE news (or, for seeds, the configured one). Gossip to or from a
+ * node behind a firewall travels instead as signed envelopes through the {@link EnvelopeRouter}, over
+ * relay streams; the runner publishes membership (addresses, relays, identity keys) for the router to
+ * route and verify by, and pauses a firewalled node's probing while it has no relay.
  */
-public final class GossipRunner implements AutoCloseable {
+public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachments {
   static final long TICK_MILLIS = 50;
 
   private final SwimNode swim;
   private final NodeConfig config;
+  private final String advertised;
   private final Clock clock;
   private final PeerAuthenticator authenticator;
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -44,7 +51,13 @@ public final class GossipRunner implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final ChannelPool channels;
+  private final EnvelopeRouter router;
+  private final NodeMetrics metrics;
+  private final SigningKey key;
+  private final SecureRandom random = new SecureRandom();
+  /** Behind a firewall: whether a relay stream is open now (probing pauses while it is not). */
+  private volatile java.util.function.BooleanSupplier uplinkOpen = () -> true;
   private final Map<NodeId, String> seedAddresses = new ConcurrentHashMap<>();
   private volatile Map<MemberState, Long> counts = Map.of();
   private long lastJoin = Long.MIN_VALUE / 2;
@@ -56,14 +69,49 @@ public final class GossipRunner implements AutoCloseable {
    * @param authenticator checks other members' certificates: only the CA's, unrevoked, are admitted
    */
   public GossipRunner(SigningKey key, byte[] certificate, PeerAuthenticator authenticator, String advertise, NodeConfig config,
-      Clock clock) {
+      Clock clock, ChannelPool channels, EnvelopeRouter router, NodeMetrics metrics) {
+    this.key = key;
+    this.channels = channels;
+    this.router = router;
+    this.metrics = metrics;
     this.config = config;
+    this.advertised = advertise;
     this.clock = clock;
     this.authenticator = authenticator;
     SecureRandom seed = new SecureRandom();
     // The start time in ms: a restarted node's news outranks what it said before it stopped.
     this.swim = new SwimNode(key, clock.millis(), advertise, certificate, update -> admitted(update, authenticator),
         config.gossip(), new Random(seed.nextLong()));
+    router.attachments(this);
+    router.handle(Envelope.PayloadCase.GOSSIP, (envelope, sender) -> deliver(sender, envelope.getGossip()));
+  }
+
+  /** Behind a firewall: probing waits while {@code open} says no relay stream is up. */
+  public void uplink(java.util.function.BooleanSupplier open) {
+    this.uplinkOpen = open;
+  }
+
+  /** Behind a firewall: a stream to {@code relay} opened; announce it and sync through it. */
+  public void attachedVia(NodeId relay) {
+    execute(() -> send(swim.attachedVia(relay, clock.millis())));
+  }
+
+  @Override
+  public void attached(NodeId node) {
+    execute(() -> swim.attached(node));
+  }
+
+  @Override
+  public void detached(NodeId node) {
+    execute(() -> swim.detached(node));
+  }
+
+  private void execute(Runnable task) {
+    try {
+      loop.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // The node is shutting down.
+    }
   }
 
   /** An ALIVE update's certificate must authenticate (CA, validity, CRL, SAN) as the node it names, with its key. */
@@ -96,11 +144,15 @@ public final class GossipRunner implements AutoCloseable {
       try {
         long now = clock.millis();
         // Join, and join again every second while no seed has answered (a seed may start later).
-        if (!seeds.isEmpty() && swim.members().size() == 1 && now >= lastJoin + 1000) {
+        if (!advertised.isEmpty() && !seeds.isEmpty() && swim.members().size() == 1 && now >= lastJoin + 1000) {
           lastJoin = now;
           send(swim.join(seeds, now));
         }
-        send(swim.tick(now));
+        if (uplinkOpen.getAsBoolean()) {
+          send(swim.tick(now));
+        }
+        swim.drainProbeRoundTrips().forEach(metrics::probeRoundTrip);
+        publishRoutes();
         Map<MemberState, Long> c = new EnumMap<>(MemberState.class);
         swim.members().values().forEach(m -> c.merge(m.state(), 1L, Long::sum));
         counts = c;
@@ -154,6 +206,12 @@ public final class GossipRunner implements AutoCloseable {
     }
   }
 
+  /** The relay {@code node} announced it is attached through, if any, as the router sees it now. */
+  public java.util.Optional<NodeId> via(NodeId node) {
+    EnvelopeRouter.Route r = routes.get(node);
+    return r == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(r.via());
+  }
+
   /** Where {@code node} announced it takes gossip, if it did. */
   public java.util.Optional<String> address(NodeId node) {
     try {
@@ -166,15 +224,30 @@ public final class GossipRunner implements AutoCloseable {
     }
   }
 
+  /** Membership as the router needs it: refreshed every tick (routing to a node a tick late is harmless). */
+  private void publishRoutes() {
+    Map<NodeId, EnvelopeRouter.Route> routes = new java.util.HashMap<>();
+    for (NodeId id : swim.members().keySet()) {
+      routes.put(id, new EnvelopeRouter.Route(swim.address(id).orElse(seedAddresses.getOrDefault(id, "")),
+          swim.via(id).orElse(null), swim.identityKey(id).orElse(null)));
+    }
+    this.routes = routes;
+    router.routes(routes::get);
+  }
+
+  private volatile Map<NodeId, EnvelopeRouter.Route> routes = Map.of();
+
   private void send(List<SwimNode.Outbound> outbound) {
     for (SwimNode.Outbound o : outbound) {
       String address = swim.address(o.to()).orElse(seedAddresses.get(o.to()));
-      if (address == null) {
+      if (advertised.isEmpty() || address == null) {
+        // To or from behind a firewall: a signed envelope, over relay streams.
+        sendEnvelope(o);
         continue;
       }
       ManagedChannel channel;
       try {
-        channel = channels.computeIfAbsent(address, this::open);
+        channel = channels.channel(address);
       } catch (IllegalStateException e) {
         continue;
       }
@@ -195,24 +268,28 @@ public final class GossipRunner implements AutoCloseable {
     }
   }
 
-  private ManagedChannel open(String address) {
-    int colon = address.lastIndexOf(':');
-    try {
-      NodeConfig.Tls tls = config.tls();
-      return NettyChannelBuilder.forAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
-          .sslContext(TlsContexts.client(tls.certificate().toFile(), tls.key().toFile(), tls.ca().toFile()))
-          .build();
-    } catch (IOException | RuntimeException e) {
-      throw new IllegalStateException("cannot dial " + address, e);
-    }
+  private void sendEnvelope(SwimNode.Outbound o) {
+    byte[] messageId = new byte[Envelopes.MESSAGE_ID_BYTES];
+    random.nextBytes(messageId);
+    Envelope envelope = Envelope.newBuilder()
+        .setSender(AliveUpdates.id(swim.id())).setRecipient(AliveUpdates.id(o.to()))
+        .setMessageId(com.google.protobuf.ByteString.copyFrom(messageId))
+        .setSentAtUnixMillis(clock.millis())
+        .setKind(Kind.KIND_GOSSIP)
+        .setGossip(o.message())
+        .build();
+    router.send(Envelopes.sign(envelope, key), () -> { }); // no route: lost, as SWIM expects of a network
   }
 
+  /** A member as this node sees it, with where it announced it can be reached (an address, or a relay). */
+  public record MemberView(SwimNode.Member member, String address, NodeId via) {}
+
   /** The membership and every member's announced address, read in one step of the loop (a consistent view). */
-  public Map<NodeId, Map.Entry<SwimNode.Member, String>> view() {
+  public Map<NodeId, MemberView> view() {
     try {
       return loop.submit(() -> {
-        Map<NodeId, Map.Entry<SwimNode.Member, String>> out = new java.util.TreeMap<>();
-        swim.members().forEach((id, m) -> out.put(id, Map.entry(m, swim.address(id).orElse(""))));
+        Map<NodeId, MemberView> out = new java.util.TreeMap<>();
+        swim.members().forEach((id, m) -> out.put(id, new MemberView(m, swim.address(id).orElse(""), swim.via(id).orElse(null))));
         return out;
       }).get(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -232,7 +309,5 @@ public final class GossipRunner implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    channels.values().forEach(ManagedChannel::shutdownNow);
-    channels.clear();
   }
 }

@@ -63,6 +63,7 @@ public final class SwimNode {
   private MemberUpdate ownAlive;
   private final Map<NodeId, Member> members = new TreeMap<>();
   private final Map<NodeId, MemberUpdate> aliveUpdates = new HashMap<>();
+  private final Map<NodeId, io.fedmesh.crypto.signature.VerifyingKey> identityKeys = new HashMap<>();
   private final Map<NodeId, Broadcast> broadcasts = new HashMap<>();
   private final Map<Long, Relay> relays = new HashMap<>();
   private final List<NodeId> probeOrder = new ArrayList<>();
@@ -117,6 +118,11 @@ public final class SwimNode {
     this.random = random;
     this.incarnation = incarnation;
     this.ownAlive = AliveUpdates.sign(key, incarnation, address, null, this.certificate);
+  }
+
+  /** The identity key {@code node} announced in its admitted ALIVE news (its hash is the node id), or empty. */
+  public java.util.Optional<io.fedmesh.crypto.signature.VerifyingKey> identityKey(NodeId node) {
+    return java.util.Optional.ofNullable(node.equals(self) ? key.verifyingKey() : identityKeys.get(node));
   }
 
   /** The relay {@code node} said it is attached through (in its own signed ALIVE news), or empty. */
@@ -443,6 +449,14 @@ public final class SwimNode {
         }
         confirmations.remove(node);
         members.put(node, new Member(node, MemberState.MEMBER_STATE_ALIVE, inc, nowMillis));
+        if (!aliveUpdates.containsKey(node) || !aliveUpdates.get(node).getIdentityKey().equals(update.getIdentityKey())) {
+          try {
+            identityKeys.put(node, io.fedmesh.crypto.signature.VerifyingKey.fromSubjectPublicKeyInfo(update.getIdentityKey().toByteArray()));
+          } catch (CryptoException e) {
+            refusedUpdates++; // cannot happen after valid(), which parsed the same bytes
+            return;
+          }
+        }
         aliveUpdates.put(node, update);
         enqueue(node, update);
       }

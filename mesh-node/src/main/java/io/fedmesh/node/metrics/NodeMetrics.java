@@ -83,6 +83,39 @@ public final class NodeMetrics implements AutoCloseable {
     }
   }
 
+  /** Open relay streams: those peers opened to this node, and those this node opened (its uplink among them). */
+  public void relayStreams(java.util.function.IntSupplier inbound, java.util.function.IntSupplier outbound) {
+    io.micrometer.core.instrument.Gauge.builder("fedmesh.relay.streams", inbound::getAsInt)
+        .description("Open Connect streams, by who opened them").tag("direction", "inbound").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("fedmesh.relay.streams", outbound::getAsInt)
+        .description("Open Connect streams, by who opened them").tag("direction", "outbound").register(registry);
+    relayReconnects();
+  }
+
+  /** A node behind a firewall lost (or could not open) its stream to a relay and will dial again. */
+  public void relayReconnect() {
+    relayReconnects().increment();
+  }
+
+  private Counter relayReconnects() {
+    return Counter.builder("fedmesh.relay.reconnects").description("Times this node (behind a firewall) redialled a relay")
+        .register(registry);
+  }
+
+  /** What became of an envelope on a Connect stream: delivered here, forwarded, or dropped (and why). */
+  public void relayEnvelope(String outcome) {
+    Counter.builder("fedmesh.relay.envelopes").description("Envelopes on Connect streams, by outcome")
+        .tag("outcome", outcome).register(registry).increment();
+  }
+
+  /** The round-trip time of one acknowledged SWIM probe. */
+  public void probeRoundTrip(long millis) {
+    io.micrometer.core.instrument.Timer.builder("fedmesh.gossip.probe.rtt")
+        .description("Round-trip time of acknowledged direct SWIM probes")
+        .publishPercentiles(0.5, 0.99)
+        .register(registry).record(java.time.Duration.ofMillis(millis));
+  }
+
   /** The Prometheus text exposition of every metric. */
   public String scrape() {
     return registry.scrape();

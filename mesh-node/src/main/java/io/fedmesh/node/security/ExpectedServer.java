@@ -22,11 +22,22 @@ import javax.net.ssl.SSLSession;
 public final class ExpectedServer implements ClientInterceptor {
   private final PeerAuthenticator authenticator;
   private final NodeId expected;
+  private final java.util.function.Consumer<PeerAuthenticator.Peer> onAuthenticated;
 
   /** @param expected the node the caller means to reach, or null for any unrevoked member */
   public ExpectedServer(PeerAuthenticator authenticator, NodeId expected) {
+    this(authenticator, expected, peer -> { });
+  }
+
+  /**
+   * @param onAuthenticated told the server's identity once it passed, before any answer is used (a
+   *     stream that must verify the server's own envelopes takes its key from here)
+   */
+  public ExpectedServer(PeerAuthenticator authenticator, NodeId expected,
+      java.util.function.Consumer<PeerAuthenticator.Peer> onAuthenticated) {
     this.authenticator = authenticator;
     this.expected = expected;
+    this.onAuthenticated = onAuthenticated;
   }
 
   @Override
@@ -40,7 +51,7 @@ public final class ExpectedServer implements ClientInterceptor {
 
           @Override
           public void onHeaders(Metadata received) {
-            refused = problem(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+            refused = problem(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION), onAuthenticated);
             if (refused != null) {
               call.cancel(refused, null);
               return;
@@ -64,12 +75,13 @@ public final class ExpectedServer implements ClientInterceptor {
     };
   }
 
-  private String problem(SSLSession session) {
+  private String problem(SSLSession session, java.util.function.Consumer<PeerAuthenticator.Peer> authenticated) {
     try {
       PeerAuthenticator.Peer peer = authenticator.authenticate(session);
       if (expected != null && !peer.id().equals(expected)) {
         return "the server is node " + peer.id().shortForm() + ", not the expected " + expected.shortForm();
       }
+      authenticated.accept(peer);
       return null;
     } catch (AuthenticationFailure f) {
       return "the server's certificate is refused: " + f.reason().label() + ": " + f.getMessage();

@@ -36,7 +36,7 @@ public final class MembersCommand implements Callable<Integer> {
   @Option(names = "--federation", required = true, paramLabel = "NAME", description = "The federation whose roles to show.")
   String federation;
 
-  @Option(names = "--json", description = "One JSON object: {\"members\": [{\"node\", \"state\", \"incarnation\", \"address\", \"roles\"}]}.")
+  @Option(names = "--json", description = "One JSON object: {\"members\": [{\"node\", \"state\", \"incarnation\", \"address\", \"via\", \"roles\"}]}; via: the relay of a node behind a firewall, else null.")
   boolean json;
 
   @Override
@@ -50,7 +50,8 @@ public final class MembersCommand implements Callable<Integer> {
     } else {
       for (MeshMember m : mesh.getMembersList()) {
         out.printf(Locale.ROOT, "%s  %-7s  incarnation %d  %s  %s%n", hex(m), m.getState(), m.getIncarnation(),
-            m.getAddress().isEmpty() ? "-" : m.getAddress(), m.getRolesCount() == 0 ? "(not in " + federation + ")" : roles(m));
+            !m.getAddress().isEmpty() ? m.getAddress() : m.hasVia() ? "via " + NodeId.ofBytes(m.getVia().getSha256().toByteArray()).shortForm() : "-",
+            m.getRolesCount() == 0 ? "(not in " + federation + ")" : roles(m));
       }
     }
     return 0;
@@ -69,8 +70,9 @@ public final class MembersCommand implements Callable<Integer> {
   }
 
   private static String json(MeshMember m) {
-    return String.format(Locale.ROOT, "{\"node\": \"%s\", \"state\": \"%s\", \"incarnation\": %d, \"address\": \"%s\", \"roles\": [%s]}",
+    return String.format(Locale.ROOT, "{\"node\": \"%s\", \"state\": \"%s\", \"incarnation\": %d, \"address\": \"%s\", \"via\": %s, \"roles\": [%s]}",
         hex(m), m.getState(), m.getIncarnation(), m.getAddress().replace("\\", "\\\\").replace("\"", "\\\""),
+        m.hasVia() ? "\"" + NodeId.ofBytes(m.getVia().getSha256().toByteArray()).hex() + "\"" : "null",
         m.getRolesList().stream().map(r -> "\"" + role(r) + "\"").collect(Collectors.joining(", ")));
   }
 }

@@ -16,6 +16,13 @@ import io.fedmesh.node.security.AuthorizationInterceptor;
 import io.fedmesh.node.security.AuthorizationPolicy;
 import io.fedmesh.node.security.PeerAuthenticator;
 import io.fedmesh.node.security.TlsContexts;
+import io.fedmesh.node.relay.ConnectService;
+import io.fedmesh.node.relay.ConnectStreams;
+import io.fedmesh.node.relay.EnvelopeRouter;
+import io.fedmesh.node.relay.ReconnectBackoff;
+import io.fedmesh.node.relay.RoutedTransfers;
+import io.fedmesh.node.relay.Uplink;
+import io.fedmesh.node.transport.ChannelPool;
 import io.fedmesh.node.transport.EnvelopeGuard;
 import io.fedmesh.node.transport.ReplayWindow;
 import io.fedmesh.proto.v1.NodeGrpc;
@@ -48,9 +55,25 @@ public final class NodeServer implements AutoCloseable {
   private final MetricsHttpServer metricsHttp;
   private final HealthStatusManager health;
   private final GossipRunner gossip;
+  private final Mesh mesh;
+
+  /** What carries envelopes: the channels this node dials, the router, its uplink (behind a firewall), transfers. */
+  private record Mesh(ChannelPool channels, EnvelopeRouter router, Uplink uplink, RoutedTransfers transfers,
+      java.util.concurrent.ScheduledExecutorService timer) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (uplink != null) {
+        uplink.close();
+      }
+      timer.shutdownNow();
+      router.close();
+      channels.close();
+    }
+  }
 
   private NodeServer(NodeId self, Server server, NodeMetrics metrics, MetricsHttpServer metricsHttp, HealthStatusManager health,
-      GossipRunner gossip) {
+      GossipRunner gossip, Mesh mesh) {
+    this.mesh = mesh;
     this.self = self;
     this.health = health;
     this.gossip = gossip;
@@ -83,17 +106,23 @@ public final class NodeServer implements AutoCloseable {
     CallMetricsInterceptor callMetrics = new CallMetricsInterceptor(metrics);
     HealthStatusManager health = new HealthStatusManager();
     GossipService gossipService = new GossipService();
-    NodeService nodeService = new NodeService(self, config, clock,
-        new EnvelopeGuard(self, new ReplayWindow(REPLAY_WINDOW.toMillis()), clock), metrics);
-    Server server = NettyServerBuilder.forAddress(resolve(config.listen()))
+    EnvelopeGuard guard = new EnvelopeGuard(self, new ReplayWindow(REPLAY_WINDOW.toMillis()), clock);
+    NodeService nodeService = new NodeService(self, config, clock, guard, metrics);
+    ChannelPool channels = new ChannelPool(tls);
+    EnvelopeRouter router = new EnvelopeRouter(self, guard, metrics, new ConnectStreams(channels, authenticator, metrics));
+    Server server = !config.reachable() ? null : NettyServerBuilder.forAddress(resolve(config.listen()))
         .sslContext(TlsContexts.server(tls.certificate().toFile(), tls.key().toFile()))
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         // Idle connections are closed, so a peer cannot hold resources open indefinitely.
         .maxConnectionIdle(5, TimeUnit.MINUTES)
+        // Relay streams are long-lived and idle at times: the peer's keepalive pings must be welcome.
+        .permitKeepAliveTime(ChannelPool.KEEPALIVE_SECONDS / 2, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
         .addStreamTracerFactory(callMetrics.byteTracer())
         .addService(nodeService)
         .addService(health.getHealthService())
         .addService(gossipService)
+        .addService(new ConnectService(router))
         .addService(ProtoReflectionServiceV1.newInstance())
         // The last interceptor added runs first: count, then authenticate, then authorise.
         .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService(), config, metrics))
@@ -105,24 +134,49 @@ public final class NodeServer implements AutoCloseable {
     try {
       http = new MetricsHttpServer(resolve(config.metricsListen()), metrics);
     } catch (IOException e) {
-      server.shutdownNow();
+      if (server != null) {
+        server.shutdownNow();
+      }
+      channels.close();
       throw new IOException("metrics_listen " + config.metricsListen() + ": " + e.getMessage(), e);
     }
     String host = config.advertiseHost() != null ? config.advertiseHost()
         : config.listen().getHostString().equals("0.0.0.0") ? "127.0.0.1" : config.listen().getHostString();
     GossipRunner gossip;
     try {
-      gossip = new GossipRunner(identity, own.getEncoded(), authenticator, host + ":" + server.getPort(), config, clock);
+      // Behind a firewall the node announces no address: it is reached through its relay.
+      gossip = new GossipRunner(identity, own.getEncoded(), authenticator, server == null ? "" : host + ":" + server.getPort(),
+          config, clock, channels, router, metrics);
     } catch (java.security.cert.CertificateEncodingException e) {
-      server.shutdownNow();
+      if (server != null) {
+        server.shutdownNow();
+      }
+      channels.close();
       http.close();
       throw new IOException(tls.certificate() + ": " + e.getMessage(), e);
     }
     gossipService.attach(gossip);
     nodeService.attach(gossip);
+    java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "fedmesh-relay");
+      t.setDaemon(true);
+      return t;
+    });
+    Uplink uplink = null;
+    if (server == null) {
+      router.firewalled();
+      uplink = new Uplink(config.seeds(), new ConnectStreams(channels, authenticator, metrics), router,
+          new ReconnectBackoff(config.relay().reconnectBaseMillis(), config.relay().reconnectMaxMillis(), new java.util.Random()),
+          gossip::attachedVia, metrics, timer, clock);
+      gossip.uplink(uplink::connected);
+    }
+    RoutedTransfers transfers = new RoutedTransfers(router, identity, config, metrics, clock);
     gossip.start();
+    if (uplink != null) {
+      uplink.start();
+    }
     metrics.members(gossip::count);
-    NodeServer node = new NodeServer(self, server, metrics, http, health, gossip);
+    NodeServer node = new NodeServer(self, server, metrics, http, health, gossip, new Mesh(channels, router, uplink, transfers, timer));
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(NodeGrpc.SERVICE_NAME, ServingStatus.SERVING);
     return node;
@@ -132,8 +186,25 @@ public final class NodeServer implements AutoCloseable {
     return self;
   }
 
+  /** The port peers call, or -1 behind a firewall (where nothing listens for peers). */
   public int port() {
-    return server.getPort();
+    return server == null ? -1 : server.getPort();
+  }
+
+  /** Sends a payload to any node, reachable or behind a firewall, over relay streams; completes with its receipt. */
+  public java.util.concurrent.CompletableFuture<io.fedmesh.proto.v1.TransferReceipt> sendRouted(NodeId recipient, String federation,
+      com.google.protobuf.ByteString payload) {
+    return mesh.transfers().send(recipient, federation, payload);
+  }
+
+  /** Behind a firewall: the relay this node is attached through now, or null. */
+  public NodeId relay() {
+    return mesh.uplink() == null ? null : mesh.uplink().relay();
+  }
+
+  /** Where {@code node} announced it is attached (empty: it is reachable, or unknown). */
+  public java.util.Optional<NodeId> via(NodeId node) {
+    return gossip.via(node);
   }
 
   public int metricsPort() {
@@ -150,23 +221,33 @@ public final class NodeServer implements AutoCloseable {
   }
 
   public void awaitTermination() throws InterruptedException {
-    server.awaitTermination();
+    if (server == null) {
+      terminated.await();
+    } else {
+      server.awaitTermination();
+    }
   }
+
+  private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
 
   /** Stops taking calls, lets running ones finish for up to 5 s, then stops. */
   @Override
   public void close() {
     gossip.close();
+    mesh.close();
     health.enterTerminalState();
-    server.shutdown();
-    try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+    if (server != null) {
+      server.shutdown();
+      try {
+        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+        }
+      } catch (InterruptedException e) {
         server.shutdownNow();
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      server.shutdownNow();
-      Thread.currentThread().interrupt();
     }
+    terminated.countDown();
     metricsHttp.close();
     metrics.close();
   }

@@ -39,19 +39,25 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       return;
     }
     io.fedmesh.proto.v1.MeshResponse.Builder out = io.fedmesh.proto.v1.MeshResponse.newBuilder();
-    java.util.Map<NodeId, java.util.Map.Entry<io.fedmesh.node.gossip.SwimNode.Member, String>> view;
+    java.util.Map<NodeId, io.fedmesh.node.gossip.GossipRunner.MemberView> view;
     try {
       view = g.view();
     } catch (IllegalStateException e) {
       response.onError(io.grpc.Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    view.forEach((node, entry) -> out.addMembers(io.fedmesh.proto.v1.MeshMember.newBuilder()
-        .setNode(id(node))
-        .setState(entry.getKey().state().name().substring("MEMBER_STATE_".length()).toLowerCase(java.util.Locale.ROOT))
-        .setIncarnation(entry.getKey().incarnation())
-        .setAddress(entry.getValue())
-        .addAllRoles(config.roles(request.getFederation().getName(), node))));
+    view.forEach((node, entry) -> {
+      io.fedmesh.proto.v1.MeshMember.Builder m = io.fedmesh.proto.v1.MeshMember.newBuilder()
+          .setNode(id(node))
+          .setState(entry.member().state().name().substring("MEMBER_STATE_".length()).toLowerCase(java.util.Locale.ROOT))
+          .setIncarnation(entry.member().incarnation())
+          .setAddress(entry.address())
+          .addAllRoles(config.roles(request.getFederation().getName(), node));
+      if (entry.via() != null) {
+        m.setVia(id(entry.via()));
+      }
+      out.addMembers(m);
+    });
     response.onNext(out.build());
     response.onCompleted();
   }

@@ -211,14 +211,20 @@ class NodeServerTest {
         "    members:",
         "      not-hex: [participant]",
         "      " + admin.id().hex() + ": [king]",
+        "reachable: maybe",
+        "relay: {reconnect_max_ms: 60000}",
         ""));
     assertThatThrownBy(() -> NodeConfig.load(bad)).isInstanceOfSatisfying(NodeConfig.InvalidConfigException.class, e ->
         assertThat(e.problems()).containsExactlyInAnyOrder(
-            "colour: unknown field (known: advertise_host, data_dir, federations, gossip, listen, metrics_listen, seeds, tls)",
+            "colour: unknown field (known: advertise_host, data_dir, federations, gossip, listen, metrics_listen, reachable, relay, seeds, tls)",
+            "reachable: expected true or false, got 'maybe'",
+            "gossip.relay_grace_ms (10000) must be at least relay.reconnect_max_ms (60000)",
             "listen: port must be 0-65535, got '99999'",
             "federations.Card_Fraud: a federation name is 1-63 lowercase letters, digits and '-', starting with a letter or digit",
             "federations.Card_Fraud.members.not-hex: not a node id (64 hex digits, as 'fedmesh keys init' prints)",
             "federations.Card_Fraud.members." + admin.id().hex() + ": 'king' is not a role (participant, coordinator-eligible, admin)"));
+    assertThatThrownBy(() -> NodeConfig.load(Files.writeString(dir.resolve("hidden.yaml"), "reachable: false\n")))
+        .hasMessageContaining("reachable: false needs seeds");
     assertThatThrownBy(() -> NodeConfig.load(Files.writeString(dir.resolve("dup.yaml"), "listen: a:1\nlisten: b:2\n")))
         .hasMessageContaining("not valid YAML");
   }

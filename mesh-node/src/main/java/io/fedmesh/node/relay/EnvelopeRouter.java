@@ -1,0 +1,260 @@
+package io.fedmesh.node.relay;
+
+import io.fedmesh.crypto.envelope.EnvelopeRejectedException;
+import io.fedmesh.crypto.envelope.Envelopes;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.signature.VerifyingKey;
+import io.fedmesh.node.metrics.NodeMetrics;
+import io.fedmesh.node.transport.EnvelopeGuard;
+import io.fedmesh.node.transport.EnvelopeRefusal;
+import io.fedmesh.proto.v1.Envelope;
+import io.grpc.Status;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * Where each envelope goes, on a node that relays and on one behind a firewall alike. Envelopes for
+ * this node are verified (signature by their sender, fresh, addressed here) and handed to the handler
+ * of their payload; others are forwarded: down the stream their recipient has open to this node, or
+ * else to the recipient (or, for a recipient behind a firewall, its relay) over a stream this node
+ * dials. An envelope that already came through one relay is only delivered or sent down an open
+ * stream, never dialed onward, so no envelope travels more than two relays or in a loop. A node behind
+ * a firewall sends everything up its one stream to its relay.
+ *
+ * <p>Forwarding passes flow control through: the stream an envelope came from may read its next one
+ * only once this one has been handed to the outgoing stream (or dropped).
+ */
+public final class EnvelopeRouter implements AutoCloseable {
+  /** What membership says of a node: where it takes calls, the relay it is behind, its identity key. */
+  public record Route(String address, NodeId via, VerifyingKey key) {}
+
+  /** Told when a peer's stream to this node opens and closes (the relay vouches for attached nodes). */
+  public interface Attachments {
+    void attached(NodeId node);
+
+    void detached(NodeId node);
+  }
+
+  private final NodeId self;
+  private final EnvelopeGuard guard;
+  private final NodeMetrics metrics;
+  private final ConnectStreams streams;
+  private final Map<NodeId, EnvelopeLink> inbound = new ConcurrentHashMap<>();
+  private final Map<NodeId, EnvelopeLink> dialed = new ConcurrentHashMap<>();
+  private final Map<Envelope.PayloadCase, BiConsumer<Envelope, NodeId>> handlers = new EnumMap<>(Envelope.PayloadCase.class);
+  private volatile Function<NodeId, Route> routes = id -> null;
+  private volatile Attachments attachments = new Attachments() {
+    @Override
+    public void attached(NodeId node) {}
+
+    @Override
+    public void detached(NodeId node) {}
+  };
+  private volatile EnvelopeLink uplink;
+  private volatile boolean firewalled;
+
+  public EnvelopeRouter(NodeId self, EnvelopeGuard guard, NodeMetrics metrics, ConnectStreams streams) {
+    this.self = self;
+    this.guard = guard;
+    this.metrics = metrics;
+    this.streams = streams;
+    metrics.relayStreams(() -> inbound.size(), () -> dialed.size() + (uplink != null && !uplink.isClosed() ? 1 : 0));
+  }
+
+  public NodeId self() {
+    return self;
+  }
+
+  /** Membership's view of every node (read on each routing decision; the gossip loop replaces it). */
+  public void routes(Function<NodeId, Route> view) {
+    this.routes = view;
+  }
+
+  public void attachments(Attachments listener) {
+    this.attachments = listener;
+  }
+
+  /** Who handles envelopes of one payload type addressed to this node (given the envelope and its verified sender). */
+  public synchronized void handle(Envelope.PayloadCase payload, BiConsumer<Envelope, NodeId> handler) {
+    handlers.put(payload, handler);
+  }
+
+  /** This node is behind a firewall: it relays nothing and sends everything through its uplink. */
+  public void firewalled() {
+    this.firewalled = true;
+  }
+
+  /**
+   * Sends an envelope this node wrote. {@code written} runs once it is on its way (or dropped).
+   *
+   * @return false if there is no route now (counted; SWIM and the transfer layer treat it as loss)
+   */
+  public boolean send(Envelope envelope, Runnable written) {
+    EnvelopeLink link = firewalled ? uplink : routeFor(Envelopes.recipient(envelope), true);
+    if (link == null || !link.offer(envelope, written)) {
+      metrics.relayEnvelope("dropped_no_route");
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * An envelope that arrived on a stream whose other end is {@code caller} (authenticated by TLS, with
+   * key {@code callerKey}). {@code release} lets that stream read its next envelope; it always runs
+   * exactly once, now or when a forwarded envelope has left.
+   *
+   * @throws EnvelopeRefusal if the caller itself sent something it must not (malformed, or not its own
+   *     as the first hop): the stream should end with that status. Faults of envelopes that came through
+   *     a relay only drop the envelope, counted.
+   */
+  public void receive(Envelope envelope, NodeId caller, VerifyingKey callerKey, Runnable release) throws EnvelopeRefusal {
+    boolean handedOn = false;
+    try {
+      try {
+        Envelopes.checkStructure(envelope, true);
+      } catch (EnvelopeRejectedException e) {
+        throw refusal(e);
+      }
+      NodeId sender = Envelopes.sender(envelope);
+      NodeId recipient = Envelopes.recipient(envelope);
+      boolean firstHop = sender.equals(caller);
+      if (recipient.equals(self)) {
+        deliver(envelope, sender, firstHop ? callerKey : keyOf(sender), firstHop);
+        return;
+      }
+      if (firewalled) {
+        metrics.relayEnvelope("dropped_not_for_me");
+        return;
+      }
+      // A relayed envelope goes only down a stream open to this node: never dialed on, so never in a loop.
+      EnvelopeLink link = firstHop ? routeFor(recipient, false) : inbound.get(recipient);
+      if (link == null) {
+        metrics.relayEnvelope("dropped_no_route");
+        return;
+      }
+      handedOn = link.offer(envelope, release);
+      metrics.relayEnvelope(handedOn ? "forwarded" : "dropped_link_full");
+    } finally {
+      if (!handedOn) {
+        release.run();
+      }
+    }
+  }
+
+  private void deliver(Envelope envelope, NodeId sender, VerifyingKey key, boolean firstHop) throws EnvelopeRefusal {
+    try {
+      if (key == null) {
+        throw new EnvelopeRefusal(Status.Code.FAILED_PRECONDITION, "unknown_sender",
+            "the sender " + sender.shortForm() + " is not a member this node knows");
+      }
+      guard.check(envelope, key);
+    } catch (EnvelopeRefusal refusal) {
+      metrics.envelopeRefused(refusal.reason());
+      if (firstHop) {
+        throw refusal;
+      }
+      return; // through a relay: the relay, or the sender, is at fault; the stream is not
+    }
+    BiConsumer<Envelope, NodeId> handler;
+    synchronized (this) {
+      handler = handlers.get(envelope.getPayloadCase());
+    }
+    if (handler == null) {
+      metrics.relayEnvelope("dropped_no_handler");
+      return;
+    }
+    metrics.relayEnvelope("delivered");
+    handler.accept(envelope, sender);
+  }
+
+  private VerifyingKey keyOf(NodeId sender) {
+    Route r = routes.apply(sender);
+    return r == null ? null : r.key();
+  }
+
+  /**
+   * The stream to send an envelope for {@code recipient} on: one it has open to this node; else, if
+   * it announced an address, a stream to it; else a stream to the relay it announced.
+   */
+  private EnvelopeLink routeFor(NodeId recipient, boolean own) {
+    EnvelopeLink open = inbound.get(recipient);
+    if (open != null && !open.isClosed()) {
+      return open;
+    }
+    Route r = routes.apply(recipient);
+    if (r == null) {
+      return null;
+    }
+    if (!r.address().isEmpty()) {
+      return dial(recipient, r.address());
+    }
+    if (r.via() == null || r.via().equals(self)) {
+      return null; // behind this node, but its stream is not open
+    }
+    Route relay = routes.apply(r.via());
+    return relay == null || relay.address().isEmpty() ? null : dial(r.via(), relay.address());
+  }
+
+  private EnvelopeLink dial(NodeId peer, String address) {
+    EnvelopeLink existing = dialed.get(peer);
+    if (existing != null && !existing.isClosed()) {
+      return existing;
+    }
+    synchronized (dialed) {
+      existing = dialed.get(peer);
+      if (existing != null && !existing.isClosed()) {
+        return existing;
+      }
+      try {
+        EnvelopeLink link = streams.open(peer, address, this, closed -> dialed.remove(peer, closed));
+        dialed.put(peer, link);
+        return link;
+      } catch (IllegalStateException cannotDial) {
+        metrics.relayEnvelope("dropped_cannot_dial");
+        return null;
+      }
+    }
+  }
+
+  /** A peer opened its stream to this node: envelopes for it go down that stream from now on. */
+  void attach(NodeId peer, EnvelopeLink link) {
+    EnvelopeLink old = inbound.put(peer, link);
+    if (old != null) {
+      old.complete(); // it reconnected: the newest stream wins
+    }
+    attachments.attached(peer);
+  }
+
+  /** A peer's stream closed (if it is still the current one, the peer is no longer attached). */
+  void detach(NodeId peer, EnvelopeLink link) {
+    link.close();
+    if (inbound.remove(peer, link)) {
+      attachments.detached(peer);
+    }
+  }
+
+  /** This node's stream to its relay (behind a firewall), or null while it has none. */
+  void uplink(EnvelopeLink link) {
+    this.uplink = link;
+  }
+
+  private static EnvelopeRefusal refusal(EnvelopeRejectedException e) {
+    return new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
+  }
+
+  @Override
+  public void close() {
+    inbound.values().forEach(EnvelopeLink::complete);
+    inbound.clear();
+    dialed.values().forEach(EnvelopeLink::complete);
+    dialed.clear();
+    EnvelopeLink u = uplink;
+    if (u != null) {
+      u.complete();
+    }
+  }
+}
