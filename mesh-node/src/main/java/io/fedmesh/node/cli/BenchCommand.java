@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = FedmeshVersion.class,
     description = "Benchmarks that run whole protocols in this process and print what they cost.",
-    subcommands = {SecAggBenchCommand.class, MlBenchCommand.class, TransferBenchCommand.class, MembershipBenchCommand.class})
+    subcommands = {SecAggBenchCommand.class, MlBenchCommand.class, TransferBenchCommand.class, MembershipBenchCommand.class,
+        RelayBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec
   CommandSpec spec;

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 public final class ChannelPool implements AutoCloseable {
   public static final long KEEPALIVE_SECONDS = 20;
   public static final long KEEPALIVE_TIMEOUT_SECONDS = 10;
+  public static final long IDLE_SECONDS = 15;
 
   private final SslContext tls;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -51,6 +52,9 @@ public final class ChannelPool implements AutoCloseable {
           .sslContext(tls)
           .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
           .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+          // A channel with no call for this long drops its connection (and redials on next use): SWIM
+          // talks to a few peers at a time, so a node holds a few connections, not one per member.
+          .idleTimeout(IDLE_SECONDS, TimeUnit.SECONDS)
           .build();
     } catch (RuntimeException e) {
       throw new IllegalStateException("cannot dial '" + address + "': " + e.getMessage(), e);
