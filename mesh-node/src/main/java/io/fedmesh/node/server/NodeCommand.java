@@ -14,7 +14,9 @@ import picocli.CommandLine.Spec;
 /** {@code fedmesh node}: runs a node until it is stopped (SIGINT or SIGTERM: a clean shutdown). */
 @Command(name = "node", mixinStandardHelpOptions = true, versionProvider = FedmeshVersion.class,
     description = {"Runs a node: gRPC on mutual TLS 1.3 (node service, health, reflection) and Prometheus metrics "
-        + "over HTTP, as the config file says (docs/operations.md; check it first with 'fedmesh config check').", ""})
+        + "over HTTP, as the config file says (docs/operations.md; check it first with 'fedmesh config check'). With "
+        + "'reachable: false' (behind a firewall) it listens for no peers and keeps one outbound stream to a relay from "
+        + "its seeds instead.", ""})
 public final class NodeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -33,8 +35,13 @@ public final class NodeCommand implements Callable<Integer> {
     NodeServer node = NodeServer.start(loaded, Clock.systemUTC());
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "fedmesh-shutdown"));
     PrintWriter out = spec.commandLine().getOut();
-    out.println("node " + node.id().hex() + " listening on port " + node.port() + " (mutual TLS), metrics on port "
-        + node.metricsPort() + " (/metrics)");
+    if (loaded.reachable()) {
+      out.println("node " + node.id().hex() + " listening on port " + node.port() + " (mutual TLS), metrics on port "
+          + node.metricsPort() + " (/metrics)");
+    } else {
+      out.println("node " + node.id().hex() + " behind a firewall: no port listens for peers; it attaches through its seeds "
+          + "(" + loaded.seeds().size() + "), metrics on port " + node.metricsPort() + " (/metrics)");
+    }
     out.flush();
     node.awaitTermination();
     return 0;
