@@ -64,8 +64,20 @@ public final class RelayBench {
         }
         Thread.sleep(50);
       }
-      send(sender, ids.get(2), payload); // warm-up
-      send(sender, ids.get(3), payload);
+      // Warm-up; membership may need another tick before both routes are known.
+      for (NodeId to : List.of(ids.get(2), ids.get(3))) {
+        while (true) {
+          try {
+            send(sender, to, payload);
+            break;
+          } catch (java.util.concurrent.ExecutionException e) {
+            if (System.nanoTime() > end) {
+              throw e;
+            }
+            Thread.sleep(100);
+          }
+        }
+      }
       double[] direct = new double[repeats];
       double[] relayed = new double[repeats];
       for (int r = 0; r < repeats; r++) {

@@ -37,8 +37,8 @@ public final class AliveUpdates {
    * @param via for a node behind a firewall (no address): the relay it is attached through, or null
    */
   public static MemberUpdate sign(SigningKey key, long incarnation, String address, NodeId via, byte[] certificate) {
-    if (via != null && !address.isEmpty()) {
-      throw new IllegalArgumentException("a node with an address is reached directly, not via a relay");
+    if (via != null && (!address.isEmpty() || via.equals(key.verifyingKey().nodeId()))) {
+      throw new IllegalArgumentException("a node with an address is reached directly, and no node relays for itself");
     }
     MemberUpdate.Builder b = MemberUpdate.newBuilder();
     if (via != null) {
@@ -60,8 +60,9 @@ public final class AliveUpdates {
     if (update.getState() != MemberState.MEMBER_STATE_ALIVE || update.getSignature().size() != 64) {
       return false;
     }
-    if (update.hasVia() && (!update.getAddress().isEmpty() || update.getVia().getSha256().size() != NodeId.BYTES)) {
-      return false; // reached directly or via a relay, not both; and the relay must be a node id
+    if (update.hasVia() && (!update.getAddress().isEmpty() || update.getVia().getSha256().size() != NodeId.BYTES
+        || update.getVia().equals(update.getNode()))) {
+      return false; // reached directly or via a relay, not both; the relay is another node
     }
     try {
       VerifyingKey key = VerifyingKey.fromSubjectPublicKeyInfo(update.getIdentityKey().toByteArray());

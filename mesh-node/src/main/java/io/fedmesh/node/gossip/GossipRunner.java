@@ -57,7 +57,9 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
   private final SigningKey key;
   private final SecureRandom random = new SecureRandom();
   /** Behind a firewall: whether a relay stream is open now (probing pauses while it is not). */
-  private volatile java.util.function.BooleanSupplier uplinkOpen = () -> true;
+  private volatile io.fedmesh.node.relay.Uplink uplink;
+  /** When this node (behind a firewall) last attached to a relay; a suspicion of the relay since then means leave it. */
+  private long attachedAtMillis;
   private final Map<NodeId, String> seedAddresses = new ConcurrentHashMap<>();
   private volatile Map<MemberState, Long> counts = Map.of();
   private long lastJoin = Long.MIN_VALUE / 2;
@@ -86,14 +88,21 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
     router.handle(Envelope.PayloadCase.GOSSIP, (envelope, sender) -> deliver(sender, envelope.getGossip()));
   }
 
-  /** Behind a firewall: probing waits while {@code open} says no relay stream is up. */
-  public void uplink(java.util.function.BooleanSupplier open) {
-    this.uplinkOpen = open;
+  /**
+   * Behind a firewall: probing waits while no relay stream is up, and a relay this node's own probes
+   * find unresponsive is abandoned for the next seed (a silent network would otherwise hold the node
+   * on a dead stream until keepalive gives up, longer than the others' grace period).
+   */
+  public void uplink(io.fedmesh.node.relay.Uplink link) {
+    this.uplink = link;
   }
 
   /** Behind a firewall: a stream to {@code relay} opened; announce it and sync through it. */
   public void attachedVia(NodeId relay) {
-    execute(() -> send(swim.attachedVia(relay, clock.millis())));
+    execute(() -> {
+      attachedAtMillis = clock.millis();
+      send(swim.attachedVia(relay, attachedAtMillis));
+    });
   }
 
   @Override
@@ -148,8 +157,16 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
           lastJoin = now;
           send(swim.join(seeds, now));
         }
-        if (uplinkOpen.getAsBoolean()) {
+        io.fedmesh.node.relay.Uplink up = uplink;
+        if (up == null) {
           send(swim.tick(now));
+        } else if (up.connected()) {
+          send(swim.tick(now));
+          NodeId relay = up.relay();
+          SwimNode.Member r = relay == null ? null : swim.members().get(relay);
+          if (r != null && r.state() != MemberState.MEMBER_STATE_ALIVE && r.sinceMillis() >= attachedAtMillis) {
+            up.abandon(relay);
+          }
         }
         swim.drainProbeRoundTrips().forEach(metrics::probeRoundTrip);
         publishRoutes();
@@ -278,7 +295,7 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
         .setKind(Kind.KIND_GOSSIP)
         .setGossip(o.message())
         .build();
-    router.send(Envelopes.sign(envelope, key), () -> { }); // no route: lost, as SWIM expects of a network
+    router.send(Envelopes.sign(envelope, key), sent -> { }); // no route: lost, as SWIM expects of a network
   }
 
   /** A member as this node sees it, with where it announced it can be reached (an address, or a relay). */

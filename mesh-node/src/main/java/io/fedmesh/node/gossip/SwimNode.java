@@ -81,6 +81,11 @@ public final class SwimNode {
   private NodeId via;
   /** Members whose stream to this node (as their relay) is open. */
   private final java.util.Set<NodeId> attachedHere = new java.util.HashSet<>();
+  /**
+   * Relayed members whose suspicion comes from the one who can tell (their relay, or this node's own
+   * grace period running out): these get the shortest suspicion timeout, since nobody else can confirm.
+   */
+  private final java.util.Set<NodeId> vouchedSuspicions = new java.util.HashSet<>();
   /** Relayed members nobody vouches for right now (relay dead, or stream to this node closed), since when. */
   private final Map<NodeId, Long> unvouchedSince = new HashMap<>();
   /** Round-trip times of acked direct probes since the last {@link #drainProbeRoundTrips}, in ms. */
@@ -370,9 +375,10 @@ public final class SwimNode {
       if (m.state() != MemberState.MEMBER_STATE_SUSPECT) {
         continue;
       }
-      // Nobody but its relay can probe a relayed member, so nobody could confirm: its grace period
-      // already gave it time, and the shortest timeout applies.
-      int confirmed = relayOf(m.id()) != null ? params.indirectChecks()
+      // Nobody but its relay can probe a relayed member, so nobody could confirm: when the relay says
+      // so, or its grace period ran out here, the shortest timeout applies. Anyone else's word about it
+      // gets the longest, as an unconfirmed suspicion does.
+      int confirmed = relayOf(m.id()) != null && vouchedSuspicions.contains(m.id()) ? params.indirectChecks()
           : Math.max(0, confirmations.getOrDefault(m.id(), java.util.Set.of()).size() - 1);
       if (nowMillis >= m.sinceMillis() + params.suspicionTimeoutMillis(members.size() + 1, confirmed)) {
         apply(report(m.id(), MemberState.MEMBER_STATE_DEAD, m.incarnation()), self, nowMillis);
@@ -396,6 +402,7 @@ public final class SwimNode {
       } else if (nowMillis >= unvouchedSince.computeIfAbsent(m.id(), id -> nowMillis) + params.relayGraceMillis()) {
         unvouchedSince.remove(m.id());
         suspect(m.id(), nowMillis);
+        vouchedSuspicions.add(m.id());
       }
     }
   }
@@ -448,6 +455,7 @@ public final class SwimNode {
           return;
         }
         confirmations.remove(node);
+        vouchedSuspicions.remove(node);
         members.put(node, new Member(node, MemberState.MEMBER_STATE_ALIVE, inc, nowMillis));
         if (!aliveUpdates.containsKey(node) || !aliveUpdates.get(node).getIdentityKey().equals(update.getIdentityKey())) {
           try {
@@ -472,7 +480,11 @@ public final class SwimNode {
         if (newer) {
           members.put(node, new Member(node, MemberState.MEMBER_STATE_SUSPECT, inc, nowMillis));
           confirmations.put(node, new java.util.HashSet<>());
+          vouchedSuspicions.remove(node);
           enqueue(node, update);
+        }
+        if (reporter != null && reporter.equals(relayOf(node)) && (from.equals(reporter) || newer)) {
+          vouchedSuspicions.add(node); // the relay itself says so
         }
         java.util.Set<NodeId> confirmed = confirmations.computeIfAbsent(node, n -> new java.util.HashSet<>());
         if (reporter != null && reporter.equals(from) && m.state() != MemberState.MEMBER_STATE_DEAD

@@ -15,6 +15,30 @@ import io.grpc.stub.StreamObserver;
  * arrives on it is routed. The first envelope the caller gets wrong ends its stream with that status.
  */
 public final class ConnectService extends MeshGrpc.MeshImplBase {
+  /**
+   * The service as served: response headers go out as soon as a stream opens, so the dialling node
+   * checks this node's certificate (and knows the stream is up) before it sends anything.
+   */
+  public static io.grpc.ServerServiceDefinition definition(EnvelopeRouter router) {
+    return io.grpc.ServerInterceptors.intercept(new ConnectService(router), headersFirst());
+  }
+
+  /** Sends response headers as soon as a call starts (and only then): what a Connect server must do. */
+  public static io.grpc.ServerInterceptor headersFirst() {
+    return new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+          io.grpc.ServerCallHandler<Q, R> next) {
+        call.sendHeaders(new io.grpc.Metadata());
+        // The stub sends headers again before its first message: once is all the wire takes.
+        return next.startCall(new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void sendHeaders(io.grpc.Metadata ignored) {}
+        }, headers);
+      }
+    };
+  }
+
   private final EnvelopeRouter router;
 
   public ConnectService(EnvelopeRouter router) {
@@ -27,7 +51,7 @@ public final class ConnectService extends MeshGrpc.MeshImplBase {
     VerifyingKey callerKey = CallerIdentity.currentKey();
     ServerCallStreamObserver<Envelope> out = (ServerCallStreamObserver<Envelope>) responses;
     out.disableAutoRequest();
-    EnvelopeLink link = new EnvelopeLink(caller, out);
+    EnvelopeLink link = new EnvelopeLink(caller, out, true);
     out.setOnCancelHandler(() -> router.detach(caller, link));
     router.attach(caller, link);
     out.request(ConnectStreams.WINDOW);
@@ -44,9 +68,7 @@ public final class ConnectService extends MeshGrpc.MeshImplBase {
         } catch (EnvelopeRefusal refusal) {
           ended = true;
           router.detach(caller, link);
-          synchronized (link) {
-            out.onError(refusal.status().asRuntimeException());
-          }
+          link.end(stream -> stream.onError(refusal.status().asRuntimeException()));
         }
       }
 
@@ -60,13 +82,7 @@ public final class ConnectService extends MeshGrpc.MeshImplBase {
       public void onCompleted() {
         ended = true;
         router.detach(caller, link);
-        synchronized (link) {
-          try {
-            out.onCompleted();
-          } catch (RuntimeException alreadyClosed) {
-            // The stream was ended by the other side first.
-          }
-        }
+        link.complete();
       }
     };
   }

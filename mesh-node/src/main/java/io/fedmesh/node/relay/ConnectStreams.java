@@ -36,14 +36,20 @@ public final class ConnectStreams {
   /**
    * Opens a stream to {@code peer} at {@code address}.
    *
+   * @param onOpen told once the server proved it is {@code peer} (its certificate: the CA's, unrevoked,
+   *     naming that node); nothing is sent on the stream before
    * @param onClosed told once when the stream ends, for whatever reason
    * @throws IllegalStateException if the address cannot be dialled
    */
-  EnvelopeLink open(NodeId peer, String address, EnvelopeRouter router, Consumer<EnvelopeLink> onClosed) {
+  EnvelopeLink open(NodeId peer, String address, EnvelopeRouter router, Runnable onOpen, Consumer<EnvelopeLink> onClosed) {
     AtomicReference<VerifyingKey> serverKey = new AtomicReference<>();
     AtomicReference<EnvelopeLink> made = new AtomicReference<>();
     MeshGrpc.newStub(channels.channel(address))
-        .withInterceptors(new ExpectedServer(authenticator, peer, p -> serverKey.set(p.key())))
+        .withInterceptors(new ExpectedServer(authenticator, peer, p -> {
+          serverKey.set(p.key());
+          made.get().open();
+          onOpen.run();
+        }))
         .connect(new ClientResponseObserver<Envelope, Envelope>() {
           private ClientCallStreamObserver<Envelope> requests;
           private boolean ended;
@@ -52,7 +58,7 @@ public final class ConnectStreams {
           public void beforeStart(ClientCallStreamObserver<Envelope> requests) {
             this.requests = requests;
             requests.disableAutoRequestWithInitial(WINDOW);
-            made.set(new EnvelopeLink(peer, requests));
+            made.set(new EnvelopeLink(peer, requests, false));
           }
 
           @Override
@@ -61,7 +67,7 @@ public final class ConnectStreams {
               router.receive(envelope, peer, serverKey.get(), () -> requests.request(1));
             } catch (EnvelopeRefusal refusal) {
               // The peer itself sent something it must not: hang up on it.
-              requests.cancel(refusal.getMessage(), null);
+              made.get().end(stream -> ((ClientCallStreamObserver<Envelope>) stream).cancel(refusal.getMessage(), null));
             }
           }
 

@@ -26,11 +26,22 @@ import java.util.function.Function;
  * a firewall sends everything up its one stream to its relay.
  *
  * <p>Forwarding passes flow control through: the stream an envelope came from may read its next one
- * only once this one has been handed to the outgoing stream (or dropped).
+ * only once this one has been handed to the outgoing stream (or dropped). Every envelope is verified
+ * before it is forwarded, so a bad one is the fault of the peer that handed it over, whose stream then
+ * ends; a relay is never blamed for what it could not have checked.
  */
 public final class EnvelopeRouter implements AutoCloseable {
   /** What membership says of a node: where it takes calls, the relay it is behind, its identity key. */
   public record Route(String address, NodeId via, VerifyingKey key) {}
+
+  /** Told once whether an envelope went out on its stream (true) or was dropped (false). */
+  public interface Sent {
+    void done(boolean sent);
+  }
+
+  /** Refusals that say the peer handing the envelope over is at fault: its stream ends. Others only drop it. */
+  private static final java.util.Set<String> PEER_FAULTS = java.util.Set.of("malformed", "kind_mismatch", "bad_signature",
+      "sender_mismatch", "sender_not_caller");
 
   /** Told when a peer's stream to this node opens and closes (the relay vouches for attached nodes). */
   public interface Attachments {
@@ -74,8 +85,10 @@ public final class EnvelopeRouter implements AutoCloseable {
     this.routes = view;
   }
 
-  public void attachments(Attachments listener) {
+  /** Sets who hears of attachments, and tells it of the streams already open (they may predate it). */
+  public synchronized void attachments(Attachments listener) {
     this.attachments = listener;
+    inbound.keySet().forEach(listener::attached);
   }
 
   /** Who handles envelopes of one payload type addressed to this node (given the envelope and its verified sender). */
@@ -93,9 +106,9 @@ public final class EnvelopeRouter implements AutoCloseable {
    *
    * @return false if there is no route now (counted; SWIM and the transfer layer treat it as loss)
    */
-  public boolean send(Envelope envelope, Runnable written) {
-    EnvelopeLink link = firewalled ? uplink : routeFor(Envelopes.recipient(envelope), true);
-    if (link == null || !link.offer(envelope, written)) {
+  public boolean send(Envelope envelope, Sent sent) {
+    EnvelopeLink link = firewalled ? uplink : routeFor(Envelopes.recipient(envelope));
+    if (link == null || !link.offer(envelope, sent)) {
       metrics.relayEnvelope("dropped_no_route");
       return false;
     }
@@ -122,21 +135,33 @@ public final class EnvelopeRouter implements AutoCloseable {
       NodeId sender = Envelopes.sender(envelope);
       NodeId recipient = Envelopes.recipient(envelope);
       boolean firstHop = sender.equals(caller);
+      VerifyingKey key = firstHop ? callerKey : keyOf(sender);
       if (recipient.equals(self)) {
-        deliver(envelope, sender, firstHop ? callerKey : keyOf(sender), firstHop);
+        deliver(envelope, sender, key);
         return;
       }
       if (firewalled) {
         metrics.relayEnvelope("dropped_not_for_me");
         return;
       }
+      if (key == null) {
+        metrics.relayEnvelope("dropped_unknown_sender");
+        return;
+      }
+      try {
+        Envelopes.verify(envelope, key);
+      } catch (EnvelopeRejectedException e) {
+        EnvelopeRefusal refusal = refusal(e);
+        metrics.envelopeRefused(refusal.reason());
+        throw refusal;
+      }
       // A relayed envelope goes only down a stream open to this node: never dialed on, so never in a loop.
-      EnvelopeLink link = firstHop ? routeFor(recipient, false) : inbound.get(recipient);
+      EnvelopeLink link = firstHop ? routeFor(recipient) : inbound.get(recipient);
       if (link == null) {
         metrics.relayEnvelope("dropped_no_route");
         return;
       }
-      handedOn = link.offer(envelope, release);
+      handedOn = link.offer(envelope, sent -> release.run());
       metrics.relayEnvelope(handedOn ? "forwarded" : "dropped_link_full");
     } finally {
       if (!handedOn) {
@@ -145,7 +170,7 @@ public final class EnvelopeRouter implements AutoCloseable {
     }
   }
 
-  private void deliver(Envelope envelope, NodeId sender, VerifyingKey key, boolean firstHop) throws EnvelopeRefusal {
+  private void deliver(Envelope envelope, NodeId sender, VerifyingKey key) throws EnvelopeRefusal {
     try {
       if (key == null) {
         throw new EnvelopeRefusal(Status.Code.FAILED_PRECONDITION, "unknown_sender",
@@ -154,10 +179,10 @@ public final class EnvelopeRouter implements AutoCloseable {
       guard.check(envelope, key);
     } catch (EnvelopeRefusal refusal) {
       metrics.envelopeRefused(refusal.reason());
-      if (firstHop) {
-        throw refusal;
+      if (PEER_FAULTS.contains(refusal.reason())) {
+        throw refusal; // forged or altered: the peer that handed it over verified it, or should have
       }
-      return; // through a relay: the relay, or the sender, is at fault; the stream is not
+      return; // stale, replayed, from an unknown sender, or this node is busy: dropped, the stream goes on
     }
     BiConsumer<Envelope, NodeId> handler;
     synchronized (this) {
@@ -180,7 +205,7 @@ public final class EnvelopeRouter implements AutoCloseable {
    * The stream to send an envelope for {@code recipient} on: one it has open to this node; else, if
    * it announced an address, a stream to it; else a stream to the relay it announced.
    */
-  private EnvelopeLink routeFor(NodeId recipient, boolean own) {
+  private EnvelopeLink routeFor(NodeId recipient) {
     EnvelopeLink open = inbound.get(recipient);
     if (open != null && !open.isClosed()) {
       return open;
@@ -210,7 +235,7 @@ public final class EnvelopeRouter implements AutoCloseable {
         return existing;
       }
       try {
-        EnvelopeLink link = streams.open(peer, address, this, closed -> dialed.remove(peer, closed));
+        EnvelopeLink link = streams.open(peer, address, this, () -> { }, closed -> dialed.remove(peer, closed));
         dialed.put(peer, link);
         return link;
       } catch (IllegalStateException cannotDial) {
@@ -221,7 +246,7 @@ public final class EnvelopeRouter implements AutoCloseable {
   }
 
   /** A peer opened its stream to this node: envelopes for it go down that stream from now on. */
-  void attach(NodeId peer, EnvelopeLink link) {
+  synchronized void attach(NodeId peer, EnvelopeLink link) {
     EnvelopeLink old = inbound.put(peer, link);
     if (old != null) {
       old.complete(); // it reconnected: the newest stream wins
@@ -232,8 +257,11 @@ public final class EnvelopeRouter implements AutoCloseable {
   /** A peer's stream closed (if it is still the current one, the peer is no longer attached). */
   void detach(NodeId peer, EnvelopeLink link) {
     link.close();
-    if (inbound.remove(peer, link)) {
-      attachments.detached(peer);
+    synchronized (this) {
+      // Under the same lock as attach: a reconnect racing this close cannot be reported detached.
+      if (inbound.remove(peer, link)) {
+        attachments.detached(peer);
+      }
     }
   }
 

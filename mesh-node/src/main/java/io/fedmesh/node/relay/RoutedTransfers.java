@@ -25,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Connect streams; the receiver answers with a signed receipt (length, SHA-256, chunks) routed back.
  * At most {@link #IN_FLIGHT} chunks of one transfer are queued at a time, so a slow path slows the
  * sender. Both ends must be members of the federation the chunks name. One transfer per peer and
- * federation at a time; a chunk out of order ends the transfer at the receiver.
+ * federation at a time; a chunk out of order ends the transfer at the receiver, a dropped one at the
+ * sender, and a transfer still unanswered after a minute plus a second per MiB fails.
  */
 public final class RoutedTransfers {
   static final int IN_FLIGHT = 4;
@@ -76,6 +77,9 @@ public final class RoutedTransfers {
       return CompletableFuture.failedFuture(new IllegalStateException(
           "a transfer to " + recipient.shortForm() + " in federation '" + federation + "' is already running"));
     }
+    // Lost chunks are not resent: past a generous deadline (a minute, plus a second per MiB) the
+    // transfer fails, so it does not block the next one to this peer forever.
+    result.orTimeout(60 + payload.size() / (1 << 20), java.util.concurrent.TimeUnit.SECONDS);
     result.whenComplete((r, e) -> outgoing.remove(id, result));
     new Object() {
       private long offset;
@@ -99,9 +103,19 @@ public final class RoutedTransfers {
             .setData(payload.substring((int) offset, (int) offset + length)).setLast(last)).build();
         offset += length;
         done = last;
-        if (!router.send(Envelopes.sign(envelope, key), this::next)) {
+        if (!router.send(Envelopes.sign(envelope, key), this::written)) {
           done = true;
           result.completeExceptionally(new IllegalStateException("no route to " + recipient.shortForm() + " now"));
+        }
+      }
+
+      void written(boolean sent) {
+        if (sent) {
+          next();
+        } else {
+          // A chunk dropped (its stream closed): the receiver will never see the rest in order.
+          result.completeExceptionally(new IllegalStateException("the stream towards " + recipient.shortForm()
+              + " closed during the transfer"));
         }
       }
     }.start();
@@ -148,7 +162,7 @@ public final class RoutedTransfers {
       TransferReceipt receipt = TransferReceipt.newBuilder().setBytes(in.received).setChunks(in.chunks)
           .setSha256(ByteString.copyFrom(in.sha256.digest())).build();
       router.send(Envelopes.sign(envelope(sender, federation, Kind.KIND_TRANSFER_RECEIPT).setTransferReceipt(receipt).build(), key),
-          () -> { });
+          sent -> { });
     }
   }
 

@@ -42,6 +42,7 @@ public final class Uplink implements AutoCloseable {
       throw new IllegalArgumentException("a node behind a firewall needs at least one seed to relay through");
     }
     this.relays = List.copyOf(relays);
+    // (A node never relays through itself: NodeServer leaves it out of the list.)
     this.streams = streams;
     this.router = router;
     this.backoff = backoff;
@@ -75,7 +76,7 @@ public final class Uplink implements AutoCloseable {
     long opened = clock.millis();
     EnvelopeLink link;
     try {
-      link = streams.open(seed.id(), seed.address(), router, lost -> lost(lost, opened));
+      link = streams.open(seed.id(), seed.address(), router, () -> attachedVia.accept(seed.id()), lost -> lost(lost, opened));
     } catch (IllegalStateException cannotDial) {
       scheduleRetry();
       return;
@@ -83,8 +84,18 @@ public final class Uplink implements AutoCloseable {
     current = link;
     currentRelay = seed.id();
     router.uplink(link);
-    if (!link.isClosed()) {
-      attachedVia.accept(seed.id());
+  }
+
+  /**
+   * This node's membership suspects {@code relay}, its relay right now (its probes of it went
+   * unanswered): leave it for the next seed rather than wait for the connection to time out.
+   */
+  public synchronized void abandon(NodeId relay) {
+    EnvelopeLink link = current;
+    if (link != null && relay.equals(currentRelay)) {
+      metrics.relayEnvelope("abandoned_relay");
+      link.complete();
+      lost(link, clock.millis());
     }
   }
 

@@ -118,11 +118,15 @@ public final class NodeServer implements AutoCloseable {
         // Relay streams are long-lived and idle at times: the peer's keepalive pings must be welcome.
         .permitKeepAliveTime(ChannelPool.KEEPALIVE_SECONDS / 2, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
+        // Streams are authenticated once, when they open: an hour's age limit makes a revoked peer
+        // redial (and fail) within the hour; a relayed node just attaches again.
+        .maxConnectionAge(1, TimeUnit.HOURS)
+        .maxConnectionAgeGrace(10, TimeUnit.SECONDS)
         .addStreamTracerFactory(callMetrics.byteTracer())
         .addService(nodeService)
         .addService(health.getHealthService())
         .addService(gossipService)
-        .addService(new ConnectService(router))
+        .addService(ConnectService.definition(router))
         .addService(ProtoReflectionServiceV1.newInstance())
         // The last interceptor added runs first: count, then authenticate, then authorise.
         .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService(), config, metrics))
@@ -165,10 +169,10 @@ public final class NodeServer implements AutoCloseable {
     Uplink uplink = null;
     if (server == null) {
       router.firewalled();
-      uplink = new Uplink(config.seeds(), new ConnectStreams(channels, authenticator, metrics), router,
+      uplink = new Uplink(config.seeds().stream().filter(seed -> !seed.id().equals(self)).toList(), new ConnectStreams(channels, authenticator, metrics), router,
           new ReconnectBackoff(config.relay().reconnectBaseMillis(), config.relay().reconnectMaxMillis(), new java.util.Random()),
           gossip::attachedVia, metrics, timer, clock);
-      gossip.uplink(uplink::connected);
+      gossip.uplink(uplink);
     }
     RoutedTransfers transfers = new RoutedTransfers(router, identity, config, metrics, clock);
     gossip.start();

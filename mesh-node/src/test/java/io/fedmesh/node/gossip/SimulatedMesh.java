@@ -29,7 +29,7 @@ final class SimulatedMesh {
   /** Nodes behind a firewall, by the relay whose stream carries all their traffic (absent: no stream open). */
   final java.util.Map<NodeId, NodeId> uplinks = new java.util.HashMap<>();
   final Set<NodeId> firewalled = new HashSet<>();
-  /** Probes sent, as "from->to". */
+  /** Probes sent (direct, and those helpers send for an indirect probe), as "from->to". */
   final List<String> probes = new ArrayList<>();
   private final PriorityQueue<InFlight> inFlight = new PriorityQueue<>(
       (a, b) -> a.at() != b.at() ? Long.compare(a.at(), b.at()) : Long.compare(a.order(), b.order()));
@@ -56,7 +56,7 @@ final class SimulatedMesh {
 
   void send(NodeId from, List<SwimNode.Outbound> messages) {
     for (SwimNode.Outbound o : messages) {
-      if (o.message().hasProbe() && o.message().getProbe().getOnBehalfOf().getSha256().isEmpty()) {
+      if (o.message().hasProbe()) {
         probes.add(from + "->" + o.to());
       }
       if (network.nextDouble() >= loss) {
