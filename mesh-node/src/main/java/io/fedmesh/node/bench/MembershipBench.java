@@ -20,7 +20,7 @@ public final class MembershipBench {
   private MembershipBench() {}
 
   /** Milliseconds to converge and to detect one failure everywhere (-1: not within the limit). */
-  public record Result(int nodes, long convergeMillis, long detectMillis) {}
+  public record Result(int nodes, long knownMillis, long convergeMillis, long detectMillis, String unconverged) {}
 
   public static Result run(int n, long probeIntervalMillis, long limitMillis) throws Exception {
     Path dir = Files.createTempDirectory("fedmesh-bench-membership");
@@ -44,9 +44,12 @@ public final class MembershipBench {
         }
       }
       long start = System.nanoTime();
+      boolean known = waitFor(() -> nodes.stream().allMatch(node -> node.members().size() == n), limitMillis);
+      long knownMillis = known ? (System.nanoTime() - start) / 1_000_000 : -1;
       boolean converged = waitFor(() -> nodes.stream().allMatch(node -> node.members().values().stream()
           .filter(m -> m.state() == MemberState.MEMBER_STATE_ALIVE).count() == n), limitMillis);
       long convergeMillis = converged ? (System.nanoTime() - start) / 1_000_000 : -1;
+      String unconverged = converged ? "" : views(nodes);
       NodeServer stopped = nodes.remove(n / 2);
       stopped.close();
       start = System.nanoTime();
@@ -55,10 +58,22 @@ public final class MembershipBench {
         return m != null && m.state() == MemberState.MEMBER_STATE_DEAD;
       }), limitMillis);
       long detectMillis = detected ? (System.nanoTime() - start) / 1_000_000 : -1;
-      return new Result(n, convergeMillis, detectMillis);
+      return new Result(n, knownMillis, convergeMillis, detectMillis, unconverged);
     } finally {
       nodes.forEach(NodeServer::close);
     }
+  }
+
+  /** What the nodes see when they have not converged: views by state, summed over all nodes. */
+  private static String views(List<NodeServer> nodes) {
+    java.util.Map<MemberState, Long> byState = new java.util.EnumMap<>(MemberState.class);
+    long missing = 0;
+    for (NodeServer node : nodes) {
+      var members = node.members();
+      missing += nodes.size() - members.size();
+      members.values().forEach(m -> byState.merge(m.state(), 1L, Long::sum));
+    }
+    return "views summed over all nodes: " + byState + ", unknown " + missing;
   }
 
   private static boolean waitFor(BooleanSupplier condition, long millis) throws InterruptedException {
