@@ -183,22 +183,45 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
   static final int MAX_PENDING = 10_000;
   /** News pieces read from one message at most: more is a flood, not gossip. */
   static final int MAX_UPDATES = 256;
+  /** Replies read from one response at most (a probe or a sync gets one). */
+  static final int MAX_REPLIES = 8;
   private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
   /** A message from an authenticated peer; false once the runner has stopped (the node is shutting down). */
   public boolean deliver(NodeId from, GossipMessage message) {
+    return deliver(from, message, replies -> send(replies.stream().map(r -> new SwimNode.Outbound(from, r)).toList()));
+  }
+
+  /**
+   * A message from an authenticated peer whose call waits for the answer: what this node says back
+   * to {@code from} goes to {@code replies} (the call's response) instead of over a call of its own.
+   * False once the runner has stopped.
+   */
+  public boolean deliver(NodeId from, GossipMessage message, java.util.function.Consumer<List<GossipMessage>> replies) {
     if (message.getUpdatesCount() > MAX_UPDATES
         || message.hasSyncResponse() && message.getSyncResponse().getMembersCount() > 100_000) {
+      replies.accept(List.of());
       return true; // dropped: too large to be honest gossip
     }
     if (pending.incrementAndGet() > MAX_PENDING) {
       pending.decrementAndGet();
+      replies.accept(List.of());
       return true; // dropped: the loop is behind; SWIM copes with lost messages
     }
     try {
       loop.execute(() -> {
         pending.decrementAndGet();
-        send(swim.onMessage(from, message, clock.millis()));
+        List<GossipMessage> back = new ArrayList<>();
+        List<SwimNode.Outbound> onward = new ArrayList<>();
+        for (SwimNode.Outbound o : swim.onMessage(from, message, clock.millis())) {
+          if (o.to().equals(from)) {
+            back.add(o.message());
+          } else {
+            onward.add(o);
+          }
+        }
+        replies.accept(back);
+        send(onward);
       });
       return true;
     } catch (java.util.concurrent.RejectedExecutionException stopped) {
@@ -272,7 +295,12 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
           .withDeadlineAfter(RPC_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
           .deliver(o.message(), new StreamObserver<GossipDelivered>() {
             @Override
-            public void onNext(GossipDelivered value) {}
+            public void onNext(GossipDelivered delivered) {
+              // The callee's answers (an ack, a sync response), from the node the channel proved it reached.
+              if (delivered.getRepliesCount() <= MAX_REPLIES) {
+                delivered.getRepliesList().forEach(reply -> deliver(o.to(), reply));
+              }
+            }
 
             @Override
             public void onError(Throwable t) {

@@ -8,7 +8,10 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** The gossip endpoint: hands each message, with its authenticated sender, to the node's runner. */
+/**
+ * The gossip endpoint: hands each message, with its authenticated sender, to the node's runner, and
+ * answers with the runner's replies to that sender.
+ */
 public final class GossipService extends GossipGrpc.GossipImplBase {
   private final AtomicReference<GossipRunner> runner = new AtomicReference<>();
 
@@ -20,12 +23,12 @@ public final class GossipService extends GossipGrpc.GossipImplBase {
   @Override
   public void deliver(GossipMessage message, StreamObserver<GossipDelivered> response) {
     GossipRunner r = runner.get();
-    if (r == null || !r.deliver(CallerIdentity.current(), message)) {
+    if (r == null || !r.deliver(CallerIdentity.current(), message, replies -> {
+      response.onNext(GossipDelivered.newBuilder().addAllReplies(replies).build());
+      response.onCompleted();
+    })) {
       response.onError(Status.UNAVAILABLE.withDescription(r == null ? "gossip is starting" : "this node is stopping")
           .asRuntimeException());
-      return;
     }
-    response.onNext(GossipDelivered.getDefaultInstance());
-    response.onCompleted();
   }
 }
