@@ -43,7 +43,8 @@ class StarvedNodeIT {
   }
 
   private void signal(String name) throws Exception {
-    new ProcessBuilder("kill", "-" + name, Long.toString(starved.pid())).inheritIO().start().waitFor(5, TimeUnit.SECONDS);
+    // The shell's own kill: a fresh machine may not have procps' /bin/kill.
+    new ProcessBuilder("sh", "-c", "kill -" + name + " " + starved.pid()).inheritIO().start().waitFor(5, TimeUnit.SECONDS);
   }
 
   @Test
