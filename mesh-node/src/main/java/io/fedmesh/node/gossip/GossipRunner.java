@@ -63,6 +63,7 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
   private final Map<NodeId, String> seedAddresses = new ConcurrentHashMap<>();
   private volatile Map<MemberState, Long> counts = Map.of();
   private long lastJoin = Long.MIN_VALUE / 2;
+  private long publishedVersion = -1;
   /** RPC deadline: generous, since SWIM's own timeouts decide liveness; it only bounds what a stuck call holds. */
   private static final long RPC_DEADLINE_MILLIS = 2000;
 
@@ -153,7 +154,7 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
       try {
         long now = clock.millis();
         // Join, and join again every second while no seed has answered (a seed may start later).
-        if (!advertised.isEmpty() && !seeds.isEmpty() && swim.members().size() == 1 && now >= lastJoin + 1000) {
+        if (!advertised.isEmpty() && !seeds.isEmpty() && swim.size() == 1 && now >= lastJoin + 1000) {
           lastJoin = now;
           send(swim.join(seeds, now));
         }
@@ -163,16 +164,20 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
         } else if (up.connected()) {
           send(swim.tick(now));
           NodeId relay = up.relay();
-          SwimNode.Member r = relay == null ? null : swim.members().get(relay);
+          SwimNode.Member r = relay == null ? null : swim.member(relay);
           if (r != null && r.state() != MemberState.MEMBER_STATE_ALIVE && r.sinceMillis() >= attachedAtMillis) {
             up.abandon(relay);
           }
         }
         swim.drainProbeRoundTrips().forEach(metrics::probeRoundTrip);
-        publishRoutes();
-        Map<MemberState, Long> c = new EnumMap<>(MemberState.class);
-        swim.members().values().forEach(m -> c.merge(m.state(), 1L, Long::sum));
-        counts = c;
+        if (swim.version() != publishedVersion) {
+          // Derived views are rebuilt only when membership moved: at 100 members, copying it every tick costs more than SWIM.
+          publishedVersion = swim.version();
+          publishRoutes();
+          Map<MemberState, Long> c = new EnumMap<>(MemberState.class);
+          swim.members().values().forEach(m -> c.merge(m.state(), 1L, Long::sum));
+          counts = c;
+        }
       } catch (RuntimeException e) {
         // One bad tick must not stop membership; the next tick starts afresh.
       }

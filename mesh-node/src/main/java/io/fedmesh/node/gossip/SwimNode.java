@@ -77,6 +77,10 @@ public final class SwimNode {
   private boolean indirectSent;
   private final java.util.Set<NodeId> helpers = new java.util.HashSet<>();
   private long refusedUpdates;
+  private long version;
+  private int suspects;
+  /** The relay each relayed member announced (parsed once, from its ALIVE news). */
+  private final Map<NodeId, NodeId> vias = new HashMap<>();
   /** Behind a firewall: the relay this node is attached through (null while it has none, or when reachable). */
   private NodeId via;
   /** Members whose stream to this node (as their relay) is open. */
@@ -149,6 +153,7 @@ public final class SwimNode {
       throw new IllegalStateException("a node with an address is reached directly, not via a relay");
     }
     via = relay;
+    version++;
     incarnation = Math.addExact(incarnation, 1);
     ownAlive = AliveUpdates.sign(key, incarnation, address, via, certificate);
     enqueue(self, ownAlive);
@@ -192,6 +197,36 @@ public final class SwimNode {
   /** Updates refused (a bad signature on ALIVE news, an update about an unknown node's suspicion). */
   public long refusedUpdates() {
     return refusedUpdates;
+  }
+
+  /** Records a member's new state; counts suspects and bumps the version readers compare against. */
+  private void put(Member m) {
+    Member old = members.put(m.id(), m);
+    if (old != null && old.state() == MemberState.MEMBER_STATE_SUSPECT) {
+      suspects--;
+    }
+    if (m.state() == MemberState.MEMBER_STATE_SUSPECT) {
+      suspects++;
+    }
+    version++;
+  }
+
+  /**
+   * Grows whenever membership, an address or a relay changes: a runner republishes what it derives
+   * from the membership (routes, gauges) only when this moved, not on every tick.
+   */
+  public long version() {
+    return version;
+  }
+
+  /** How many members this node knows, itself included. */
+  public int size() {
+    return members.size() + 1;
+  }
+
+  /** What this node believes about {@code node}, or null if it does not know it. */
+  public Member member(NodeId node) {
+    return node.equals(self) ? new Member(self, MemberState.MEMBER_STATE_ALIVE, incarnation, 0) : members.get(node);
   }
 
   /** Every member this node knows, itself included, by id. */
@@ -371,6 +406,9 @@ public final class SwimNode {
   }
 
   private void expireSuspicions(long nowMillis) {
+    if (suspects == 0) {
+      return;
+    }
     for (Member m : new ArrayList<>(members.values())) {
       if (m.state() != MemberState.MEMBER_STATE_SUSPECT) {
         continue;
@@ -392,6 +430,9 @@ public final class SwimNode {
    * and from there SWIM runs as for any member: it refutes by announcing itself via a new relay.
    */
   private void checkVouching(long nowMillis) {
+    if (vias.isEmpty()) {
+      return;
+    }
     for (Member m : new ArrayList<>(members.values())) {
       NodeId relay = relayOf(m.id());
       boolean vouched = relay == null || m.state() != MemberState.MEMBER_STATE_ALIVE
@@ -409,8 +450,7 @@ public final class SwimNode {
 
   /** The relay a member announced, or null if it is reached directly. */
   private NodeId relayOf(NodeId node) {
-    MemberUpdate alive = aliveUpdates.get(node);
-    return alive == null || !alive.hasVia() ? null : nodeId(alive.getVia());
+    return vias.get(node);
   }
 
   /**
@@ -456,7 +496,7 @@ public final class SwimNode {
         }
         confirmations.remove(node);
         vouchedSuspicions.remove(node);
-        members.put(node, new Member(node, MemberState.MEMBER_STATE_ALIVE, inc, nowMillis));
+        put(new Member(node, MemberState.MEMBER_STATE_ALIVE, inc, nowMillis));
         if (!aliveUpdates.containsKey(node) || !aliveUpdates.get(node).getIdentityKey().equals(update.getIdentityKey())) {
           try {
             identityKeys.put(node, io.fedmesh.crypto.signature.VerifyingKey.fromSubjectPublicKeyInfo(update.getIdentityKey().toByteArray()));
@@ -466,6 +506,13 @@ public final class SwimNode {
           }
         }
         aliveUpdates.put(node, update);
+        NodeId relay = update.hasVia() ? nodeId(update.getVia()) : null;
+        if (relay == null) {
+          vias.remove(node);
+        } else {
+          vias.put(node, relay);
+        }
+        version++;
         enqueue(node, update);
       }
       case MEMBER_STATE_SUSPECT -> {
@@ -478,7 +525,7 @@ public final class SwimNode {
             || (m.state() == MemberState.MEMBER_STATE_SUSPECT && inc > m.incarnation());
         NodeId reporter = nodeId(update.getReporter());
         if (newer) {
-          members.put(node, new Member(node, MemberState.MEMBER_STATE_SUSPECT, inc, nowMillis));
+          put(new Member(node, MemberState.MEMBER_STATE_SUSPECT, inc, nowMillis));
           confirmations.put(node, new java.util.HashSet<>());
           vouchedSuspicions.remove(node);
           enqueue(node, update);
@@ -500,7 +547,7 @@ public final class SwimNode {
         }
         if (m.state() != MemberState.MEMBER_STATE_DEAD && inc >= m.incarnation()) {
           confirmations.remove(node);
-          members.put(node, new Member(node, MemberState.MEMBER_STATE_DEAD, inc, nowMillis));
+          put(new Member(node, MemberState.MEMBER_STATE_DEAD, inc, nowMillis));
           enqueue(node, update);
         }
       }
