@@ -170,6 +170,7 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
           }
         }
         swim.drainProbeRoundTrips().forEach(metrics::probeRoundTrip);
+        warmUpcomingProbe();
         if (swim.version() != publishedVersion) {
           // Derived views are rebuilt only when membership moved: at 100 members, copying it every tick costs more than SWIM.
           publishedVersion = swim.version();
@@ -268,6 +269,24 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
       throw new IllegalStateException("the gossip loop did not answer", e);
     }
   }
+
+  /** Asks the channel of the member probed next to connect now (idle channels drop their connection). */
+  private void warmUpcomingProbe() {
+    NodeId next = swim.upcomingProbeTarget().orElse(null);
+    if (next == null || next.equals(warmed) || advertised.isEmpty()) {
+      return;
+    }
+    warmed = next;
+    swim.address(next).ifPresent(address -> {
+      try {
+        channels.channel(address).getState(true);
+      } catch (IllegalStateException cannotDial) {
+        // The probe will find out.
+      }
+    });
+  }
+
+  private NodeId warmed;
 
   /** Membership as the router needs it: refreshed every tick (routing to a node a tick late is harmless). */
   private void publishRoutes() {

@@ -358,6 +358,18 @@ public final class SwimNode {
     }
   }
 
+  /**
+   * The member the next probe will most likely go to (the next in the round-robin order), if known:
+   * a runner can open the connection to it ahead of time, so the probe's timeout measures the member,
+   * not a TLS handshake.
+   */
+  public java.util.Optional<NodeId> upcomingProbeTarget() {
+    if (via != null) {
+      return java.util.Optional.of(via);
+    }
+    return probeIndex < probeOrder.size() ? java.util.Optional.of(probeOrder.get(probeIndex)) : java.util.Optional.empty();
+  }
+
   /** Round-robin over a shuffled order, reshuffled each pass, skipping the dead (SWIM's time-bounded completeness). */
   private NodeId nextTarget() {
     if (!address.isEmpty() || via == null) {
