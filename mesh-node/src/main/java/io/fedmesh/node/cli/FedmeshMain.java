@@ -13,7 +13,15 @@ public final class FedmeshMain {
 
   private FedmeshMain() {}
 
+  /**
+   * gRPC's Netty transport logs each peer connection that breaks (a node stopping, a relay stream
+   * cut) with a stack trace, through java.util.logging. On a mesh that is routine, and counted in
+   * metrics: only its severe messages reach the operator's terminal. Held here, as JUL keeps loggers weakly.
+   */
+  private static final java.util.logging.Logger NETTY_TRANSPORT = java.util.logging.Logger.getLogger("io.grpc.netty");
+
   public static void main(String[] args) {
+    NETTY_TRANSPORT.setLevel(java.util.logging.Level.SEVERE);
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
