@@ -15,13 +15,17 @@ public final class FedmeshMain {
 
   /**
    * gRPC's Netty transport logs each peer connection that breaks (a node stopping, a relay stream
-   * cut) with a stack trace, through java.util.logging. On a mesh that is routine, and counted in
-   * metrics: only its severe messages reach the operator's terminal. Held here, as JUL keeps loggers weakly.
+   * cut) with a stack trace at INFO, through java.util.logging. On a mesh that is routine, and counted
+   * in metrics: only its warnings (a peer's GOAWAY for too many pings, protocol errors) reach the
+   * operator's terminal. Held here, as JUL keeps loggers weakly.
    */
   private static final java.util.logging.Logger NETTY_TRANSPORT = java.util.logging.Logger.getLogger("io.grpc.netty");
+  /** Its per-stream errors (a stream reset because the peer went away mid-write) are routine too. */
+  private static final java.util.logging.Logger NETTY_STREAMS = java.util.logging.Logger.getLogger("io.grpc.netty.NettyServerHandler");
 
   public static void main(String[] args) {
-    NETTY_TRANSPORT.setLevel(java.util.logging.Level.SEVERE);
+    NETTY_TRANSPORT.setLevel(java.util.logging.Level.WARNING);
+    NETTY_STREAMS.setLevel(java.util.logging.Level.SEVERE);
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

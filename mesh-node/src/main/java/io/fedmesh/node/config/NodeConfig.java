@@ -189,8 +189,9 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
     try {
       relay = new Relay(rl.containsKey("reconnect_base_ms") ? Long.parseLong(String.valueOf(rl.get("reconnect_base_ms"))) : relay.reconnectBaseMillis(),
           rl.containsKey("reconnect_max_ms") ? Long.parseLong(String.valueOf(rl.get("reconnect_max_ms"))) : relay.reconnectMaxMillis());
-      if (relay.reconnectBaseMillis() < 1 || relay.reconnectMaxMillis() < relay.reconnectBaseMillis()) {
-        problems.add("relay: need 1 <= reconnect_base_ms <= reconnect_max_ms");
+      if (relay.reconnectBaseMillis() < 1 || relay.reconnectMaxMillis() < relay.reconnectBaseMillis()
+          || relay.reconnectMaxMillis() > 3_600_000) {
+        problems.add("relay: need 1 <= reconnect_base_ms <= reconnect_max_ms <= 3600000");
       } else if (gossip.relayGraceMillis() < relay.reconnectMaxMillis()) {
         // Otherwise a node could be suspected while it is still waiting to redial, as designed.
         problems.add("gossip.relay_grace_ms (" + gossip.relayGraceMillis() + ") must be at least relay.reconnect_max_ms ("

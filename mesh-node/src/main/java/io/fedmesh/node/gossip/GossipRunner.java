@@ -164,8 +164,8 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
         } else if (up.connected()) {
           send(swim.tick(now));
           NodeId relay = up.relay();
-          SwimNode.Member r = relay == null ? null : swim.member(relay);
-          if (r != null && r.state() != MemberState.MEMBER_STATE_ALIVE && r.sinceMillis() >= attachedAtMillis) {
+          // Its own probe of the relay went unanswered since it attached: leave (others' word is not enough).
+          if (relay != null && swim.failedProbeSince(relay).orElse(Long.MIN_VALUE) >= attachedAtMillis) {
             up.abandon(relay);
           }
         }
@@ -173,11 +173,12 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
         warmUpcomingProbe();
         if (swim.version() != publishedVersion) {
           // Derived views are rebuilt only when membership moved: at 100 members, copying it every tick costs more than SWIM.
-          publishedVersion = swim.version();
+          long version = swim.version();
           publishRoutes();
           Map<MemberState, Long> c = new EnumMap<>(MemberState.class);
           swim.members().values().forEach(m -> c.merge(m.state(), 1L, Long::sum));
           counts = c;
+          publishedVersion = version; // only once published: a failure retries next tick
         }
       } catch (RuntimeException e) {
         // One bad tick must not stop membership; the next tick starts afresh.
@@ -189,8 +190,8 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
   static final int MAX_PENDING = 10_000;
   /** News pieces read from one message at most: more is a flood, not gossip. */
   static final int MAX_UPDATES = 256;
-  /** Replies read from one response at most (a probe or a sync gets one). */
-  static final int MAX_REPLIES = 8;
+  /** Calls waiting for the loop to answer them: answered empty if the runner stops first. */
+  private final java.util.Set<java.util.function.Consumer<List<GossipMessage>>> unanswered = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
   /** A message from an authenticated peer; false once the runner has stopped (the node is shutting down). */
@@ -214,9 +215,13 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
       replies.accept(List.of());
       return true; // dropped: the loop is behind; SWIM copes with lost messages
     }
+    unanswered.add(replies);
     try {
       loop.execute(() -> {
         pending.decrementAndGet();
+        if (!unanswered.remove(replies)) {
+          return; // answered already, as the runner stopped
+        }
         List<GossipMessage> back = new ArrayList<>();
         List<SwimNode.Outbound> onward = new ArrayList<>();
         for (SwimNode.Outbound o : swim.onMessage(from, message, clock.millis())) {
@@ -231,6 +236,8 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
       });
       return true;
     } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      pending.decrementAndGet();
+      unanswered.remove(replies);
       return false;
     }
   }
@@ -321,9 +328,15 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
             @Override
             public void onNext(GossipDelivered delivered) {
               // The callee's answers (an ack, a sync response), from the node the channel proved it reached.
-              if (delivered.getRepliesCount() <= MAX_REPLIES) {
-                delivered.getRepliesList().forEach(reply -> deliver(o.to(), reply));
-              }
+              // Only the one answer the request asks for: a probe gets an ack, a sync request the membership.
+              // Anything else a callee stuffs in (probes that would each make this node call it back) is ignored.
+              GossipMessage.BodyCase expected = switch (o.message().getBodyCase()) {
+                case PROBE -> GossipMessage.BodyCase.ACK;
+                case SYNC_REQUEST -> GossipMessage.BodyCase.SYNC_RESPONSE;
+                default -> null;
+              };
+              delivered.getRepliesList().stream().filter(reply -> reply.getBodyCase() == expected).limit(1)
+                  .forEach(reply -> deliver(o.to(), reply));
             }
 
             @Override
@@ -372,6 +385,16 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
   @Override
   public void close() {
     loop.shutdownNow();
+    // Calls whose messages were still queued get an empty answer now, not at their deadline.
+    for (java.util.function.Consumer<List<GossipMessage>> waiting : List.copyOf(unanswered)) {
+      if (unanswered.remove(waiting)) {
+        try {
+          waiting.accept(List.of());
+        } catch (RuntimeException callGone) {
+          // The caller gave up first.
+        }
+      }
+    }
     try {
       // A loop task still running could open a channel after the map is emptied: wait for it first.
       loop.awaitTermination(2, TimeUnit.SECONDS);

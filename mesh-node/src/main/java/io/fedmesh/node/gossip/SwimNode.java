@@ -50,7 +50,7 @@ public final class SwimNode {
     }
   }
 
-  private record Relay(NodeId requester, long sequence, long createdMillis) {}
+  private record Relay(NodeId requester, long sequence, NodeId target, long createdMillis) {}
 
   private final NodeId self;
   private final SigningKey key;
@@ -78,6 +78,8 @@ public final class SwimNode {
   private final java.util.Set<NodeId> helpers = new java.util.HashSet<>();
   private long refusedUpdates;
   private long version;
+  /** When this node's own probe of a member last went unanswered (cleared when it answers one). */
+  private final Map<NodeId, Long> lastFailedProbe = new HashMap<>();
   private int suspects;
   /** The relay each relayed member announced (parsed once, from its ALIVE news). */
   private final Map<NodeId, NodeId> vias = new HashMap<>();
@@ -171,6 +173,15 @@ public final class SwimNode {
   /** {@code node}'s stream to this node closed. */
   public void detached(NodeId node) {
     attachedHere.remove(node);
+  }
+
+  /**
+   * When this node's own probe of {@code node} last went unanswered, if its latest probe did (not what
+   * others say: a firewalled node leaves its relay on its own evidence only).
+   */
+  public java.util.OptionalLong failedProbeSince(NodeId node) {
+    Long at = lastFailedProbe.get(node);
+    return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(at);
   }
 
   /** Round-trip times (ms) of the direct probes acked since the last call. */
@@ -269,6 +280,7 @@ public final class SwimNode {
     }
     if (nowMillis >= probeStartedAt + params.probeIntervalMillis()) {
       if (probeTarget != null && !probeAcked) {
+        lastFailedProbe.put(probeTarget, nowMillis);
         suspect(probeTarget, nowMillis);
       }
       startProbe(nowMillis, out);
@@ -311,10 +323,13 @@ public final class SwimNode {
           if (!probeAcked && from.equals(probeTarget)) {
             probeRoundTrips.add(nowMillis - probeStartedAt);
           }
+          lastFailedProbe.remove(acked);
           probeAcked = true;
         }
-        Relay relay = relays.remove(message.getSequence());
-        if (relay != null) {
+        Relay relay = relays.get(message.getSequence());
+        // Only the probed member's own ack is passed on: a guessed sequence from anyone else is not.
+        if (relay != null && acked != null && acked.equals(relay.target()) && from.equals(relay.target())) {
+          relays.remove(message.getSequence());
           out.add(new Outbound(relay.requester(), message(relay.sequence(), relay.requester()).setAck(message.getAck()).build()));
         }
       }
@@ -322,7 +337,7 @@ public final class SwimNode {
         NodeId target = nodeId(message.getIndirectProbe().getTarget());
         if (target != null && !target.equals(self)) {
           long s = next();
-          relays.put(s, new Relay(from, message.getSequence(), nowMillis));
+          relays.put(s, new Relay(from, message.getSequence(), target, nowMillis));
           out.add(new Outbound(target, message(s, target).setProbe(Probe.newBuilder().setTarget(AliveUpdates.id(target))).build()));
         }
       }
@@ -367,7 +382,12 @@ public final class SwimNode {
     if (via != null) {
       return java.util.Optional.of(via);
     }
-    return probeIndex < probeOrder.size() ? java.util.Optional.of(probeOrder.get(probeIndex)) : java.util.Optional.empty();
+    for (int i = probeIndex; i < probeOrder.size(); i++) {
+      if (probeable(probeOrder.get(i))) {
+        return java.util.Optional.of(probeOrder.get(i));
+      }
+    }
+    return java.util.Optional.empty(); // the pass ends: the next order is not drawn yet
   }
 
   /** Round-robin over a shuffled order, reshuffled each pass, skipping the dead (SWIM's time-bounded completeness). */
@@ -382,11 +402,7 @@ public final class SwimNode {
     for (int attempts = 0; attempts < 2; attempts++) {
       while (probeIndex < probeOrder.size()) {
         NodeId candidate = probeOrder.get(probeIndex++);
-        Member m = members.get(candidate);
-        NodeId relay = relayOf(candidate);
-        // A relayed member is probed by its relay alone, over its stream, while that is open.
-        if (m != null && m.state() != MemberState.MEMBER_STATE_DEAD
-            && (relay == null || relay.equals(self) && attachedHere.contains(candidate))) {
+        if (probeable(candidate)) {
           return candidate;
         }
       }
@@ -399,6 +415,14 @@ public final class SwimNode {
   }
 
   /** Live members reachable directly (not behind a relay), except {@code except}. */
+  /** Not dead, and reached directly, or relayed through this node's open stream (a relayed member is probed by its relay alone). */
+  private boolean probeable(NodeId candidate) {
+    Member m = members.get(candidate);
+    NodeId relay = relayOf(candidate);
+    return m != null && m.state() != MemberState.MEMBER_STATE_DEAD
+        && (relay == null || relay.equals(self) && attachedHere.contains(candidate));
+  }
+
   private List<NodeId> liveMembers(NodeId except) {
     List<NodeId> out = new ArrayList<>();
     for (Member m : members.values()) {

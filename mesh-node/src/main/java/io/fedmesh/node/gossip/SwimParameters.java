@@ -32,6 +32,10 @@ public record SwimParameters(long probeIntervalMillis, long probeTimeoutMillis, 
     if (relayGraceMillis < probeIntervalMillis) {
       throw new IllegalArgumentException("the relay grace period must be at least one probe interval");
     }
+    // Beyond these a mesh cannot be said to detect failures at all (and timeouts would overflow).
+    if (probeIntervalMillis > 60_000 || relayGraceMillis > 3_600_000) {
+      throw new IllegalArgumentException("need probe interval <= 60000 ms and relay grace <= 3600000 ms");
+    }
   }
 
   public static SwimParameters lan() {

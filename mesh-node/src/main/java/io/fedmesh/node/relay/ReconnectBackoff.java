@@ -15,8 +15,8 @@ public final class ReconnectBackoff {
   private int failures;
 
   public ReconnectBackoff(long baseMillis, long maxMillis, Random random) {
-    if (baseMillis < 1 || maxMillis < baseMillis) {
-      throw new IllegalArgumentException("need 1 <= base <= max, got base " + baseMillis + " ms, max " + maxMillis + " ms");
+    if (baseMillis < 1 || maxMillis < baseMillis || maxMillis > 3_600_000) {
+      throw new IllegalArgumentException("need 1 <= base <= max <= 3600000 ms, got base " + baseMillis + " ms, max " + maxMillis + " ms");
     }
     this.baseMillis = baseMillis;
     this.maxMillis = maxMillis;

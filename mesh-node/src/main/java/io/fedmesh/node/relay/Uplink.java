@@ -93,7 +93,6 @@ public final class Uplink implements AutoCloseable {
   public synchronized void abandon(NodeId relay) {
     EnvelopeLink link = current;
     if (link != null && relay.equals(currentRelay)) {
-      metrics.relayEnvelope("abandoned_relay");
       link.complete();
       lost(link, clock.millis());
     }

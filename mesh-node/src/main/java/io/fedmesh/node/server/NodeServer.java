@@ -101,6 +101,10 @@ public final class NodeServer implements AutoCloseable {
     } catch (CryptoException e) {
       throw new IOException(tls.certificate() + ": " + e.getMessage(), e);
     }
+    java.util.List<NodeConfig.Seed> relays = config.seeds().stream().filter(seed -> !seed.id().equals(self)).toList();
+    if (!config.reachable() && relays.isEmpty()) {
+      throw new IOException("reachable: false, but the only seed is this node itself: list the nodes it may relay through");
+    }
     NodeMetrics metrics = new NodeMetrics();
     PeerAuthenticator authenticator = new PeerAuthenticator(ca, tls.crl(), clock);
     CallMetricsInterceptor callMetrics = new CallMetricsInterceptor(metrics);
@@ -169,7 +173,7 @@ public final class NodeServer implements AutoCloseable {
     Uplink uplink = null;
     if (server == null) {
       router.firewalled();
-      uplink = new Uplink(config.seeds().stream().filter(seed -> !seed.id().equals(self)).toList(), new ConnectStreams(channels, authenticator, metrics), router,
+      uplink = new Uplink(relays, new ConnectStreams(channels, authenticator, metrics), router,
           new ReconnectBackoff(config.relay().reconnectBaseMillis(), config.relay().reconnectMaxMillis(), new java.util.Random()),
           gossip::attachedVia, metrics, timer, clock);
       gossip.uplink(uplink);

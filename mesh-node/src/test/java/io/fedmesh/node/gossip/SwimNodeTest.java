@@ -181,6 +181,27 @@ class SwimNodeTest {
     assertThat(mesh.now - start).isGreaterThanOrEqualTo(LAN.suspicionTimeoutMillis(6, 0));
   }
 
+  @Test
+  void onlyTheProbedMemberItselfCanAnswerAnIndirectProbe() {
+    SimulatedMesh mesh = new SimulatedMesh(4, 0.0, 16);
+    mesh.runUntil(mesh::converged, 30_000);
+    SwimNode helper = mesh.nodes.get(1);
+    NodeId requester = mesh.nodes.get(0).id();
+    NodeId target = mesh.nodes.get(2).id();
+    NodeId liar = mesh.nodes.get(3).id();
+    List<SwimNode.Outbound> out = helper.onMessage(requester, GossipMessage.newBuilder().setSequence(41)
+        .setIndirectProbe(io.fedmesh.proto.v1.IndirectProbe.newBuilder().setTarget(AliveUpdates.id(target))).build(), mesh.now);
+    long sequence = out.stream().filter(o -> o.to().equals(target)).findFirst().orElseThrow().message().getSequence();
+    GossipMessage ackForTarget = GossipMessage.newBuilder().setSequence(sequence)
+        .setAck(io.fedmesh.proto.v1.Ack.newBuilder().setFrom(AliveUpdates.id(target))).build();
+
+    // Someone else claims the target answered: nothing is passed on to the requester.
+    assertThat(helper.onMessage(liar, ackForTarget, mesh.now)).noneMatch(o -> o.to().equals(requester) && o.message().hasAck());
+    // The target's own ack is.
+    assertThat(helper.onMessage(target, ackForTarget, mesh.now)).anyMatch(o -> o.to().equals(requester) && o.message().hasAck()
+        && o.message().getSequence() == 41);
+  }
+
   private static SimulatedMesh meshWithFirewalledNode(long seed) {
     SimulatedMesh mesh = new SimulatedMesh(6, 0.0, seed);
     SwimNode hidden = mesh.nodes.get(5);
@@ -217,6 +238,8 @@ class SwimNodeTest {
     mesh.detach(hidden);
 
     mesh.run(4_000); // its reconnect backoff, well inside the grace period
+    // Its own probes of the dead relay went unanswered: what tells a node behind a firewall to leave.
+    assertThat(mesh.nodes.get(5).failedProbeSince(relay)).isPresent();
     mesh.attach(hidden, next);
     long took = mesh.runUntil(() -> mesh.allSee(relay, MemberState.MEMBER_STATE_DEAD)
         && mesh.allSee(hidden, MemberState.MEMBER_STATE_ALIVE) && mesh.nodes.get(4).via(hidden).equals(java.util.Optional.of(next)), 60_000);

@@ -213,12 +213,14 @@ class NodeServerTest {
         "      " + admin.id().hex() + ": [king]",
         "reachable: maybe",
         "relay: {reconnect_max_ms: 60000}",
+        "gossip: {relay_grace_ms: 99999999999}",
         ""));
     assertThatThrownBy(() -> NodeConfig.load(bad)).isInstanceOfSatisfying(NodeConfig.InvalidConfigException.class, e ->
         assertThat(e.problems()).containsExactlyInAnyOrder(
             "colour: unknown field (known: advertise_host, data_dir, federations, gossip, listen, metrics_listen, reachable, relay, seeds, tls)",
             "reachable: expected true or false, got 'maybe'",
             "gossip.relay_grace_ms (10000) must be at least relay.reconnect_max_ms (60000)",
+            "gossip: need probe interval <= 60000 ms and relay grace <= 3600000 ms",
             "listen: port must be 0-65535, got '99999'",
             "federations.Card_Fraud: a federation name is 1-63 lowercase letters, digits and '-', starting with a letter or digit",
             "federations.Card_Fraud.members.not-hex: not a node id (64 hex digits, as 'fedmesh keys init' prints)",
