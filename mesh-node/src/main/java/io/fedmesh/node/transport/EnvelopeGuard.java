@@ -45,13 +45,13 @@ public final class EnvelopeGuard {
     } catch (EnvelopeRejectedException e) {
       throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
     }
-    switch (replay.check(envelope.getMessageId(), envelope.getSentAtUnixMillis(), clock.millis())) {
+    switch (replay.check(Envelopes.sender(envelope), envelope.getMessageId(), envelope.getSentAtUnixMillis(), clock.millis())) {
       case OUTSIDE_WINDOW -> throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "outside_window",
           "sent at " + envelope.getSentAtUnixMillis() + ", outside the replay window around " + clock.millis());
       case REPLAYED -> throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "replayed",
           "message id already received");
       case FULL -> throw new EnvelopeRefusal(Status.Code.RESOURCE_EXHAUSTED, "busy",
-          "this node is remembering too many recent envelopes; retry shortly");
+          "this node is remembering too many recent envelopes (from this sender, or in all); retry shortly");
       case FRESH -> { }
     }
   }
