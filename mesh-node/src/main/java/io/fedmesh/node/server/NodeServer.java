@@ -89,6 +89,11 @@ public final class NodeServer implements AutoCloseable {
    *     or a port cannot be bound
    */
   public static NodeServer start(NodeConfig config, Clock clock) throws IOException {
+    return start(config, clock, io.fedmesh.node.transport.TransferReceiver.IDLE_MILLIS);
+  }
+
+  /** @param transferIdleMillis how long a Transfer stream may go quiet before it is ended (tests shorten it) */
+  static NodeServer start(NodeConfig config, Clock clock, long transferIdleMillis) throws IOException {
     NodeConfig.Tls tls = config.tls();
     X509Certificate ca = certificate(tls.ca());
     X509Certificate own = certificate(tls.certificate());
@@ -111,33 +116,45 @@ public final class NodeServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     GossipService gossipService = new GossipService();
     EnvelopeGuard guard = new EnvelopeGuard(self, new ReplayWindow(REPLAY_WINDOW.toMillis()), clock);
-    NodeService nodeService = new NodeService(self, config, clock, guard, metrics);
+    java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "fedmesh-relay");
+      t.setDaemon(true);
+      return t;
+    });
+    NodeService nodeService = new NodeService(self, config, clock, guard, metrics, timer, transferIdleMillis);
     ChannelPool channels = new ChannelPool(tls);
     EnvelopeRouter router = new EnvelopeRouter(self, guard, metrics, new ConnectStreams(channels, authenticator, metrics));
-    Server server = !config.reachable() ? null : NettyServerBuilder.forAddress(resolve(config.listen()))
-        .sslContext(TlsContexts.server(tls.certificate().toFile(), tls.key().toFile()))
-        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-        // Idle connections are closed, so a peer cannot hold resources open indefinitely.
-        .maxConnectionIdle(5, TimeUnit.MINUTES)
-        // Relay streams are long-lived and idle at times: the peer's keepalive pings must be welcome.
-        .permitKeepAliveTime(ChannelPool.KEEPALIVE_SECONDS / 2, TimeUnit.SECONDS)
-        .permitKeepAliveWithoutCalls(true)
-        // Streams are authenticated once, when they open: an hour's age limit makes a revoked peer
-        // redial (and fail) within the hour; a relayed node just attaches again.
-        .maxConnectionAge(1, TimeUnit.HOURS)
-        .maxConnectionAgeGrace(10, TimeUnit.SECONDS)
-        .addStreamTracerFactory(callMetrics.byteTracer())
-        .addService(nodeService)
-        .addService(health.getHealthService())
-        .addService(gossipService)
-        .addService(ConnectService.definition(router))
-        .addService(ProtoReflectionServiceV1.newInstance())
-        // The last interceptor added runs first: count, then authenticate, then authorise.
-        .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService(), config, metrics))
-        .intercept(new AuthenticationInterceptor(authenticator, metrics))
-        .intercept(callMetrics)
-        .build()
-        .start();
+    Server server;
+    try {
+      server = !config.reachable() ? null : NettyServerBuilder.forAddress(resolve(config.listen()))
+          .sslContext(TlsContexts.server(tls.certificate().toFile(), tls.key().toFile()))
+          .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+          // Idle connections are closed, so a peer cannot hold resources open indefinitely.
+          .maxConnectionIdle(5, TimeUnit.MINUTES)
+          // Relay streams are long-lived and idle at times: the peer's keepalive pings must be welcome.
+          .permitKeepAliveTime(ChannelPool.KEEPALIVE_SECONDS / 2, TimeUnit.SECONDS)
+          .permitKeepAliveWithoutCalls(true)
+          // Streams are authenticated once, when they open: an hour's age limit makes a revoked peer
+          // redial (and fail) within the hour; a relayed node just attaches again.
+          .maxConnectionAge(1, TimeUnit.HOURS)
+          .maxConnectionAgeGrace(10, TimeUnit.SECONDS)
+          .addStreamTracerFactory(callMetrics.byteTracer())
+          .addService(nodeService)
+          .addService(health.getHealthService())
+          .addService(gossipService)
+          .addService(ConnectService.definition(router))
+          .addService(ProtoReflectionServiceV1.newInstance())
+          // The last interceptor added runs first: count, then authenticate, then authorise.
+          .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService(), config, metrics))
+          .intercept(new AuthenticationInterceptor(authenticator, metrics))
+          .intercept(callMetrics)
+          .build()
+          .start();
+    } catch (IOException | RuntimeException e) {
+      channels.close();
+      timer.shutdownNow();
+      throw e;
+    }
     MetricsHttpServer http;
     try {
       http = new MetricsHttpServer(resolve(config.metricsListen()), metrics);
@@ -146,6 +163,7 @@ public final class NodeServer implements AutoCloseable {
         server.shutdownNow();
       }
       channels.close();
+      timer.shutdownNow();
       throw new IOException("metrics_listen " + config.metricsListen() + ": " + e.getMessage(), e);
     }
     String host = config.advertiseHost() != null ? config.advertiseHost()
@@ -160,16 +178,12 @@ public final class NodeServer implements AutoCloseable {
         server.shutdownNow();
       }
       channels.close();
+      timer.shutdownNow();
       http.close();
       throw new IOException(tls.certificate() + ": " + e.getMessage(), e);
     }
     gossipService.attach(gossip);
     nodeService.attach(gossip);
-    java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "fedmesh-relay");
-      t.setDaemon(true);
-      return t;
-    });
     Uplink uplink = null;
     if (server == null) {
       router.firewalled();

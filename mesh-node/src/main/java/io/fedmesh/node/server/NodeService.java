@@ -62,7 +62,13 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     response.onCompleted();
   }
 
-  NodeService(NodeId self, NodeConfig config, Clock clock, EnvelopeGuard guard, NodeMetrics metrics) {
+  private final java.util.concurrent.ScheduledExecutorService timer;
+  private final long idleMillis;
+
+  NodeService(NodeId self, NodeConfig config, Clock clock, EnvelopeGuard guard, NodeMetrics metrics,
+      java.util.concurrent.ScheduledExecutorService timer, long idleMillis) {
+    this.timer = timer;
+    this.idleMillis = idleMillis;
     this.self = self;
     this.config = config;
     this.clock = clock;
@@ -72,7 +78,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
 
   @Override
   public StreamObserver<Envelope> transfer(StreamObserver<TransferReceipt> response) {
-    return new TransferReceiver(guard, CallerIdentity.currentKey(), metrics, response);
+    return new TransferReceiver(guard, CallerIdentity.currentKey(), metrics, response, timer, idleMillis);
   }
 
   @Override

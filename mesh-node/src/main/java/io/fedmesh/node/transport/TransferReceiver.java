@@ -13,11 +13,15 @@ import java.security.NoSuchAlgorithmException;
 /**
  * Receives one payload streamed as chunk envelopes: each envelope must pass the {@link EnvelopeGuard},
  * name the federation of the first, and continue exactly where the last chunk ended. The bytes are
- * hashed as they arrive, never held whole. The first refusal ends the stream with its status.
+ * hashed as they arrive, never held whole. The first refusal ends the stream with its status, and so
+ * does a sender that goes quiet for {@link #IDLE_MILLIS} mid-transfer (a stalled stream would
+ * otherwise hold its slot forever).
  */
 public final class TransferReceiver implements StreamObserver<Envelope> {
   /** The largest payload one transfer may carry. */
   public static final long MAX_BYTES = 1L << 32;
+  /** A transfer that receives nothing for this long ends with DEADLINE_EXCEEDED. */
+  public static final long IDLE_MILLIS = 60_000;
 
   private final EnvelopeGuard guard;
   private final VerifyingKey callerKey;
@@ -28,8 +32,19 @@ public final class TransferReceiver implements StreamObserver<Envelope> {
   private long received;
   private int chunks;
   private boolean finished;
+  private long lastHeardNanos = System.nanoTime();
+  private java.util.concurrent.ScheduledFuture<?> idleCheck;
 
   public TransferReceiver(EnvelopeGuard guard, VerifyingKey callerKey, NodeMetrics metrics, StreamObserver<TransferReceipt> response) {
+    this(guard, callerKey, metrics, response, null, IDLE_MILLIS);
+  }
+
+  /**
+   * @param timer checks for a sender gone quiet (null: never)
+   * @param idleMillis how quiet is too quiet
+   */
+  public TransferReceiver(EnvelopeGuard guard, VerifyingKey callerKey, NodeMetrics metrics, StreamObserver<TransferReceipt> response,
+      java.util.concurrent.ScheduledExecutorService timer, long idleMillis) {
     this.guard = guard;
     this.callerKey = callerKey;
     this.metrics = metrics;
@@ -39,17 +54,40 @@ public final class TransferReceiver implements StreamObserver<Envelope> {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
+    if (timer != null) {
+      long period = Math.max(1, idleMillis / 4);
+      idleCheck = timer.scheduleAtFixedRate(() -> endIfIdle(idleMillis), period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private synchronized void endIfIdle(long idleMillis) {
+    if (finished) {
+      idleCheck.cancel(false);
+    } else if (System.nanoTime() - lastHeardNanos > idleMillis * 1_000_000) {
+      finish();
+      metrics.envelopeRefused("idle");
+      response.onError(Status.DEADLINE_EXCEEDED.withDescription("idle: nothing received for " + idleMillis + " ms").asRuntimeException());
+    }
+  }
+
+  /** Ends the transfer here; the idle check stops with it. */
+  private void finish() {
+    finished = true;
+    if (idleCheck != null) {
+      idleCheck.cancel(false);
+    }
   }
 
   @Override
-  public void onNext(Envelope envelope) {
+  public synchronized void onNext(Envelope envelope) {
     if (finished) {
       return;
     }
+    lastHeardNanos = System.nanoTime();
     try {
       accept(envelope);
     } catch (EnvelopeRefusal refusal) {
-      finished = true;
+      finish();
       metrics.envelopeRefused(refusal.reason());
       response.onError(refusal.status().asRuntimeException());
     }
@@ -82,7 +120,7 @@ public final class TransferReceiver implements StreamObserver<Envelope> {
     received += chunk.getData().size();
     chunks++;
     if (chunk.getLast()) {
-      finished = true;
+      finish();
       response.onNext(TransferReceipt.newBuilder().setBytes(received).setChunks(chunks)
           .setSha256(com.google.protobuf.ByteString.copyFrom(sha256.digest())).build());
       response.onCompleted();
@@ -90,14 +128,14 @@ public final class TransferReceiver implements StreamObserver<Envelope> {
   }
 
   @Override
-  public void onError(Throwable t) {
-    finished = true;
+  public synchronized void onError(Throwable t) {
+    finish();
   }
 
   @Override
-  public void onCompleted() {
+  public synchronized void onCompleted() {
     if (!finished) {
-      finished = true;
+      finish();
       metrics.envelopeRefused("incomplete");
       response.onError(Status.INVALID_ARGUMENT.withDescription("incomplete: the stream ended before the last chunk").asRuntimeException());
     }

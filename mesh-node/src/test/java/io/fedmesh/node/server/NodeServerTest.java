@@ -299,6 +299,40 @@ class NodeServerTest {
   }
 
   @Test
+  void aTransferThatGoesQuietIsEndedRatherThanHeldForever() throws Exception {
+    try (NodeServer quick = NodeServer.start(NodeConfig.load(dir.resolve("node.yaml")), clock, 300)) {
+      ManagedChannel channel = TestMesh.channel(quick.port(), participant, mesh.dir.resolve("ca.crt"));
+      try {
+        java.util.concurrent.CompletableFuture<Status> done = new java.util.concurrent.CompletableFuture<>();
+        var requests = NodeGrpc.newStub(channel).transfer(new io.grpc.stub.StreamObserver<io.fedmesh.proto.v1.TransferReceipt>() {
+          @Override
+          public void onNext(io.fedmesh.proto.v1.TransferReceipt r) {
+            done.complete(Status.OK);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.complete(Status.fromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            done.complete(Status.OK);
+          }
+        });
+        // One chunk, not the last, then silence (the stream stays open).
+        requests.onNext(chunk(participant, participant, "card-fraud", 0, new byte[] {1, 2, 3}, false, clock.millis(), (byte) 9));
+        Status status = done.get(10, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertThat(status.getDescription()).startsWith("idle: nothing received for 300 ms");
+        assertThat(quick.metrics().scrape()).contains("fedmesh_envelopes_refused_total{reason=\"idle\"} 1.0");
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void replayedStaleMisaddressedForgedAndDisorderedEnvelopesAreRefusedWithTheirReason() throws Exception {
     long now = clock.millis();
     byte[] data = {1, 2, 3};
