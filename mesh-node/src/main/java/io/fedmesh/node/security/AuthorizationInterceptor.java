@@ -7,7 +7,6 @@ import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.metrics.NodeMetrics;
 import io.fedmesh.proto.v1.FederationId;
 import io.fedmesh.proto.v1.Role;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -17,8 +16,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Authorises each federation-scoped call once, on its first request message, against the federation
- * state: the request's {@code federation} field names the federation, the policy says what the method
+ * Authorises each federation-scoped call once, on its first request message and before the service
+ * sees anything, against the federation state: the request's {@code federation} field names the federation, the policy says what the method
  * requires, and the config says the caller's roles there. A refusal is PERMISSION_DENIED naming the
  * reason, counted by reason; the service never sees the request. Members of one federation thus
  * cannot reach another's state.
@@ -47,32 +46,66 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
       }
       return next.startCall(call, headers);
     }
-    ServerCall.Listener<Q> delegate = next.startCall(call, headers);
     NodeId caller = CallerIdentity.current();
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
-      private boolean checked;
+    // The service is not started until the first request passed: a refused caller never gets a
+    // handler (nor anything it sets up, such as a transfer's receiver) on this node.
+    call.request(1);
+    return new ServerCall.Listener<>() {
+      private ServerCall.Listener<Q> delegate;
       private boolean denied;
 
       @Override
       public void onMessage(Q message) {
-        if (!checked) {
-          checked = true;
-          String refusal = refusal(caller, message, requirement.get());
-          if (refusal != null) {
-            denied = true;
-            call.close(Status.PERMISSION_DENIED.withDescription(refusal), new Metadata());
-            return;
-          }
+        if (delegate != null) {
+          delegate.onMessage(message);
+          return;
         }
-        if (!denied) {
-          super.onMessage(message);
+        if (denied) {
+          return;
         }
+        String refusal = refusal(caller, message, requirement.get());
+        if (refusal != null) {
+          denied = true;
+          call.close(Status.PERMISSION_DENIED.withDescription(refusal), new Metadata());
+          return;
+        }
+        delegate = next.startCall(call, headers);
+        if (call.isReady()) {
+          delegate.onReady();
+        }
+        delegate.onMessage(message);
       }
 
       @Override
       public void onHalfClose() {
-        if (!denied) {
-          super.onHalfClose();
+        if (delegate != null) {
+          delegate.onHalfClose();
+        } else if (!denied) {
+          denied = true;
+          metrics.authorizationFailure("no_federation");
+          call.close(Status.PERMISSION_DENIED.withDescription("no_federation: the call sent no request naming one"),
+              new Metadata());
+        }
+      }
+
+      @Override
+      public void onCancel() {
+        if (delegate != null) {
+          delegate.onCancel();
+        }
+      }
+
+      @Override
+      public void onComplete() {
+        if (delegate != null) {
+          delegate.onComplete();
+        }
+      }
+
+      @Override
+      public void onReady() {
+        if (delegate != null) {
+          delegate.onReady();
         }
       }
     };

@@ -329,6 +329,31 @@ class NodeServerTest {
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
+      // A caller refused authorisation never got a receiver: nothing of its call is left to go idle.
+      ManagedChannel outsiderChannel = TestMesh.channel(quick.port(), outsider, mesh.dir.resolve("ca.crt"));
+      try {
+        java.util.concurrent.CompletableFuture<Status> refused = new java.util.concurrent.CompletableFuture<>();
+        var requests = NodeGrpc.newStub(outsiderChannel).transfer(new io.grpc.stub.StreamObserver<io.fedmesh.proto.v1.TransferReceipt>() {
+          @Override
+          public void onNext(io.fedmesh.proto.v1.TransferReceipt r) {}
+
+          @Override
+          public void onError(Throwable t) {
+            refused.complete(Status.fromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            refused.complete(Status.OK);
+          }
+        });
+        requests.onNext(chunk(outsider, outsider, "card-fraud", 0, new byte[] {1}, false, clock.millis(), (byte) 10));
+        assertThat(refused.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        Thread.sleep(900);
+        assertThat(quick.metrics().scrape()).contains("fedmesh_envelopes_refused_total{reason=\"idle\"} 1.0");
+      } finally {
+        outsiderChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
     }
   }
 
