@@ -13,7 +13,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * IDX files (the MNIST and Fashion-MNIST format): an images file of unsigned bytes with magic
  * 0x00000803 and dimensions count x rows x columns, and a labels file with magic 0x00000801. Plain or
- * gzipped (detected from the first two bytes). Pixels become floats in [0, 1].
+ * gzipped (detected from the first two bytes). Pixels become floats in [0, 1]; Fashion-MNIST's are then
+ * standardised with its training set's pixel mean and standard deviation.
  */
 public final class IdxFiles {
   private static final int IMAGES_MAGIC = 0x00000803;
@@ -21,12 +22,22 @@ public final class IdxFiles {
   /** More than any IDX image set in use, and far below what would not fit an int-indexed array. */
   private static final long MAX_VALUES = 1L << 30;
 
+  /** Mean of Fashion-MNIST's 60,000 training images' pixels, scaled to [0, 1] (the usual 0.2860). */
+  public static final float FASHION_MNIST_MEAN = 0.2860f;
+  /** Standard deviation of the same pixels (the usual 0.3530). */
+  public static final float FASHION_MNIST_STD = 0.3530f;
+
   private IdxFiles() {}
 
-  /** Fashion-MNIST's training or test pair in {@code directory} (train-* or t10k-* files, gzipped). */
+  /**
+   * Fashion-MNIST's training or test pair in {@code directory} (train-* or t10k-* files, gzipped), each
+   * pixel standardised as (p - {@value #FASHION_MNIST_MEAN}) / {@value #FASHION_MNIST_STD}, the training
+   * set's statistics, for both sets: the standard input normalisation for this dataset.
+   */
   public static Dataset fashionMnist(Path directory, boolean train) throws IOException {
     String prefix = train ? "train" : "t10k";
-    return read(directory.resolve(prefix + "-images-idx3-ubyte.gz"), directory.resolve(prefix + "-labels-idx1-ubyte.gz"), 10);
+    return read(directory.resolve(prefix + "-images-idx3-ubyte.gz"), directory.resolve(prefix + "-labels-idx1-ubyte.gz"), 10,
+        FASHION_MNIST_MEAN, FASHION_MNIST_STD);
   }
 
   /**
@@ -36,6 +47,14 @@ public final class IdxFiles {
    *     or the two disagree on the count, or a label is outside [0, classes)
    */
   public static Dataset read(Path images, Path labels, int classes) throws IOException {
+    return read(images, labels, classes, 0f, 1f);
+  }
+
+  /** As {@link #read(Path, Path, int)}, each pixel in [0, 1] then becoming (p - mean) / std. */
+  public static Dataset read(Path images, Path labels, int classes, float mean, float std) throws IOException {
+    if (!(std > 0) || !Float.isFinite(std) || !Float.isFinite(mean)) {
+      throw new IllegalArgumentException("pixel mean must be finite and std positive and finite, got " + mean + " and " + std);
+    }
     int[] dims;
     float[] pixels;
     try (DataInputStream in = open(images)) {
@@ -52,7 +71,7 @@ public final class IdxFiles {
       in.readFully(raw);
       pixels = new float[raw.length];
       for (int i = 0; i < raw.length; i++) {
-        pixels[i] = (raw[i] & 0xFF) / 255f;
+        pixels[i] = ((raw[i] & 0xFF) / 255f - mean) / std;
       }
     } catch (EOFException e) {
       throw new DatasetFormatException(images, "truncated: fewer pixels than its header announces");

@@ -46,6 +46,11 @@ class DataFilesTest {
     float[] row = new float[4];
     d.copyRows(new int[] {1}, 0, 1, row);
     assertThat(row[1]).isEqualTo(128 / 255f);
+
+    Dataset standardised = IdxFiles.read(images, labels, 10, 0.25f, 0.5f);
+    standardised.copyRows(new int[] {0}, 0, 1, row);
+    assertThat(row).containsExactly(1.5f, -0.5f, -0.5f, -0.5f);
+    assertThatThrownBy(() -> IdxFiles.read(images, labels, 10, 0f, 0f)).hasMessageContaining("std positive");
   }
 
   @Test
@@ -72,6 +77,23 @@ class DataFilesTest {
     assertThat(test.size()).isEqualTo(10_000);
     assertThat(test.sampleShape()).containsExactly(1, 28, 28);
     assertThat(test.classCounts()).containsOnly(1000);
+    // Standardised with the training set's pixel statistics: the training pixels have mean 0 and std 1.
+    Dataset train = IdxFiles.fashionMnist(fashion, true);
+    float[] all = new float[train.size() * train.width()];
+    int[] rows = new int[train.size()];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = i;
+    }
+    train.copyRows(rows, 0, rows.length, all);
+    double sum = 0;
+    double squares = 0;
+    for (float v : all) {
+      sum += v;
+      squares += (double) v * v;
+    }
+    double mean = sum / all.length;
+    assertThat(mean).isCloseTo(0, org.assertj.core.data.Offset.offset(1e-3));
+    assertThat(Math.sqrt(squares / all.length - mean * mean)).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-3));
   }
 
   @Test
