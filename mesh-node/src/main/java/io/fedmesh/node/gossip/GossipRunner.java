@@ -158,6 +158,7 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
           lastJoin = now;
           send(swim.join(seeds, now));
         }
+        expireHeld(now);
         io.fedmesh.node.relay.Uplink up = uplink;
         if (up == null) {
           send(swim.tick(now));
@@ -190,6 +191,13 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
   static final int MAX_PENDING = 10_000;
   /** News pieces read from one message at most: more is a flood, not gossip. */
   static final int MAX_UPDATES = 256;
+  private record HeldKey(NodeId requester, long sequence) {}
+
+  private record Held(java.util.function.Consumer<List<GossipMessage>> replies, long sinceMillis) {}
+
+  /** Indirect probes this node is carrying out, by requester and sequence: their calls wait for the target's ack. Loop thread only. */
+  private final Map<HeldKey, Held> held = new java.util.HashMap<>();
+
   /** Calls waiting for the loop to answer them: answered empty if the runner stops first. */
   private final java.util.Set<java.util.function.Consumer<List<GossipMessage>>> unanswered = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
@@ -222,6 +230,11 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
         if (!unanswered.remove(replies)) {
           return; // answered already, as the runner stopped
         }
+        if (message.hasIndirectProbe()) {
+          // Answered when the target acks (the ack goes back in this call's response, over the
+          // requester's own connection), or empty once the requester has stopped waiting.
+          held.put(new HeldKey(from, message.getSequence()), new Held(replies, clock.millis()));
+        }
         List<GossipMessage> back = new ArrayList<>();
         List<SwimNode.Outbound> onward = new ArrayList<>();
         for (SwimNode.Outbound o : swim.onMessage(from, message, clock.millis())) {
@@ -231,7 +244,9 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
             onward.add(o);
           }
         }
-        replies.accept(back);
+        if (!message.hasIndirectProbe()) {
+          replies.accept(back);
+        }
         send(onward);
       });
       return true;
@@ -277,6 +292,17 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
     }
   }
 
+  /** Indirect probes whose target never answered within an interval: their requesters stopped waiting. */
+  private void expireHeld(long nowMillis) {
+    for (var it = held.values().iterator(); it.hasNext(); ) {
+      Held h = it.next();
+      if (nowMillis > h.sinceMillis() + config.gossip().probeIntervalMillis()) {
+        it.remove();
+        h.replies().accept(List.of());
+      }
+    }
+  }
+
   /** Asks the channel of the member probed next to connect now (idle channels drop their connection). */
   private void warmUpcomingProbe() {
     NodeId next = swim.upcomingProbeTarget().orElse(null);
@@ -310,6 +336,11 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
 
   private void send(List<SwimNode.Outbound> outbound) {
     for (SwimNode.Outbound o : outbound) {
+      Held waiting = o.message().hasAck() ? held.remove(new HeldKey(o.to(), o.message().getSequence())) : null;
+      if (waiting != null) {
+        waiting.replies().accept(List.of(o.message()));
+        continue;
+      }
       String address = swim.address(o.to()).orElse(seedAddresses.get(o.to()));
       if (advertised.isEmpty() || address == null) {
         // To or from behind a firewall: a signed envelope, over relay streams.
@@ -323,7 +354,9 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
         continue;
       }
       GossipGrpc.newStub(channel).withInterceptors(new io.fedmesh.node.security.ExpectedServer(authenticator, o.to()))
-          .withDeadlineAfter(RPC_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+          // An indirect probe's answer may take up to an interval (the helper's own probe of the target).
+          .withDeadlineAfter(RPC_DEADLINE_MILLIS + (o.message().hasIndirectProbe() ? config.gossip().probeIntervalMillis() : 0),
+              TimeUnit.MILLISECONDS)
           .deliver(o.message(), new StreamObserver<GossipDelivered>() {
             @Override
             public void onNext(GossipDelivered delivered) {
@@ -333,6 +366,7 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
               GossipMessage.BodyCase expected = switch (o.message().getBodyCase()) {
                 case PROBE -> GossipMessage.BodyCase.ACK;
                 case SYNC_REQUEST -> GossipMessage.BodyCase.SYNC_RESPONSE;
+                case INDIRECT_PROBE -> GossipMessage.BodyCase.ACK;
                 default -> null;
               };
               delivered.getRepliesList().stream().filter(reply -> reply.getBodyCase() == expected).limit(1)
@@ -385,7 +419,21 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
   @Override
   public void close() {
     loop.shutdownNow();
-    // Calls whose messages were still queued get an empty answer now, not at their deadline.
+    // Calls whose messages were still queued, or that wait for an indirect probe, get an empty answer
+    // now. The loop must have stopped first: it owns the held calls, and could still open a channel.
+    try {
+      loop.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Held h : List.copyOf(held.values())) {
+      try {
+        h.replies().accept(List.of());
+      } catch (RuntimeException callGone) {
+        // The caller gave up first.
+      }
+    }
+    held.clear();
     for (java.util.function.Consumer<List<GossipMessage>> waiting : List.copyOf(unanswered)) {
       if (unanswered.remove(waiting)) {
         try {
@@ -394,12 +442,6 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
           // The caller gave up first.
         }
       }
-    }
-    try {
-      // A loop task still running could open a channel after the map is emptied: wait for it first.
-      loop.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }
