@@ -86,8 +86,11 @@ public final class SecAggBench {
       }
     }
     IntFunction<SigningKey> identity = c -> o.maliciousServer() ? identities.get(c) : null;
-    SecAggParameters params = new SecAggParameters(config(n, kt[0], kt[1], o.dim(), identities));
-    SecAggParameters warmParams = new SecAggParameters(config(n, kt[0], kt[1], Math.max(1000, o.dim() / 16), identities));
+    // A lying server must not unmask two lists: more than (n + C) / 2 survivors (protocol.md 5.7).
+    int minSurvivors = identities.isEmpty() ? 0 : Math.max(kt[1], ParameterFinder.minSurvivors(n, o.corrupt()));
+    SecAggParameters params = new SecAggParameters(config(n, kt[0], kt[1], o.dim(), identities, minSurvivors));
+    SecAggParameters warmParams = new SecAggParameters(
+        config(n, kt[0], kt[1], Math.max(1000, o.dim() / 16), identities, minSurvivors));
     Random data = new Random(o.seed());
     float[] update = new float[o.dim()];
     for (int i = 0; i < update.length; i++) {
@@ -163,12 +166,12 @@ public final class SecAggBench {
     return Math.min(31 - WEIGHT_BITS, Math.max(2, bits));
   }
 
-  static SecAggConfig config(int n, int k, int t, int m, List<SigningKey> identities) {
+  static SecAggConfig config(int n, int k, int t, int m, List<SigningKey> identities, int minSurvivors) {
     SecAggConfig.Builder b = SecAggConfig.newBuilder()
         .setFederation(FederationId.newBuilder().setName("bench"))
         .setRound(1).setVectorLength(m).setNeighbours(k).setThreshold(t)
         .setClip(1.0).setValueBits(valueBits(n)).setWeightBits(WEIGHT_BITS).setChunkWords(CHUNK_WORDS)
-        .setMaliciousServer(!identities.isEmpty());
+        .setMaliciousServer(!identities.isEmpty()).setMinSurvivors(minSurvivors);
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       for (int c = 0; c < n; c++) {

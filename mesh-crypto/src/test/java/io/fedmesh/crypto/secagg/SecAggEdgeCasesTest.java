@@ -89,7 +89,7 @@ class SecAggEdgeCasesTest {
 
     assertThat(outcome.server().result()).isEmpty();
     assertThat(outcome.server().abortReason().orElseThrow().toString())
-        .isEqualTo("aborted in MASKED_INPUT: the 6 survivors are not all joined by pairwise masks (one group has 3): "
+        .isEqualTo("aborted in MASKED_INPUT: the 6 survivors are not all joined by pairwise masks: "
             + "unmasking would reveal partial sums");
   }
 

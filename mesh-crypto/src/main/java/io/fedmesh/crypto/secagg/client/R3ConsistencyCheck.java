@@ -34,10 +34,14 @@ record R3ConsistencyCheck(Map<Integer, ShareBundle> held, Map<Integer, Advertise
       return Transition.to(new ClientAborted(new AbortReason(phase(), AbortReason.Cause.EQUIVOCATION,
           "this client sent its whole masked input but the survivor list leaves it out: " + lists)));
     }
-    int t = ctx.params().threshold();
-    if (lists.survivors().length < t) {
+    int least = ctx.params().minSurvivors();
+    if (lists.survivors().length < least) {
       return Transition.to(new ClientAborted(new AbortReason(phase(),
-          "only " + lists.survivors().length + " survivors; threshold is " + t)));
+          "only " + lists.survivors().length + " survivors; a round of " + ctx.params().clients() + " needs at least " + least)));
+    }
+    String problem = SurvivorListCheck.problem(ctx.me(), lists, held, graph);
+    if (problem != null) {
+      return Transition.to(new ClientAborted(new AbortReason(phase(), AbortReason.Cause.EQUIVOCATION, problem)));
     }
     SecAggMessage reply = SecAggMessage.newBuilder().setRound(ctx.params().round())
         .setSurvivorListSignature(lists.statement(ctx.params(), graph).sign(ctx.identity(), ctx.me())).build();

@@ -61,6 +61,10 @@ record R3Unmasking(Map<Integer, ShareBundle> held, UnmaskLists signed, Map<Integ
         return Transition.to(new ClientAborted(new AbortReason(phase(),
             "only " + lists.survivors().length + " survivors; threshold is " + t)));
       }
+      String problem = SurvivorListCheck.problem(ctx.me(), lists, held, graph);
+      if (problem != null) {
+        return Transition.to(new ClientAborted(new AbortReason(phase(), AbortReason.Cause.EQUIVOCATION, problem)));
+      }
     }
     UnmaskResponse.Builder out = UnmaskResponse.newBuilder().setClient(ctx.me());
     held.forEach((owner, bundle) -> {

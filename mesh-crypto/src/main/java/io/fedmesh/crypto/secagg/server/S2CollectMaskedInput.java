@@ -114,19 +114,8 @@ final class S2CollectMaskedInput implements ServerState {
     if (complete.size() < 2) {
       return "only " + complete.size() + " survivor: unmasking would reveal a single input";
     }
-    Set<Integer> reached = new java.util.HashSet<>();
-    java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>(List.of(complete.first()));
-    reached.add(complete.first());
-    while (!todo.isEmpty()) {
-      for (int j : graph.neighbours(todo.pop())) {
-        if (complete.contains(j) && reached.add(j)) {
-          todo.push(j);
-        }
-      }
-    }
-    return reached.size() == complete.size() ? null
-        : "the " + complete.size() + " survivors are not all joined by pairwise masks (one group has "
-            + reached.size() + "): unmasking would reveal partial sums";
+    return graph.connected(complete.stream().mapToInt(Integer::intValue).toArray()) ? null
+        : "the " + complete.size() + " survivors are not all joined by pairwise masks: unmasking would reveal partial sums";
   }
 
   @Override
@@ -137,6 +126,10 @@ final class S2CollectMaskedInput implements ServerState {
     ServerState abort = ctx.abortUnlessEnough(phase(), complete.size(), "sent their whole masked input");
     if (abort != null) {
       return new Transition(abort, List.of());
+    }
+    if (complete.size() < ctx.params().minSurvivors()) {
+      return new Transition(new ServerAborted(new AbortReason(phase(), "only " + complete.size() + " of "
+          + ctx.params().clients() + " clients survived; an unmask needs at least " + ctx.params().minSurvivors())), List.of());
     }
     String split = splitSurvivors();
     if (split != null) {

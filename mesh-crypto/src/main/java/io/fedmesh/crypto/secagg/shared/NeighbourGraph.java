@@ -70,6 +70,11 @@ public final class NeighbourGraph {
     return new NeighbourGraph(members, params.neighbours(), seed, params.clients());
   }
 
+  /** The clients in ring order (position 0 first): who a server that knows the graph would cut where. */
+  public int[] ringOrder() {
+    return ring.clone();
+  }
+
   public boolean contains(int client) {
     return client >= 0 && client < position.length && position[client] >= 0;
   }
@@ -103,6 +108,40 @@ public final class NeighbourGraph {
     int n = ring.length;
     int d = Math.abs(position[a] - position[b]);
     return Math.min(d, n - d) <= halfDegree;
+  }
+
+  /**
+   * Whether {@code members} induce one connected subgraph (an empty or single member set counts as
+   * connected). Two members of a Harary graph are adjacent exactly when at most k/2 ring positions
+   * apart, so the members stay joined unless two or more of the cyclic gaps between consecutive
+   * members' positions exceed k/2. O(m log m), no neighbour lists.
+   *
+   * @throws IllegalArgumentException if a member is not in the graph
+   */
+  public boolean connected(int[] members) {
+    if (members.length <= 1 || complete) {
+      for (int c : members) {
+        if (!contains(c)) {
+          throw new IllegalArgumentException("client " + c + " is not in the graph");
+        }
+      }
+      return true;
+    }
+    int[] at = new int[members.length];
+    for (int i = 0; i < at.length; i++) {
+      if (!contains(members[i])) {
+        throw new IllegalArgumentException("client " + members[i] + " is not in the graph");
+      }
+      at[i] = position[members[i]];
+    }
+    Arrays.sort(at);
+    int wideGaps = at[0] + ring.length - at[at.length - 1] > halfDegree ? 1 : 0;
+    for (int i = 1; i < at.length && wideGaps < 2; i++) {
+      if (at[i] - at[i - 1] > halfDegree) {
+        wideGaps++;
+      }
+    }
+    return wideGaps < 2;
   }
 
   /** The seed the ring order was drawn from: what survivor-list signatures bind, so signers share one view. */

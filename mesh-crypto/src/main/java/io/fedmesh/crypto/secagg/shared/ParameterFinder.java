@@ -155,6 +155,12 @@ public final class ParameterFinder {
               + " (k = n-1): correctness needs t <= n - floor(dropout*n) = %d but security needs"
               + " t > floor(corrupt*n) = %d", dropout, corrupt, n, n - d, c));
     }
+    if (adversary == Adversary.MALICIOUS_SERVER && n - d < (n + c) / 2 + 1) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "no degree and threshold tolerate dropout=%s and corrupt=%s against a malicious server for n=%d: an unmask"
+              + " needs more than (n + floor(corrupt*n)) / 2 = %.1f survivors, so that two survivor lists cannot both"
+              + " be unmasked, and only %d remain", dropout, corrupt, n, (n + c) / 2.0, n - d));
+    }
     for (int k = 2; k < n - 1; k += 2) {
       Result found = bestThreshold(n, d, c, k, sigma, eta, adversary);
       if (found != null) {
@@ -182,7 +188,10 @@ public final class ParameterFinder {
     checkGraph(n, k, t);
     int d = count(n, dropout);
     int c = count(n, corrupt);
-    return new Result(k, t, correctnessLog2(n, d, k, t, adversary), securityLog2(n, c, d, k, t, adversary));
+    double correctness = adversary == Adversary.MALICIOUS_SERVER && n - d < (n + c) / 2 + 1
+        ? 0.0 // the survivor minimum cannot be met after d dropouts
+        : correctnessLog2(n, d, k, t, adversary);
+    return new Result(k, t, correctness, securityLog2(n, c, d, k, t, adversary));
   }
 
   /**
@@ -218,6 +227,11 @@ public final class ParameterFinder {
             ? "shares (an honest client has t or more corrupt shareholders: 2^%.1f)"
             : "shares (an honest client has 2t - k - 1 or more corrupt shareholders, so a lying server could"
                 + " rebuild both its secrets: 2^%.1f)", shares));
+      }
+      double cut = adversary == Adversary.CURIOUS_SERVER ? Double.NEGATIVE_INFINITY : cutLog2(n, c, k, t);
+      if (cut > -DEFAULT_SIGMA - 1) {
+        causes.add(String.format(Locale.ROOT, "cuts (a lying server that excludes honest clients at will splits the"
+            + " survivors where 2t - k corrupt clients sit in two runs of k/2: 2^%.1f)", cut));
       }
       double disconnect = disconnectLog2(n, c + d, k);
       if (disconnect > -DEFAULT_SIGMA - 1) {
@@ -314,7 +328,41 @@ public final class ParameterFinder {
   }
 
   static double securityLog2(int n, int c, int d, int k, int t, Adversary adversary) {
-    return log2Sum(sharesLog2(n, c, k, t, adversary), disconnectLog2(n, c + d, k));
+    double security = log2Sum(sharesLog2(n, c, k, t, adversary), disconnectLog2(n, c + d, k));
+    return adversary == Adversary.CURIOUS_SERVER ? security : log2Sum(security, cutLog2(n, c, k, t));
+  }
+
+  /**
+   * log2 of P_cut: a lying server, which can exclude any honest client it likes (declare it dropped,
+   * or withhold its shares), splits the honest survivors into groups it unmasks separately. Each cut
+   * is a run of at least k/2 ring positions holding no honest survivor, and the honest survivors beside
+   * it need t confirmations (or t answering shareholders) of which at most k/2 come from their own side:
+   * t - k/2 corrupt clients among the k/2 positions next to them. A ring needs two cuts, so two disjoint
+   * runs of k/2 positions hold at least 2t - k corrupt clients between them:
+   * {@code n (n - k + 1) / 2 * P[Hyp(n, C, k) >= 2t - k]}. 0 with no corrupt client (2t > k + 1), and
+   * for the complete graph, where the survivor minimum of {@link #minSurvivors} leaves one list only.
+   */
+  static double cutLog2(int n, int c, int k, int t) {
+    if (k >= n - 1) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    int need = 2 * t - k;
+    if (need <= 0) {
+      return 0.0;
+    }
+    double pairs = log2(n) + log2(n - k + 1) - 1;
+    return Math.min(0.0, pairs + log2UpperTail(n, c, k, need));
+  }
+
+  /**
+   * The fewest survivors a malicious-server round may unmask: floor((n + C) / 2) + 1 for C corrupt
+   * clients. Two lists shown to different clients would each need that many survivors, and an honest
+   * survivor's self-mask seed can be rebuilt under one list only (2t > k + 1 and the shares bound),
+   * so at most C survivors are common to both: 2 (floor((n + C) / 2) + 1) > n + C leaves no room.
+   */
+  public static int minSurvivors(int n, double corrupt) {
+    checkArguments(n, 0, corrupt, DEFAULT_SIGMA, DEFAULT_ETA);
+    return (n + count(n, corrupt)) / 2 + 1;
   }
 
   /**

@@ -50,6 +50,11 @@ public final class SecAggParameters {
       // only 2t honest shareholders, so a lying server would rebuild both secrets of any client.
       throw new IllegalArgumentException("a malicious-server round needs 2t > k + 1, got k=" + k + ", t=" + t);
     }
+    int minSurvivors = config.getMinSurvivors();
+    if (minSurvivors != 0 && (!config.getMaliciousServer() || minSurvivors <= n / 2 || minSurvivors < t || minSurvivors > n)) {
+      throw new IllegalArgumentException("min_survivors is for malicious-server rounds and must be in (n/2, n] and at least t;"
+          + " got " + minSurvivors + " for n=" + n + ", t=" + t);
+    }
     if (config.getVectorLength() < 1 || config.getVectorLength() > Integer.MAX_VALUE - 1) {
       throw new IllegalArgumentException("vector_length must be at least 1");
     }
@@ -97,6 +102,19 @@ public final class SecAggParameters {
 
   public int threshold() {
     return config.getThreshold();
+  }
+
+  /**
+   * The fewest survivors an unmask may name: in malicious-server mode min_survivors (default
+   * floor(n / 2) + 1, and never below t), otherwise t. More than half the cohort, so two survivor
+   * lists shown to different clients cannot both be unmasked.
+   */
+  public int minSurvivors() {
+    if (!maliciousServer()) {
+      return threshold();
+    }
+    int configured = config.getMinSurvivors();
+    return Math.max(threshold(), configured != 0 ? configured : clients() / 2 + 1);
   }
 
   public long round() {

@@ -408,4 +408,44 @@ class ParameterFinderTest {
         .hasMessageContaining("t <= n - floor(dropout*n) = 5")
         .hasMessageContaining("t > floor(corrupt*n) = 5");
   }
+  /**
+   * The cut term bounds what it claims: over every placement of C corrupt clients on small rings, the
+   * fraction with two disjoint runs of k/2 positions each holding t - k/2 corrupt clients (what a lying
+   * server needs to split the survivors) stays below 2^cutLog2.
+   */
+  @Test
+  void theCutTermCoversEveryPlacementOfCorruptClientsOnSmallRings() {
+    int[][] cases = {{12, 4, 3, 2}, {12, 4, 3, 4}, {14, 6, 4, 4}, {16, 6, 5, 6}, {16, 8, 5, 4}};
+    for (int[] c : cases) {
+      int n = c[0], k = c[1], t = c[2], corrupt = c[3];
+      int half = k / 2, need = t - half;
+      long splittable = 0, all = 0;
+      for (int mask = 0; mask < 1 << n; mask++) {
+        if (Integer.bitCount(mask) != corrupt) {
+          continue;
+        }
+        all++;
+        boolean found = false;
+        for (int p = 0; p < n && !found; p++) {
+          for (int q = 0; q < n && !found; q++) {
+            int gap = (q - p + n) % n;
+            boolean disjoint = gap >= half && n - gap >= half;
+            found = disjoint && corruptIn(mask, p, half, n) >= need && corruptIn(mask, q, half, n) >= need;
+          }
+        }
+        splittable += found ? 1 : 0;
+      }
+      double bound = Math.pow(2, ParameterFinder.cutLog2(n, corrupt, k, t));
+      assertThat((double) splittable / all).as("n=%d k=%d t=%d C=%d", n, k, t, corrupt).isLessThanOrEqualTo(bound);
+      assertThat(ParameterFinder.cutLog2(n, 0, k, t)).isEqualTo(Double.NEGATIVE_INFINITY);
+    }
+  }
+
+  private static int corruptIn(int mask, int from, int width, int n) {
+    int count = 0;
+    for (int i = 0; i < width; i++) {
+      count += (mask >> ((from + i) % n)) & 1;
+    }
+    return count;
+  }
 }
