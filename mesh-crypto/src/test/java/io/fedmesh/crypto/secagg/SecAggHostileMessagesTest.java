@@ -137,6 +137,51 @@ class SecAggHostileMessagesTest {
     assertThat(server.violations()).hasSize(16).allSatisfy(v -> assertThat(v.offender()).isBetween(0, N - 1));
   }
 
+  /**
+   * A client adds to its weight word whatever makes the total 0 mod 2^32 (or pushes it past what the
+   * survivors' weights can reach): the server refuses to decode the sum and says why.
+   */
+  @Test
+  void aWeightTotalOutsideWhatTheSurvivorsCanReachIsRefused() {
+    long honestTotal = java.util.Arrays.stream(w).sum();
+    for (long delta : new long[] {-honestTotal, (long) N * params.quantizer().maxWeight() + 1 - honestTotal}) {
+      SecAggServer victim = new SecAggServer(params);
+      List<SecAggClient> cohort = new ArrayList<>();
+      SimulationRandom r = SimulationRandom.fromSeed(5);
+      for (int c = 0; c < N; c++) {
+        cohort.add(new SecAggClient(params, c, x[c], w[c], r));
+      }
+      List<Outgoing> pending = new ArrayList<>();
+      for (int c = 0; c < N; c++) {
+        pending.addAll(victim.onMessage(c, cohort.get(c).start().get(0)));
+      }
+      while (!pending.isEmpty()) {
+        List<Outgoing> next = new ArrayList<>();
+        for (Outgoing o : pending) {
+          for (SecAggMessage reply : cohort.get(o.to()).onMessage(o.message())) {
+            next.addAll(victim.onMessage(o.to(), o.to() == 3 ? poisonWeight(reply, delta) : reply));
+          }
+        }
+        pending = next;
+      }
+      assertThat(victim.result()).isEmpty();
+      assertThat(victim.abortReason().orElseThrow().message())
+          .contains("weight total").contains("a client sent a weight out of range");
+    }
+  }
+
+  /** Adds {@code delta} to the weight word (the last word of the last chunk): masks are additive, so the sum moves by delta. */
+  private SecAggMessage poisonWeight(SecAggMessage m, long delta) {
+    if (!m.hasMaskedInputChunk() || m.getMaskedInputChunk().getIndex() != params.chunkCount() - 1) {
+      return m;
+    }
+    byte[] words = m.getMaskedInputChunk().getWords().toByteArray();
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(words).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int at = words.length - 4;
+    b.putInt(at, (int) (b.getInt(at) + delta));
+    return m.toBuilder().setMaskedInputChunk(m.getMaskedInputChunk().toBuilder().setWords(ByteString.copyFrom(words))).build();
+  }
+
   private int nonNeighbourOf(int client, SecAggMessage shares) {
     Set<Integer> neighbours = new java.util.HashSet<>();
     shares.getShareKeys().getSharesList().forEach(s -> neighbours.add(s.getTo()));

@@ -162,8 +162,17 @@ final class S3CollectUnmasking implements ServerState {
       return aborted("a secret could not be rebuilt: " + e.getMessage());
     }
     SecAggParameters p = ctx.params();
-    double[] decoded = p.quantizer().decode(Arrays.copyOf(sum, p.vectorLength()), 1.0);
     long weightTotal = sum[p.vectorLength()] & 0xFFFFFFFFL;
+    // Weights are the clients' own words: one client can add anything mod 2^32 to the total (say,
+    // make it 0, so decoding would divide by zero). Each honest weight is in [0, maxWeight], and the
+    // sum holds every survivor's weight, so a total outside (0, survivors x maxWeight] means a client
+    // sent a weight out of range; the sum is refused rather than decoded.
+    long most = (long) survivors.size() * p.quantizer().maxWeight();
+    if (weightTotal == 0 || weightTotal > most) {
+      return aborted("the weight total " + weightTotal + " is outside (0, " + most + "] (" + survivors.size()
+          + " survivors, each weight at most " + p.quantizer().maxWeight() + "): a client sent a weight out of range");
+    }
+    double[] decoded = p.quantizer().decode(Arrays.copyOf(sum, p.vectorLength()), 1.0);
     int[] inSum = survivors.stream().mapToInt(Integer::intValue).toArray();
     return new Transition(new ServerCompleted(new SecAggResult(decoded, weightTotal, inSum)), List.of());
   }

@@ -14,7 +14,18 @@ import java.util.Set;
  */
 public final class SecAggParameters {
   public static final int MAX_CLIENTS = 100_000;
-  public static final int MAX_CHUNK_WORDS = 1 << 20;
+  /**
+   * The largest gRPC message a node accepts (gRPC's default, 4 MiB): a masked-input chunk travels in
+   * one signed envelope, so the envelope must fit.
+   */
+  public static final int MAX_MESSAGE_BYTES = 4 << 20;
+  /**
+   * Room left in a message for everything around a chunk's words: the envelope's ids, federation
+   * name, time, kind and signature, and the round and chunk fields (under 300 bytes; tested at the cap).
+   */
+  public static final int ENVELOPE_HEADROOM_BYTES = 4096;
+  /** 1,047,552 words: a chunk at the cap, wrapped in a signed envelope, still fits {@link #MAX_MESSAGE_BYTES}. */
+  public static final int MAX_CHUNK_WORDS = (MAX_MESSAGE_BYTES - ENVELOPE_HEADROOM_BYTES) / 4;
 
   private final SecAggConfig config;
   private final Quantizer quantizer;

@@ -75,4 +75,34 @@ class SecAggParametersTest {
     assertThatThrownBy(() -> p.weightFor(-1, 1000)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> p.weightFor(5, 0)).isInstanceOf(IllegalArgumentException.class);
   }
+  /**
+   * A masked-input chunk at the cap, with every other field as long as it can be, wrapped in a signed
+   * envelope as the next payload field (number 19), fits the 4 MiB message limit; one word more than
+   * the old cap of 2^20 words would not.
+   */
+  @Test
+  void aChunkAtTheCapFitsASignedEnvelope() {
+    assertThat(envelopeBytes(SecAggParameters.MAX_CHUNK_WORDS)).isLessThanOrEqualTo(SecAggParameters.MAX_MESSAGE_BYTES);
+    assertThat(envelopeBytes(1 << 20)).isGreaterThan(SecAggParameters.MAX_MESSAGE_BYTES);
+    assertThatThrownBy(() -> new SecAggParameters(config(3).setChunkWords(SecAggParameters.MAX_CHUNK_WORDS + 1).build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("chunk_words");
+    new SecAggParameters(config(3).setChunkWords(SecAggParameters.MAX_CHUNK_WORDS).build());
+  }
+
+  private static int envelopeBytes(int words) {
+    io.fedmesh.proto.v1.SecAggMessage chunk = io.fedmesh.proto.v1.SecAggMessage.newBuilder().setRound(-1L)
+        .setMaskedInputChunk(io.fedmesh.proto.v1.MaskedInputChunk.newBuilder().setClient(-1).setIndex(-1).setCount(-1)
+            .setWords(ByteString.copyFrom(new byte[4 * words])))
+        .build();
+    io.fedmesh.proto.v1.Envelope envelope = io.fedmesh.proto.v1.Envelope.newBuilder()
+        .setFederation(FederationId.newBuilder().setName("f".repeat(63)))
+        .setSender(NodeId.newBuilder().setSha256(ByteString.copyFrom(new byte[32])))
+        .setRecipient(NodeId.newBuilder().setSha256(ByteString.copyFrom(new byte[32])))
+        .setMessageId(ByteString.copyFrom(new byte[16])).setSentAtUnixMillis(Long.MIN_VALUE)
+        .setKindValue(Integer.MAX_VALUE).setSignature(ByteString.copyFrom(new byte[64]))
+        .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder().addField(19,
+            com.google.protobuf.UnknownFieldSet.Field.newBuilder().addLengthDelimited(chunk.toByteString()).build()).build())
+        .build();
+    return envelope.getSerializedSize();
+  }
 }
