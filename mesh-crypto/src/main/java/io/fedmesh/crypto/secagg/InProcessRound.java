@@ -208,7 +208,7 @@ public final class InProcessRound {
       case GRAPH_NONCE -> Phase.FIX_GRAPH;
       case SURVIVOR_LIST_SIGNATURE -> Phase.CONSISTENCY_CHECK;
       case SHARE_KEYS -> Phase.SHARE_KEYS;
-      case MASKED_INPUT_CHUNK -> Phase.MASKED_INPUT;
+      case MASKED_INPUT_CHUNK, SHARE_COMPLAINT -> Phase.MASKED_INPUT;
       case UNMASK_RESPONSE -> Phase.UNMASKING;
       default -> throw new IllegalStateException("clients do not send " + m.getBodyCase());
     };

@@ -128,45 +128,50 @@ class SecAggEdgeCasesTest {
     assertThat(tap.server().phase()).isEqualTo(Phase.UNMASKING);
   }
 
+  /**
+   * A revealed share outside the field, or in the field but altered, is refused on its own (the rest
+   * of that answer counts) and recorded against the client that revealed it: every share it holds
+   * was range-checked on arrival and opens the commitment its dealer sent with it, so only the
+   * revealer can have changed it. The sum is exact from the spare shares.
+   */
   @Test
-  void revealedShareValuesOutsideTheFieldAreRefusedAndAlteredSharesCaughtByTheSpares() {
-    int n = 6;
-    SecAggParameters params = params(n, 4, 2, 8); // each secret has 5 shareholders, 2 suffice: spares exist
-    float[][] x = integerUpdates(n, 8, 5);
-    long[] w = weights(n, 5);
-    MaskedInputTap tap = MaskedInputTap.of(params, x, w, 0, SimulationRandom.fromSeed(5));
-    List<Map.Entry<Integer, SecAggMessage>> answers = new ArrayList<>();
-    for (Outgoing o : tap.pending()) {
-      tap.clients().get(o.to()).onMessage(o.message()).forEach(r -> answers.add(Map.entry(o.to(), r)));
-    }
-    SecAggMessage first = answers.get(0).getValue();
-    int from = answers.get(0).getKey();
-    var share = first.getUnmaskResponse().getShares(0);
+  void aRevealedShareOutsideTheFieldOrAlteredIsRefusedAloneAndBlamedOnItsRevealer() {
+    for (boolean outsideTheField : new boolean[] {true, false}) {
+      int n = 6;
+      SecAggParameters params = params(n, 4, 2, 8); // each secret has 5 shareholders, 2 suffice: spares exist
+      float[][] x = integerUpdates(n, 8, 5);
+      long[] w = weights(n, 5);
+      MaskedInputTap tap = MaskedInputTap.of(params, x, w, 0, SimulationRandom.fromSeed(5));
+      List<Map.Entry<Integer, SecAggMessage>> answers = new ArrayList<>();
+      for (Outgoing o : tap.pending()) {
+        tap.clients().get(o.to()).onMessage(o.message()).forEach(r -> answers.add(Map.entry(o.to(), r)));
+      }
+      SecAggMessage first = answers.get(0).getValue();
+      int from = answers.get(0).getKey();
+      int bad = first.getUnmaskResponse().getShares(0).getOwner() == from ? 1 : 0; // someone else's share
+      var share = first.getUnmaskResponse().getShares(bad);
+      long value = outsideTheField ? ShamirSecretSharing.PRIME : (share.getValues(0) + 1) % ShamirSecretSharing.PRIME;
 
-    assertThatThrownBy(() -> tap.server().onMessage(from, first.toBuilder().setUnmaskResponse(first.getUnmaskResponse().toBuilder()
-            .setShares(0, share.toBuilder().setValues(0, ShamirSecretSharing.PRIME))).build()))
-        .isInstanceOfSatisfying(ProtocolViolation.class, v -> assertThat(v.getMessage()).contains("outside the field"));
+      tap.server().onMessage(from, first.toBuilder().setUnmaskResponse(first.getUnmaskResponse().toBuilder()
+          .setShares(bad, share.toBuilder().setValues(0, value))).build());
+      for (var answer : answers.subList(1, answers.size())) {
+        tap.server().onMessage(answer.getKey(), answer.getValue());
+      }
 
-    // In range but altered: the rebuilt seed would not match its commitment, so the server finds t
-    // shares that do, names the one that does not, and unmasks the exact sum.
-    int owner = share.getOwner();
-    long altered = (share.getValues(0) + 1) % ShamirSecretSharing.PRIME;
-    tap.server().onMessage(from, first.toBuilder().setUnmaskResponse(first.getUnmaskResponse().toBuilder()
-        .setShares(0, share.toBuilder().setValues(0, altered))).build());
-    for (var answer : answers.subList(1, answers.size())) {
-      tap.server().onMessage(answer.getKey(), answer.getValue());
+      var all = java.util.stream.IntStream.range(0, n).boxed().collect(java.util.stream.Collectors.toSet());
+      assertThat(tap.server().result().orElseThrow().weightedSum()).containsExactly(SecAggRoundTest.plaintextSum(x, w, all, 8));
+      assertThat(tap.server().violations()).singleElement().satisfies(v -> {
+        assertThat(v.code()).isEqualTo(Code.INCONSISTENT);
+        assertThat(v.offender()).isEqualTo(from);
+        assertThat(v.getMessage()).contains("revealed a share of client " + share.getOwner())
+            .contains(outsideTheField ? "outside the field" : "does not open the commitment");
+      });
     }
-    var all = java.util.stream.IntStream.range(0, n).boxed().collect(java.util.stream.Collectors.toSet());
-    assertThat(tap.server().result().orElseThrow().weightedSum()).containsExactly(SecAggRoundTest.plaintextSum(x, w, all, 8));
-    assertThat(tap.server().violations()).anySatisfy(v -> {
-      assertThat(v.code()).isEqualTo(Code.INCONSISTENT);
-      assertThat(v.offender()).isEqualTo(from);
-      assertThat(v.getMessage()).contains("altered share of the self-mask seed of survivor " + owner);
-    });
   }
 
+  /** With t = k + 1 every share is needed: one altered by its holder is refused, and the round aborts naming too few shares. */
   @Test
-  void withExactlyTSharesAnAlteredOneIsCaughtByTheSeedCommitment() {
+  void withExactlyTSharesAnAlteredOneIsRefusedAndTheRoundAbortsWithoutAWrongSum() {
     int n = 3;
     SecAggParameters params = params(n, 2, 3, 8); // t = k + 1: every share is needed, none spare
     float[][] x = integerUpdates(n, 8, 6);
@@ -176,18 +181,20 @@ class SecAggEdgeCasesTest {
       tap.clients().get(o.to()).onMessage(o.message()).forEach(r -> answers.add(Map.entry(o.to(), r)));
     }
     SecAggMessage first = answers.get(0).getValue();
-    var share = first.getUnmaskResponse().getShares(0);
+    int from = answers.get(0).getKey();
+    int bad = first.getUnmaskResponse().getShares(0).getOwner() == from ? 1 : 0;
+    var share = first.getUnmaskResponse().getShares(bad);
     long altered = (share.getValues(3) + 12345) % ShamirSecretSharing.PRIME;
-    tap.server().onMessage(answers.get(0).getKey(), first.toBuilder().setUnmaskResponse(first.getUnmaskResponse().toBuilder()
-        .setShares(0, share.toBuilder().setValues(3, altered))).build());
+    tap.server().onMessage(from, first.toBuilder().setUnmaskResponse(first.getUnmaskResponse().toBuilder()
+        .setShares(bad, share.toBuilder().setValues(3, altered))).build());
     for (var answer : answers.subList(1, answers.size())) {
       tap.server().onMessage(answer.getKey(), answer.getValue());
     }
 
     assertThat(tap.server().result()).isEmpty(); // never a wrong sum
     assertThat(tap.server().abortReason().orElseThrow().message())
-        .contains("no 3 of the 3 shares of the self-mask seed of survivor " + share.getOwner())
-        .contains("rebuild it to match what it advertised");
+        .contains("only 2 shares of the self-mask seed of survivor " + share.getOwner());
+    assertThat(tap.server().violations()).extracting(ProtocolViolation::offender).containsExactly(from);
   }
 
   @Test

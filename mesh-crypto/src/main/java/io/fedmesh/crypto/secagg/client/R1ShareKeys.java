@@ -9,6 +9,8 @@ import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.ShareBundle;
+import io.fedmesh.crypto.secagg.shared.ShareCommitments;
+import io.fedmesh.proto.v1.SecretKind;
 import io.fedmesh.crypto.shamir.ShamirSecretSharing;
 import io.fedmesh.crypto.shamir.ShamirShare;
 import io.fedmesh.proto.v1.AdvertiseKeys;
@@ -99,14 +101,29 @@ record R1ShareKeys(Secrets secrets, AdvertiseKeys mine, KeyDirectory fixed) impl
         throw new ProtocolViolation(ProtocolViolation.Code.INVALID_KEY, to, "client " + to + "'s share key is a low-order point");
       }
       shareSecrets.put(to, secret);
-      byte[] plaintext = new ShareBundle(seedShares.get(i), keyShares.get(i)).encode();
+      ShareBundle bundle = new ShareBundle(seedShares.get(i), keyShares.get(i), salt(ctx), salt(ctx));
       byte[] sealed = ctx.keys().shareKey(secret, ctx.me(), to)
-          .seal(plaintext, ctx.keys().shareInfo(ctx.me(), to), ctx.random());
-      out.addShares(EncryptedShares.newBuilder().setFrom(ctx.me()).setTo(to).setCiphertext(ByteString.copyFrom(sealed)));
+          .seal(bundle.encode(), ctx.keys().shareInfo(ctx.me(), to), ctx.random());
+      out.addShares(EncryptedShares.newBuilder().setFrom(ctx.me()).setTo(to).setCiphertext(ByteString.copyFrom(sealed))
+          .setSeedCommitment(ByteString.copyFrom(ShareCommitments.of(ctx.params(), ctx.me(), to,
+              SecretKind.SECRET_KIND_SELF_MASK_SEED, bundle.selfMaskSeed().values(), bundle.seedSalt())))
+          .setKeyCommitment(ByteString.copyFrom(ShareCommitments.of(ctx.params(), ctx.me(), to,
+              SecretKind.SECRET_KIND_MASK_KEY, bundle.maskKey().values(), bundle.keySalt()))));
     }
-    ShareBundle own = new ShareBundle(seedShares.get(neighbours.length), keyShares.get(neighbours.length));
+    if (ctx.params().maliciousServer()) {
+      out.setSignature(ShareCommitments.sign(ctx.params(), out, ctx.identity()));
+    }
+    // This client's own share is never revealed by anyone else, so its salts are never opened.
+    ShareBundle own = new ShareBundle(seedShares.get(neighbours.length), keyShares.get(neighbours.length),
+        new byte[ShareBundle.SALT_BYTES], new byte[ShareBundle.SALT_BYTES]);
     SecAggMessage reply = SecAggMessage.newBuilder().setRound(ctx.params().round()).setShareKeys(out).build();
     return Transition.to(new R2MaskedInput(shareSecrets, secrets.maskKeys(), keys, graph, secrets.selfMaskSeed(), own), reply);
+  }
+
+  private static byte[] salt(ClientContext ctx) {
+    byte[] salt = new byte[ShareBundle.SALT_BYTES];
+    ctx.random().nextBytes(salt);
+    return salt;
   }
 
   /** Why the revealed nonces cannot fix the graph (not exactly the members', or one does not open), or null. */

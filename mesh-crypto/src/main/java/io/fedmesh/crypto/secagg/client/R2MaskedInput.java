@@ -2,8 +2,7 @@ package io.fedmesh.crypto.secagg.client;
 
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_A_NEIGHBOUR;
-import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.UNDECRYPTABLE_SHARE;
-import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
 
 import io.fedmesh.crypto.AuthenticationFailedException;
 import io.fedmesh.crypto.agreement.X25519KeyPair;
@@ -15,6 +14,9 @@ import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.crypto.secagg.shared.ShareBundle;
+import io.fedmesh.crypto.secagg.shared.ShareCommitments;
+import io.fedmesh.proto.v1.ShareComplaint;
+import com.google.protobuf.ByteString;
 import io.fedmesh.crypto.secagg.shared.Words;
 import io.fedmesh.proto.v1.AdvertiseKeys;
 import io.fedmesh.proto.v1.EncryptedShares;
@@ -60,16 +62,35 @@ record R2MaskedInput(
       if (received.containsKey(from)) {
         throw new ProtocolViolation(DUPLICATE, -1, "two sets of shares from client " + from);
       }
-      byte[] plaintext;
-      try {
-        plaintext = ctx.keys().shareKey(shareSecrets.get(from), from, me)
-            .open(share.getCiphertext().toByteArray(), ctx.keys().shareInfo(from, me));
-      } catch (AuthenticationFailedException e) {
-        throw new ProtocolViolation(UNDECRYPTABLE_SHARE, from, "shares from client " + from + " do not decrypt");
+      if (!shareSecrets.containsKey(from)) {
+        throw new ProtocolViolation(NOT_IN_ROUND, -1, "shares from client " + from + ", which this client never shared with");
       }
-      ShareBundle bundle = ShareBundle.decode(plaintext, me);
-      if (bundle == null) {
-        throw new ProtocolViolation(WRONG_LENGTH, from, "shares from client " + from + " have the wrong length");
+      received.put(from, null);
+    }
+    // Every share checked for form first, then opened: a refused message changes nothing.
+    for (EncryptedShares share : message.getSharesForYou().getSharesList()) {
+      int from = share.getFrom();
+      String fault = null;
+      ShareBundle bundle = null;
+      try {
+        byte[] plaintext = ctx.keys().shareKey(shareSecrets.get(from), from, me)
+            .open(share.getCiphertext().toByteArray(), ctx.keys().shareInfo(from, me));
+        bundle = ShareBundle.decode(plaintext, me);
+        fault = bundle == null ? "are of the wrong length or outside the field"
+            : ShareCommitments.opens(ctx.params(), from, bundle, share) ? null : "do not match the commitments sent with them";
+      } catch (AuthenticationFailedException e) {
+        fault = "do not decrypt";
+      }
+      if (fault != null) {
+        // Keeping the other shares would leave this pair's mask uncancelled (the dealer masks with this
+        // client); leaving the round is the dropout every neighbour already survives, and the key of
+        // this one direction lets the server see the dealer's own ciphertext hold the fault.
+        SecAggMessage complaint = SecAggMessage.newBuilder().setRound(ctx.params().round())
+            .setShareComplaint(ShareComplaint.newBuilder().setClient(me).setDealer(from)
+                .setShareKey(ByteString.copyFrom(ctx.keys().shareKeyBytes(shareSecrets.get(from), from, me))))
+            .build();
+        return Transition.to(new ClientAborted(new AbortReason(phase(), AbortReason.Cause.BAD_SHARE,
+            "the shares neighbour " + from + " dealt this client " + fault + ": complained and left the round")), complaint);
       }
       received.put(from, bundle);
     }

@@ -39,7 +39,7 @@ record R3ConsistencyCheck(Map<Integer, ShareBundle> held, Map<Integer, Advertise
       return Transition.to(new ClientAborted(new AbortReason(phase(),
           "only " + lists.survivors().length + " survivors; a round of " + ctx.params().clients() + " needs at least " + least)));
     }
-    String problem = SurvivorListCheck.problem(ctx.me(), lists, held, graph);
+    String problem = SurvivorListCheck.problem(ctx.me(), lists, held, graph, directory.keySet());
     if (problem != null) {
       return Transition.to(new ClientAborted(new AbortReason(phase(), AbortReason.Cause.EQUIVOCATION, problem)));
     }

@@ -61,7 +61,7 @@ record R3Unmasking(Map<Integer, ShareBundle> held, UnmaskLists signed, Map<Integ
         return Transition.to(new ClientAborted(new AbortReason(phase(),
             "only " + lists.survivors().length + " survivors; threshold is " + t)));
       }
-      String problem = SurvivorListCheck.problem(ctx.me(), lists, held, graph);
+      String problem = SurvivorListCheck.problem(ctx.me(), lists, held, graph, directory.keySet());
       if (problem != null) {
         return Transition.to(new ClientAborted(new AbortReason(phase(), AbortReason.Cause.EQUIVOCATION, problem)));
       }
@@ -69,9 +69,9 @@ record R3Unmasking(Map<Integer, ShareBundle> held, UnmaskLists signed, Map<Integ
     UnmaskResponse.Builder out = UnmaskResponse.newBuilder().setClient(ctx.me());
     held.forEach((owner, bundle) -> {
       if (lists.survived(owner)) {
-        out.addShares(reveal(owner, SecretKind.SECRET_KIND_SELF_MASK_SEED, bundle.selfMaskSeed()));
+        out.addShares(reveal(owner, SecretKind.SECRET_KIND_SELF_MASK_SEED, bundle.selfMaskSeed(), bundle.seedSalt()));
       } else if (lists.dropped(owner)) {
-        out.addShares(reveal(owner, SecretKind.SECRET_KIND_MASK_KEY, bundle.maskKey()));
+        out.addShares(reveal(owner, SecretKind.SECRET_KIND_MASK_KEY, bundle.maskKey(), bundle.keySalt()));
       }
     });
     SecAggMessage reply = SecAggMessage.newBuilder().setRound(ctx.params().round()).setUnmaskResponse(out).build();
@@ -103,7 +103,8 @@ record R3Unmasking(Map<Integer, ShareBundle> held, UnmaskLists signed, Map<Integ
       }
       // t confirmations are what the check needs: verifying more would only cost time.
       if (confirmed.size() < t) {
-        if (!lists.survived(j) || !statement.signedBy(directory.get(j), signature)) {
+        AdvertiseKeys signer = directory.get(j);
+        if (!lists.survived(j) || signer == null || !statement.signedBy(signer, signature)) {
           return "neighbour " + j + "'s signature does not confirm these lists: the server showed it other lists or forged it";
         }
         confirmed.add(j);
@@ -113,8 +114,9 @@ record R3Unmasking(Map<Integer, ShareBundle> held, UnmaskLists signed, Map<Integ
         : "only " + confirmed.size() + " neighbours confirmed the survivor lists; threshold is " + t;
   }
 
-  private static RevealedShare reveal(int owner, SecretKind kind, ShamirShare share) {
-    RevealedShare.Builder b = RevealedShare.newBuilder().setOwner(owner).setKind(kind);
+  private static RevealedShare reveal(int owner, SecretKind kind, ShamirShare share, byte[] salt) {
+    RevealedShare.Builder b = RevealedShare.newBuilder().setOwner(owner).setKind(kind)
+        .setSalt(com.google.protobuf.ByteString.copyFrom(salt));
     for (long v : share.values()) {
       b.addValues(v);
     }

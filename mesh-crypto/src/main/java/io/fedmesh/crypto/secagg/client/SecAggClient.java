@@ -104,6 +104,11 @@ public final class SecAggClient {
     return state instanceof ClientAborted aborted ? Optional.of(aborted.reason()) : Optional.empty();
   }
 
+  /** The current state: for tests in this package that play a dishonest client. */
+  synchronized ClientState state() {
+    return state;
+  }
+
   private List<SecAggMessage> apply(ClientState.Transition transition) {
     state = transition.next();
     return transition.outbox();

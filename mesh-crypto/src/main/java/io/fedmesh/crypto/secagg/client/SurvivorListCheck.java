@@ -35,8 +35,10 @@ final class SurvivorListCheck {
    * Why client {@code me} must not sign or answer {@code lists}, or null if they match its view.
    *
    * @param held the shares this client holds, by owner (itself included)
+   * @param advertised the clients of the key directory this client used
    */
-  static String problem(int me, UnmaskLists lists, Map<Integer, ShareBundle> held, NeighbourGraph graph) {
+  static String problem(int me, UnmaskLists lists, Map<Integer, ShareBundle> held, NeighbourGraph graph,
+      java.util.Set<Integer> advertised) {
     for (int j : graph.neighbours(me)) {
       boolean listed = lists.survived(j) || lists.dropped(j);
       boolean received = held.containsKey(j);
@@ -48,9 +50,11 @@ final class SurvivorListCheck {
         return "this client masked with neighbour " + j + " but the lists leave it out";
       }
     }
-    for (int c : lists.survivors()) {
-      if (!graph.contains(c)) {
-        return "survivor " + c + " is not in the neighbour graph";
+    for (int[] list : new int[][] {lists.survivors(), lists.dropped()}) {
+      for (int c : list) {
+        if (!graph.contains(c) || !advertised.contains(c)) {
+          return "the lists name client " + c + ", which never advertised keys this round";
+        }
       }
     }
     if (!graph.connected(lists.survivors())) {

@@ -1,6 +1,7 @@
 package io.fedmesh.crypto.secagg.server;
 
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.INCONSISTENT;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_A_NEIGHBOUR;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
@@ -10,6 +11,7 @@ import io.fedmesh.crypto.secagg.shared.NeighbourGraph;
 import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.ShareBundle;
+import io.fedmesh.crypto.secagg.shared.ShareCommitments;
 import io.fedmesh.proto.v1.AdvertiseKeys;
 import io.fedmesh.proto.v1.EncryptedShares;
 import io.fedmesh.proto.v1.SecAggMessage;
@@ -69,6 +71,9 @@ final class S1CollectShares implements ServerState {
         throw new ProtocolViolation(WRONG_LENGTH, from, "encrypted shares of " + share.getCiphertext().size()
             + " bytes, expected " + CIPHERTEXT_BYTES);
       }
+      if (share.getSeedCommitment().size() != ShareCommitments.BYTES || share.getKeyCommitment().size() != ShareCommitments.BYTES) {
+        throw new ProtocolViolation(WRONG_LENGTH, from, "share commitments must be " + ShareCommitments.BYTES + " bytes each");
+      }
       got[i] = share.getTo();
     }
     Arrays.sort(got);
@@ -80,6 +85,12 @@ final class S1CollectShares implements ServerState {
     if (!Arrays.equals(got, expected)) {
       throw new ProtocolViolation(WRONG_LENGTH, from, "shares for " + got.length + " clients, expected one set for each of "
           + expected.length + " neighbours");
+    }
+    if (ctx.params().maliciousServer() ? !ShareCommitments.signedByDealer(ctx.params(), sent, keys.get(from))
+        : !sent.getSignature().isEmpty()) {
+      // Unsigned, the dealing could not be held against its dealer if a share turns out bad.
+      throw new ProtocolViolation(INCONSISTENT, from, ctx.params().maliciousServer()
+          ? "the signature over the dealt shares does not verify" : "dealt shares are signed only in malicious-server rounds");
     }
     shares.put(from, sent);
   }
@@ -110,6 +121,6 @@ final class S1CollectShares implements ServerState {
     List<Outgoing> out = new ArrayList<>(inbox.size());
     inbox.forEach((c, b) -> out.add(new Outgoing(c,
         SecAggMessage.newBuilder().setRound(ctx.params().round()).setSharesForYou(b).build())));
-    return new Transition(new S2CollectMaskedInput(ctx, keys, graph, shares.keySet()), out);
+    return new Transition(new S2CollectMaskedInput(ctx, keys, graph, shares), out);
   }
 }

@@ -1,6 +1,7 @@
 package io.fedmesh.crypto.secagg.server;
 
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_A_NEIGHBOUR;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
 
@@ -10,7 +11,14 @@ import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.crypto.secagg.shared.Words;
+import io.fedmesh.crypto.AuthenticationFailedException;
+import io.fedmesh.crypto.aead.AesGcmKey;
+import io.fedmesh.crypto.secagg.shared.ShareBundle;
+import io.fedmesh.crypto.secagg.shared.ShareCommitments;
 import io.fedmesh.proto.v1.AdvertiseKeys;
+import io.fedmesh.proto.v1.EncryptedShares;
+import io.fedmesh.proto.v1.ShareComplaint;
+import io.fedmesh.proto.v1.ShareKeys;
 import io.fedmesh.proto.v1.MaskedInputChunk;
 import io.fedmesh.proto.v1.SecAggMessage;
 import io.fedmesh.proto.v1.SurvivorList;
@@ -40,15 +48,19 @@ final class S2CollectMaskedInput implements ServerState {
   private final TreeMap<Integer, AdvertiseKeys> keys;
   private final NeighbourGraph graph;
   private final Set<Integer> sharers;
+  private final TreeMap<Integer, ShareKeys> dealt;
+  private final Set<Integer> complained = new TreeSet<>();
   private final int[] sum;
   private final Map<Integer, ByteString[]> staged = new HashMap<>();
   private final TreeSet<Integer> complete = new TreeSet<>();
 
-  S2CollectMaskedInput(ServerContext ctx, TreeMap<Integer, AdvertiseKeys> keys, NeighbourGraph graph, Set<Integer> sharers) {
+  S2CollectMaskedInput(ServerContext ctx, TreeMap<Integer, AdvertiseKeys> keys, NeighbourGraph graph,
+      TreeMap<Integer, ShareKeys> dealt) {
     this.ctx = ctx;
     this.keys = keys;
     this.graph = graph;
-    this.sharers = new TreeSet<>(sharers);
+    this.dealt = dealt;
+    this.sharers = new TreeSet<>(dealt.keySet());
     this.sum = new int[ctx.params().words()];
     ctx.meter().held(4L * sum.length);
   }
@@ -60,6 +72,10 @@ final class S2CollectMaskedInput implements ServerState {
 
   @Override
   public void onMessage(int from, SecAggMessage message) {
+    if (message.hasShareComplaint()) {
+      onComplaint(from, message.getShareComplaint());
+      return;
+    }
     if (!message.hasMaskedInputChunk()) {
       ServerState.super.onMessage(from, message);
     }
@@ -67,6 +83,9 @@ final class S2CollectMaskedInput implements ServerState {
     ctx.checkSender(from, chunk.getClient());
     if (!sharers.contains(from)) {
       throw new ProtocolViolation(NOT_IN_ROUND, from, "did not share keys this round");
+    }
+    if (complained.contains(from)) {
+      throw new ProtocolViolation(NOT_IN_ROUND, from, "left the round with a complaint");
     }
     SecAggParameters p = ctx.params();
     // uint32 on the wire: an index of 2^31 or more arrives negative.
@@ -99,9 +118,59 @@ final class S2CollectMaskedInput implements ServerState {
     }
   }
 
+  /**
+   * A holder leaves the round naming a dealer and revealing the key of the dealer's shares to it. The
+   * dealer's own ciphertext (signed by the dealer in malicious-server mode) is opened with that key:
+   * AES-GCM authenticates it, so what it holds is what the dealer sent, and a share in it that is
+   * outside the field or does not open the dealer's commitment is the dealer's fault, provably.
+   */
+  private void onComplaint(int from, ShareComplaint complaint) {
+    ctx.checkSender(from, complaint.getClient());
+    int dealer = complaint.getDealer();
+    if (!sharers.contains(from) || complete.contains(from) || staged.containsKey(from) || complained.contains(from)) {
+      throw new ProtocolViolation(NOT_IN_ROUND, from, "may complain only once, before sending any masked input");
+    }
+    EncryptedShares share = dealt.containsKey(dealer) ? dealt.get(dealer).getSharesList().stream()
+        .filter(s -> s.getTo() == from).findFirst().orElse(null) : null;
+    if (share == null) {
+      throw new ProtocolViolation(NOT_A_NEIGHBOUR, from, "complains about client " + Integer.toUnsignedString(dealer)
+          + ", which dealt it no shares");
+    }
+    if (complaint.getShareKey().size() != AesGcmKey.KEY_BYTES) {
+      throw new ProtocolViolation(WRONG_LENGTH, from, "a complaint's key must be " + AesGcmKey.KEY_BYTES + " bytes");
+    }
+    Complaint.Finding finding;
+    String detail;
+    try {
+      byte[] plaintext = new AesGcmKey(complaint.getShareKey().toByteArray())
+          .open(share.getCiphertext().toByteArray(), ctx.keys().shareInfo(dealer, from));
+      ShareBundle bundle = ShareBundle.decode(plaintext, from);
+      if (bundle == null) {
+        finding = Complaint.Finding.DEALER_AT_FAULT;
+        detail = "dealt client " + from + " a share outside the field";
+      } else if (!ShareCommitments.opens(ctx.params(), dealer, bundle, share)) {
+        finding = Complaint.Finding.DEALER_AT_FAULT;
+        detail = "dealt client " + from + " shares that do not match its own commitments";
+      } else {
+        finding = Complaint.Finding.COMPLAINER_AT_FAULT;
+        detail = "complained about good shares from client " + dealer;
+      }
+    } catch (AuthenticationFailedException e) {
+      finding = Complaint.Finding.UNPROVEN;
+      detail = "client " + from + "'s key does not open client " + dealer + "'s shares to it";
+    }
+    complained.add(from);
+    ctx.complaints().add(new Complaint(from, dealer, finding, detail));
+    if (finding == Complaint.Finding.DEALER_AT_FAULT) {
+      ctx.violations().add(new ProtocolViolation(ProtocolViolation.Code.BAD_DEALING, dealer, detail));
+    } else if (finding == Complaint.Finding.COMPLAINER_AT_FAULT) {
+      ctx.violations().add(new ProtocolViolation(ProtocolViolation.Code.INCONSISTENT, from, detail));
+    }
+  }
+
   @Override
   public boolean everyoneAnswered() {
-    return complete.size() == sharers.size();
+    return complete.size() + complained.size() == sharers.size();
   }
 
   /**
@@ -141,10 +210,10 @@ final class S2CollectMaskedInput implements ServerState {
     ServerState next;
     if (ctx.params().maliciousServer()) {
       request.setSurvivorList(SurvivorList.newBuilder().addAllSurvivors(complete).addAllDropped(dropped));
-      next = new S2bCollectListSignatures(ctx, keys, graph, sum, complete, dropped);
+      next = new S2bCollectListSignatures(ctx, keys, graph, sum, complete, dropped, dealt);
     } else {
       request.setUnmaskRequest(UnmaskRequest.newBuilder().addAllSurvivors(complete).addAllDropped(dropped));
-      next = new S3CollectUnmasking(ctx, keys, graph, sum, complete, dropped, complete);
+      next = new S3CollectUnmasking(ctx, keys, graph, sum, complete, dropped, complete, dealt);
     }
     SecAggMessage message = request.build();
     List<Outgoing> out = new ArrayList<>(complete.size());

@@ -32,8 +32,11 @@ final class S2bCollectListSignatures implements ServerState {
   private final UnmaskLists.Statement statement;
   private final TreeMap<Integer, SurvivorListSignature> signatures = new TreeMap<>();
 
+  private final TreeMap<Integer, io.fedmesh.proto.v1.ShareKeys> dealt;
+
   S2bCollectListSignatures(ServerContext ctx, TreeMap<Integer, AdvertiseKeys> keys, NeighbourGraph graph, int[] sum,
-      TreeSet<Integer> survivors, TreeSet<Integer> dropped) {
+      TreeSet<Integer> survivors, TreeSet<Integer> dropped, TreeMap<Integer, io.fedmesh.proto.v1.ShareKeys> dealt) {
+    this.dealt = dealt;
     this.ctx = ctx;
     this.keys = keys;
     this.graph = graph;
@@ -90,6 +93,6 @@ final class S2bCollectListSignatures implements ServerState {
       }
       out.add(new Outgoing(c, SecAggMessage.newBuilder().setRound(ctx.params().round()).setUnmaskRequest(request).build()));
     }
-    return new Transition(new S3CollectUnmasking(ctx, keys, graph, sum, survivors, dropped, signatures.keySet()), out);
+    return new Transition(new S3CollectUnmasking(ctx, keys, graph, sum, survivors, dropped, signatures.keySet(), dealt), out);
   }
 }

@@ -1,5 +1,6 @@
 package io.fedmesh.crypto.secagg.server;
 
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.BAD_DEALING;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.INCONSISTENT;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_A_NEIGHBOUR;
@@ -16,6 +17,9 @@ import io.fedmesh.crypto.secagg.shared.ProtocolViolation;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.crypto.secagg.shared.HashCommitment;
 import io.fedmesh.crypto.secagg.shared.ShareBundle;
+import io.fedmesh.crypto.secagg.shared.ShareCommitments;
+import io.fedmesh.proto.v1.EncryptedShares;
+import io.fedmesh.proto.v1.ShareKeys;
 import io.fedmesh.crypto.shamir.ShamirSecretSharing;
 import io.fedmesh.crypto.shamir.ShamirShare;
 import io.fedmesh.proto.v1.AdvertiseKeys;
@@ -51,8 +55,11 @@ final class S3CollectUnmasking implements ServerState {
   private final Set<Integer> responded = new HashSet<>();
   private final Map<Integer, List<ShamirShare>> shares = new HashMap<>();
 
+  private final TreeMap<Integer, ShareKeys> dealt;
+
   S3CollectUnmasking(ServerContext ctx, TreeMap<Integer, AdvertiseKeys> keys, NeighbourGraph graph, int[] sum,
-      TreeSet<Integer> survivors, TreeSet<Integer> dropped, Set<Integer> asked) {
+      TreeSet<Integer> survivors, TreeSet<Integer> dropped, Set<Integer> asked, TreeMap<Integer, ShareKeys> dealt) {
+    this.dealt = dealt;
     this.ctx = ctx;
     this.keys = keys;
     this.graph = graph;
@@ -80,8 +87,12 @@ final class S3CollectUnmasking implements ServerState {
     if (responded.contains(from)) {
       throw new ProtocolViolation(DUPLICATE, from, "already answered");
     }
-    // Check the whole response before keeping any of it: a refused message leaves no trace.
+    // Check the whole response's form before keeping any of it: a refused message leaves no trace.
+    // A share of the right form that is outside the field or does not open its dealer's commitment
+    // was altered by the one revealing it: only that share is refused, and its revealer recorded.
     Map<Integer, ShamirShare> accepted = new HashMap<>();
+    List<ProtocolViolation> altered = new ArrayList<>();
+    Set<Integer> owners = new HashSet<>();
     for (RevealedShare share : response.getSharesList()) {
       int owner = share.getOwner();
       if (owner != from && !graph.areNeighbours(from, owner)) {
@@ -97,19 +108,39 @@ final class S3CollectUnmasking implements ServerState {
         throw new ProtocolViolation(WRONG_LENGTH, from, "share of client " + owner + " has " + share.getValuesCount()
             + " values, expected " + ShamirSecretSharing.PIECES);
       }
-      if (accepted.containsKey(owner)) {
+      if (!owners.add(owner)) {
         throw new ProtocolViolation(DUPLICATE, from, "two shares of client " + owner);
       }
       long[] values = share.getValuesList().stream().mapToLong(Long::longValue).toArray();
-      for (long v : values) {
-        if (v < 0 || v >= ShamirSecretSharing.PRIME) { // uint64 on the wire: huge values arrive negative
-          throw new ProtocolViolation(INCONSISTENT, from, "share of client " + owner + " has a value outside the field");
-        }
+      // uint64 on the wire: huge values arrive negative.
+      if (!ShareBundle.inField(values)) {
+        altered.add(new ProtocolViolation(INCONSISTENT, from, "revealed a share of client " + owner
+            + " with a value outside the field (it was checked in the field on arrival): refused"));
+        continue;
       }
-      accepted.put(owner, new ShamirShare(ShareBundle.shareIndex(from), values));
+      ShamirShare revealed = new ShamirShare(ShareBundle.shareIndex(from), values);
+      // A client's own share of its own secret has no commitment: if it is bad, the fault is the owner's anyway.
+      if (owner != from && !ShareCommitments.opens(ctx.params(), owner, share.getKind(), revealed,
+          share.getSalt().toByteArray(), commitment(owner, from, share.getKind()))) {
+        altered.add(new ProtocolViolation(INCONSISTENT, from, "revealed a share of client " + owner
+            + " that does not open the commitment client " + owner + " dealt with it: altered, refused"));
+        continue;
+      }
+      accepted.put(owner, revealed);
     }
     responded.add(from);
+    ctx.violations().addAll(altered);
     accepted.forEach((owner, share) -> shares.computeIfAbsent(owner, o -> new ArrayList<>()).add(share));
+  }
+
+  /** The commitment {@code owner} dealt {@code holder} for its secret of {@code kind}. */
+  private com.google.protobuf.ByteString commitment(int owner, int holder, SecretKind kind) {
+    for (EncryptedShares share : dealt.get(owner).getSharesList()) {
+      if (share.getTo() == holder) {
+        return kind == SecretKind.SECRET_KIND_SELF_MASK_SEED ? share.getSeedCommitment() : share.getKeyCommitment();
+      }
+    }
+    return com.google.protobuf.ByteString.EMPTY; // opens nothing
   }
 
   @Override
@@ -192,11 +223,12 @@ final class S3CollectUnmasking implements ServerState {
 
   /**
    * Rebuilds a secret and checks it ({@code valid}: a seed against its commitment, a mask key against
-   * its advertised public key). If the first t shares fail, looks for t that pass: contiguous windows
-   * first, then seeded random subsets, up to {@value #MAX_SUBSETS}. Once a valid basis is known, every
-   * other share is tested against it and each altered one is recorded as a violation by the client
-   * that revealed it: a bad share is attributed to its sender, and the round goes on while t good
-   * shares remain.
+   * its advertised public key). Every share here opened the commitment its owner dealt with it (or is
+   * the owner's own), so each is exactly what the owner dealt: if some t of them do not rebuild the
+   * secret the owner committed to, or one lies off the others' polynomial, the owner dealt them wrong,
+   * and it is recorded as the offender (BAD_DEALING), never a holder. The first t are tried, then
+   * contiguous windows, then seeded random subsets, up to {@value #MAX_SUBSETS}, so a bad dealing
+   * that still leaves t good shares does not stop the round.
    */
   private byte[] rebuild(int owner, int t, String what, Predicate<byte[]> valid) {
     List<ShamirShare> held = shares.getOrDefault(owner, List.of());
@@ -222,20 +254,22 @@ final class S3CollectUnmasking implements ServerState {
           secret = rebuilt;
         }
       } catch (CryptoException e) {
-        // pieces that cannot be a secret: this subset holds an altered share; try another
+        // pieces that cannot be a secret: this subset holds a badly dealt share; try another
       }
       if (held.size() == t) {
         break; // only one subset exists
       }
     }
     if (basis == null) {
+      ctx.violations().add(new ProtocolViolation(BAD_DEALING, owner, "no " + t + " of the " + held.size()
+          + " shares it dealt (each opening its commitment) rebuild the " + what + " it committed to"));
       throw new MissingShares("no " + t + " of the " + held.size() + " shares of the " + what + " " + owner
-          + " rebuild it to match what it advertised: shares were altered");
+          + " rebuild it to match what it advertised: client " + owner + " dealt them wrong");
     }
     for (ShamirShare share : held) {
       if (!basis.contains(share) && !ShamirSecretSharing.consistent(basis, t, share)) {
-        ctx.violations().add(new ProtocolViolation(INCONSISTENT, share.index() - 1,
-            "revealed an altered share of the " + what + " " + owner));
+        ctx.violations().add(new ProtocolViolation(BAD_DEALING, owner, "dealt client " + (share.index() - 1)
+            + " a share of its " + what.substring(0, what.lastIndexOf(" of ")) + " off the polynomial of the others"));
       }
     }
     return secret;

@@ -23,10 +23,11 @@ public final class SecAggServer {
   private final ServerContext ctx;
   private ServerState state;
   private final List<ProtocolViolation> violations = new ArrayList<>();
+  private final List<Complaint> complaints = new ArrayList<>();
 
   public SecAggServer(SecAggParameters params) {
     WorkMeter meter = new WorkMeter();
-    this.ctx = new ServerContext(params, new RoundKeys(params, meter), meter, violations);
+    this.ctx = new ServerContext(params, new RoundKeys(params, meter), meter, violations, complaints);
     this.state = new S0CollectKeys(ctx);
   }
 
@@ -89,5 +90,14 @@ public final class SecAggServer {
    */
   public synchronized List<ProtocolViolation> violations() {
     return List.copyOf(violations);
+  }
+
+  /**
+   * Every complaint a holder made about its dealer, with what the evidence showed. A complaint that
+   * proves the dealer (or the complainer) at fault is also in {@link #violations()}, with code
+   * BAD_DEALING (or INCONSISTENT) and that client as offender; an unproven one is only here.
+   */
+  public synchronized List<Complaint> complaints() {
+    return List.copyOf(complaints);
   }
 }

@@ -8,7 +8,8 @@ import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.crypto.secagg.shared.WorkMeter;
 
 /** The round's parameters and keys, shared by every server state. */
-record ServerContext(SecAggParameters params, RoundKeys keys, WorkMeter meter, java.util.List<ProtocolViolation> violations) {
+record ServerContext(SecAggParameters params, RoundKeys keys, WorkMeter meter, java.util.List<ProtocolViolation> violations,
+    java.util.List<Complaint> complaints) {
 
   ServerState abortUnlessEnough(Phase phase, int have, String who) {
     int t = params.threshold();

@@ -19,7 +19,12 @@ public record AbortReason(Phase phase, Cause cause, String message) {
      * than the one the client signed or its neighbours signed, a forged or missing confirmation, a graph
      * nonce that does not open its commitment, an advertisement missing from the directory.
      */
-    EQUIVOCATION
+    EQUIVOCATION,
+    /**
+     * A neighbour dealt this client a share it cannot use (undecryptable, outside the field, or not
+     * matching its commitment): the client complained, naming the dealer, and left the round.
+     */
+    BAD_SHARE
   }
 
   public AbortReason(Phase phase, String message) {

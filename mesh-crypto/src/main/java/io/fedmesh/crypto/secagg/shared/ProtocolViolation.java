@@ -27,6 +27,12 @@ public final class ProtocolViolation extends RuntimeException {
     UNDECRYPTABLE_SHARE,
     /** The message contradicts itself or the protocol (say, asks for both secrets of one client). */
     INCONSISTENT,
+    /**
+     * A dealer dealt a bad share, provably (offender: the dealer): its own ciphertext, opened with the
+     * key the holder revealed, holds a share outside the field or not matching the dealer's commitment;
+     * or shares that all open the dealer's commitments do not rebuild the secret it committed to.
+     */
+    BAD_DEALING,
     /** The message carries fields this version does not know (it could not be hashed or signed canonically). */
     MALFORMED
   }

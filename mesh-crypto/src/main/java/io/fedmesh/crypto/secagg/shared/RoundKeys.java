@@ -58,7 +58,16 @@ public final class RoundKeys {
    * nonce space.
    */
   public AesGcmKey shareKey(byte[] shareSecret, int from, int to) {
-    return new AesGcmKey(Hkdf.derive(shareSecret, null, shareInfo(from, to), 32));
+    return new AesGcmKey(shareKeyBytes(shareSecret, from, to));
+  }
+
+  /**
+   * The raw key of {@link #shareKey}: what a holder reveals to complain about its dealer. It opens the
+   * shares of that one direction only, which HKDF keeps independent of the other direction and of the
+   * X25519 secret.
+   */
+  public byte[] shareKeyBytes(byte[] shareSecret, int from, int to) {
+    return Hkdf.derive(shareSecret, null, shareInfo(from, to), 32);
   }
 
   /** Associated data of the shares from {@code from} to {@code to}: the same binding as the key. */
