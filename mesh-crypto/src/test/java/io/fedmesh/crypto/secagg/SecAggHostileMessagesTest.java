@@ -238,10 +238,30 @@ class SecAggHostileMessagesTest {
 
     assertThat(out).singleElement().satisfies(m -> {
       assertThat(m.getShareComplaint().getDealer()).isEqualTo(first.getFrom());
-      assertThat(m.getShareComplaint().getShareKey().size()).isEqualTo(32);
+      // It did not open, so it may be the server's doing: no key goes with the complaint.
+      assertThat(m.getShareComplaint().getShareKey().isEmpty()).isTrue();
     });
     assertThat(client.abortReason().orElseThrow().cause()).isEqualTo(io.fedmesh.crypto.secagg.shared.AbortReason.Cause.BAD_SHARE);
     assertThat(client.abortReason().get().message()).contains("neighbour " + first.getFrom()).contains("do not decrypt");
+  }
+
+  /**
+   * A server that alters a dealer's commitment in transit, hoping the holder reveals its key (and with
+   * it its shares of an honest dealer's two secrets): the commitments are the ciphertext's associated
+   * data, so the shares fail to open, and the holder complains without its key.
+   */
+  @Test
+  void aCommitmentAlteredInTransitGetsAComplaintWithoutTheKey() {
+    SecAggMessage mine = untilShares().get(0);
+    SharesForYou shares = mine.getSharesForYou();
+    EncryptedShares first = shares.getShares(0);
+    byte[] commitment = first.getSeedCommitment().toByteArray();
+    commitment[0] ^= 1;
+
+    List<SecAggMessage> out = clients.get(0).onMessage(mine.toBuilder().setSharesForYou(shares.toBuilder()
+        .setShares(0, first.toBuilder().setSeedCommitment(ByteString.copyFrom(commitment)))).build());
+
+    assertThat(out).singleElement().satisfies(m -> assertThat(m.getShareComplaint().getShareKey().isEmpty()).isTrue());
   }
 
   @Test

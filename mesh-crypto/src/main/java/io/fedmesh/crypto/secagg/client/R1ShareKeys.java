@@ -102,13 +102,14 @@ record R1ShareKeys(Secrets secrets, AdvertiseKeys mine, KeyDirectory fixed) impl
       }
       shareSecrets.put(to, secret);
       ShareBundle bundle = new ShareBundle(seedShares.get(i), keyShares.get(i), salt(ctx), salt(ctx));
-      byte[] sealed = ctx.keys().shareKey(secret, ctx.me(), to)
-          .seal(bundle.encode(), ctx.keys().shareInfo(ctx.me(), to), ctx.random());
+      ByteString seedCommitment = ByteString.copyFrom(ShareCommitments.of(ctx.params(), ctx.me(), to,
+          SecretKind.SECRET_KIND_SELF_MASK_SEED, bundle.selfMaskSeed().values(), bundle.seedSalt()));
+      ByteString keyCommitment = ByteString.copyFrom(ShareCommitments.of(ctx.params(), ctx.me(), to,
+          SecretKind.SECRET_KIND_MASK_KEY, bundle.maskKey().values(), bundle.keySalt()));
+      byte[] sealed = ctx.keys().shareKey(secret, ctx.me(), to).seal(bundle.encode(),
+          ShareCommitments.associatedData(ctx.keys(), ctx.me(), to, seedCommitment, keyCommitment), ctx.random());
       out.addShares(EncryptedShares.newBuilder().setFrom(ctx.me()).setTo(to).setCiphertext(ByteString.copyFrom(sealed))
-          .setSeedCommitment(ByteString.copyFrom(ShareCommitments.of(ctx.params(), ctx.me(), to,
-              SecretKind.SECRET_KIND_SELF_MASK_SEED, bundle.selfMaskSeed().values(), bundle.seedSalt())))
-          .setKeyCommitment(ByteString.copyFrom(ShareCommitments.of(ctx.params(), ctx.me(), to,
-              SecretKind.SECRET_KIND_MASK_KEY, bundle.maskKey().values(), bundle.keySalt()))));
+          .setSeedCommitment(seedCommitment).setKeyCommitment(keyCommitment));
     }
     if (ctx.params().maliciousServer()) {
       out.setSignature(ShareCommitments.sign(ctx.params(), out, ctx.identity()));

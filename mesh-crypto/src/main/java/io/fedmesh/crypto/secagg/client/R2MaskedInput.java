@@ -72,9 +72,11 @@ record R2MaskedInput(
       int from = share.getFrom();
       String fault = null;
       ShareBundle bundle = null;
+      boolean opened = false;
       try {
-        byte[] plaintext = ctx.keys().shareKey(shareSecrets.get(from), from, me)
-            .open(share.getCiphertext().toByteArray(), ctx.keys().shareInfo(from, me));
+        byte[] plaintext = ctx.keys().shareKey(shareSecrets.get(from), from, me).open(share.getCiphertext().toByteArray(),
+            ShareCommitments.associatedData(ctx.keys(), from, me, share.getSeedCommitment(), share.getKeyCommitment()));
+        opened = true;
         bundle = ShareBundle.decode(plaintext, me);
         fault = bundle == null ? "are of the wrong length or outside the field"
             : ShareCommitments.opens(ctx.params(), from, bundle, share) ? null : "do not match the commitments sent with them";
@@ -83,14 +85,18 @@ record R2MaskedInput(
       }
       if (fault != null) {
         // Keeping the other shares would leave this pair's mask uncancelled (the dealer masks with this
-        // client); leaving the round is the dropout every neighbour already survives, and the key of
-        // this one direction lets the server see the dealer's own ciphertext hold the fault.
-        SecAggMessage complaint = SecAggMessage.newBuilder().setRound(ctx.params().round())
-            .setShareComplaint(ShareComplaint.newBuilder().setClient(me).setDealer(from)
-                .setShareKey(ByteString.copyFrom(ctx.keys().shareKeyBytes(shareSecrets.get(from), from, me))))
-            .build();
+        // client); leaving the round is the dropout every neighbour already survives. The key of this
+        // one direction goes with the complaint only if the ciphertext opened: then the dealer made it
+        // (the commitments are in its associated data), the dealer is at fault, and its shares are no
+        // secret worth keeping. A ciphertext that did not open may be the server's doing: revealing
+        // the key would hand it this client's shares of an honest neighbour's secrets.
+        ShareComplaint.Builder complaint = ShareComplaint.newBuilder().setClient(me).setDealer(from);
+        if (opened) {
+          complaint.setShareKey(ByteString.copyFrom(ctx.keys().shareKeyBytes(shareSecrets.get(from), from, me)));
+        }
         return Transition.to(new ClientAborted(new AbortReason(phase(), AbortReason.Cause.BAD_SHARE,
-            "the shares neighbour " + from + " dealt this client " + fault + ": complained and left the round")), complaint);
+            "the shares neighbour " + from + " dealt this client " + fault + ": complained and left the round")),
+            SecAggMessage.newBuilder().setRound(ctx.params().round()).setShareComplaint(complaint).build());
       }
       received.put(from, bundle);
     }

@@ -136,14 +136,17 @@ final class S2CollectMaskedInput implements ServerState {
       throw new ProtocolViolation(NOT_A_NEIGHBOUR, from, "complains about client " + Integer.toUnsignedString(dealer)
           + ", which dealt it no shares");
     }
-    if (complaint.getShareKey().size() != AesGcmKey.KEY_BYTES) {
-      throw new ProtocolViolation(WRONG_LENGTH, from, "a complaint's key must be " + AesGcmKey.KEY_BYTES + " bytes");
+    if (!complaint.getShareKey().isEmpty() && complaint.getShareKey().size() != AesGcmKey.KEY_BYTES) {
+      throw new ProtocolViolation(WRONG_LENGTH, from, "a complaint's key must be empty or " + AesGcmKey.KEY_BYTES + " bytes");
     }
     Complaint.Finding finding;
     String detail;
     try {
-      byte[] plaintext = new AesGcmKey(complaint.getShareKey().toByteArray())
-          .open(share.getCiphertext().toByteArray(), ctx.keys().shareInfo(dealer, from));
+      if (complaint.getShareKey().isEmpty()) {
+        throw new AuthenticationFailedException("no key");
+      }
+      byte[] plaintext = new AesGcmKey(complaint.getShareKey().toByteArray()).open(share.getCiphertext().toByteArray(),
+          ShareCommitments.associatedData(ctx.keys(), dealer, from, share.getSeedCommitment(), share.getKeyCommitment()));
       ShareBundle bundle = ShareBundle.decode(plaintext, from);
       if (bundle == null) {
         finding = Complaint.Finding.DEALER_AT_FAULT;
@@ -157,7 +160,8 @@ final class S2CollectMaskedInput implements ServerState {
       }
     } catch (AuthenticationFailedException e) {
       finding = Complaint.Finding.UNPROVEN;
-      detail = "client " + from + "'s key does not open client " + dealer + "'s shares to it";
+      detail = complaint.getShareKey().isEmpty() ? "client " + from + " could not open client " + dealer + "'s shares to it"
+          : "client " + from + "'s key does not open client " + dealer + "'s shares to it";
     }
     complained.add(from);
     ctx.complaints().add(new Complaint(from, dealer, finding, detail));

@@ -65,6 +65,18 @@ public final class ShareCommitments {
         && opens(params, dealer, SecretKind.SECRET_KIND_MASK_KEY, bundle.maskKey(), bundle.keySalt(), sent.getKeyCommitment());
   }
 
+  /**
+   * The associated data the shares from {@code from} to {@code to} are sealed under: the direction's
+   * binding and both commitments. A server that alters a commitment in transit makes the shares fail
+   * to open, which a holder answers without revealing its key: it reveals the key only for a
+   * ciphertext that opened, that is, one its dealer made.
+   */
+  public static byte[] associatedData(RoundKeys keys, int from, int to, ByteString seedCommitment, ByteString keyCommitment) {
+    byte[] info = keys.shareInfo(from, to);
+    return ByteBuffer.allocate(info.length + seedCommitment.size() + keyCommitment.size())
+        .put(info).put(seedCommitment.asReadOnlyByteBuffer()).put(keyCommitment.asReadOnlyByteBuffer()).array();
+  }
+
   /** The dealer's signature over what it dealt. */
   public static ByteString sign(SecAggParameters params, ShareKeys.Builder dealt, SigningKey identity) {
     return ByteString.copyFrom(identity.sign(signingInput(params, dealt.getClient(), dealt.getSharesList())));

@@ -47,7 +47,8 @@ public final class MaliciousDealer {
       if (share.getTo() != holder) {
         continue;
       }
-      ShareBundle bundle = ShareBundle.decode(key.open(share.getCiphertext().toByteArray(), keys.shareInfo(me, holder)), holder);
+      ShareBundle bundle = ShareBundle.decode(key.open(share.getCiphertext().toByteArray(),
+          ShareCommitments.associatedData(keys, me, holder, share.getSeedCommitment(), share.getKeyCommitment())), holder);
       EncryptedShares.Builder changed = share.toBuilder();
       byte[] plaintext = bundle.encode();
       switch (deal) {
@@ -70,7 +71,8 @@ public final class MaliciousDealer {
               SecretKind.SECRET_KIND_MASK_KEY, garbage, bad.keySalt())));
         }
       }
-      changed.setCiphertext(ByteString.copyFrom(key.seal(plaintext, keys.shareInfo(me, holder), SimulationRandom.fromSeed(1))));
+      changed.setCiphertext(ByteString.copyFrom(key.seal(plaintext, ShareCommitments.associatedData(keys, me, holder,
+          changed.getSeedCommitment(), changed.getKeyCommitment()), SimulationRandom.fromSeed(1))));
       out.setShares(i, changed);
     }
     if (params.maliciousServer()) {
