@@ -62,6 +62,8 @@ class SlowRecipientTest {
     NodeServer nf = start(mesh, f, "reachable: false\nseeds: [" + seed(a, na.port()) + "]\n", members);
     assertThat(waitFor(() -> nodes.stream().allMatch(n -> n.members().values().stream()
         .filter(m -> m.state() == MemberState.MEMBER_STATE_ALIVE).count() == 3), 20_000)).as("all three alive").isTrue();
+    // c answers with a receipt routed back through f's relay: it must know that route first.
+    assertThat(waitFor(() -> nc.via(f.id()).isPresent(), 10_000)).as("c knows f is via a").isTrue();
 
     // Without the silent node: f -> a -> c (after a warm-up, so both timings have a warm JIT).
     ByteString data = payload(8 * 1024 * 1024);
