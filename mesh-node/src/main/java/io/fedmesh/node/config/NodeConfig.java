@@ -38,17 +38,22 @@ import org.yaml.snakeyaml.error.YAMLException;
  * seeds: [5f2a...e1@10.0.0.12:7400]  # nodes to join the mesh through: id@HOST:PORT
  * gossip: {probe_interval_ms: 1000, probe_timeout_ms: 500, relay_grace_ms: 10000}   # SWIM timing
  * reachable: true                 # false: behind a firewall; never listens for peers, attaches via a seed
- * relay: {reconnect_base_ms: 250, reconnect_max_ms: 4000}   # behind a firewall: redial backoff
+ * relay: {reconnect_base_ms: 250, reconnect_max_ms: 4000,   # behind a firewall: redial backoff
+ *         stall_timeout_ms: 10000}   # hang up on a Connect stream that takes nothing queued for this long
  * </pre>
  */
 public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress metricsListen, Tls tls,
     Map<String, Map<NodeId, Set<Role>>> federations, String advertiseHost, List<Seed> seeds,
     io.fedmesh.node.gossip.SwimParameters gossip, boolean reachable, Relay relay) {
 
-  /** How a node behind a firewall redials a relay: jittered exponential backoff between these bounds. */
-  public record Relay(long reconnectBaseMillis, long reconnectMaxMillis) {
+  /**
+   * Relay streams: how a node behind a firewall redials a relay (jittered exponential backoff between
+   * the two bounds), and how long any Connect stream may leave envelopes queued without taking one
+   * before this node hangs up on it.
+   */
+  public record Relay(long reconnectBaseMillis, long reconnectMaxMillis, long stallTimeoutMillis) {
     public static Relay defaults() {
-      return new Relay(250, 4000);
+      return new Relay(250, 4000, 10_000);
     }
   }
 
@@ -184,11 +189,15 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
       problems.add("reachable: false needs seeds: the reachable nodes this node may relay through, in order of preference");
     }
     Map<String, Object> rl = top.containsKey("relay") ? map(top.get("relay"), "relay", problems) : Map.of();
-    unknownKeys(rl, Set.of("reconnect_base_ms", "reconnect_max_ms"), "relay.", problems);
+    unknownKeys(rl, Set.of("reconnect_base_ms", "reconnect_max_ms", "stall_timeout_ms"), "relay.", problems);
     Relay relay = Relay.defaults();
     try {
       relay = new Relay(rl.containsKey("reconnect_base_ms") ? Long.parseLong(String.valueOf(rl.get("reconnect_base_ms"))) : relay.reconnectBaseMillis(),
-          rl.containsKey("reconnect_max_ms") ? Long.parseLong(String.valueOf(rl.get("reconnect_max_ms"))) : relay.reconnectMaxMillis());
+          rl.containsKey("reconnect_max_ms") ? Long.parseLong(String.valueOf(rl.get("reconnect_max_ms"))) : relay.reconnectMaxMillis(),
+          rl.containsKey("stall_timeout_ms") ? Long.parseLong(String.valueOf(rl.get("stall_timeout_ms"))) : relay.stallTimeoutMillis());
+      if (relay.stallTimeoutMillis() < 100 || relay.stallTimeoutMillis() > 3_600_000) {
+        problems.add("relay: need 100 <= stall_timeout_ms <= 3600000");
+      }
       if (relay.reconnectBaseMillis() < 1 || relay.reconnectMaxMillis() < relay.reconnectBaseMillis()
           || relay.reconnectMaxMillis() > 3_600_000) {
         problems.add("relay: need 1 <= reconnect_base_ms <= reconnect_max_ms <= 3600000");
@@ -198,7 +207,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
             + relay.reconnectMaxMillis() + ")");
       }
     } catch (NumberFormatException e) {
-      problems.add("relay: reconnect_base_ms and reconnect_max_ms are whole milliseconds");
+      problems.add("relay: reconnect_base_ms, reconnect_max_ms and stall_timeout_ms are whole milliseconds");
     }
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(file, problems);

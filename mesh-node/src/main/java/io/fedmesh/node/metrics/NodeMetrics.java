@@ -90,6 +90,18 @@ public final class NodeMetrics implements AutoCloseable {
     io.micrometer.core.instrument.Gauge.builder("fedmesh.relay.streams", outbound::getAsInt)
         .description("Open Connect streams, by who opened them").tag("direction", "outbound").register(registry);
     relayReconnects();
+    relayLinksClosedSlow();
+  }
+
+  /** This node hung up on a Connect stream that left envelopes waiting a whole stall timeout without taking one. */
+  public void relayLinkClosedSlow() {
+    relayLinksClosedSlow().increment();
+  }
+
+  private Counter relayLinksClosedSlow() {
+    return Counter.builder("fedmesh.relay.link.closed.slow")
+        .description("Connect streams hung up on because they took no envelope for a stall timeout while some waited")
+        .register(registry);
   }
 
   /** A node behind a firewall lost (or could not open) its stream to a relay and will dial again. */

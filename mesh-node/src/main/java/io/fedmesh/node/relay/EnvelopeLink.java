@@ -2,22 +2,29 @@ package io.fedmesh.node.relay;
 
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.proto.v1.Envelope;
+import io.grpc.Status;
 import io.grpc.stub.CallStreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The sending half of one open {@code Connect} stream, at either end: envelopes wait in a bounded
- * queue and go out only while gRPC flow control says the stream is ready, so a slow peer slows its
- * senders instead of filling this node's memory. Gossip jumps ahead of bulk chunks, so a probe or a
+ * queue and go out only while gRPC flow control says the stream is ready, so a slow peer costs at
+ * most one queue of this node's memory. Gossip jumps ahead of bulk chunks, so a probe or a
  * refutation never waits behind a transfer. Each envelope carries a callback run once it has been
- * handed to the transport, or dropped, which is how a relay passes backpressure on to the stream the
- * envelope came from. A link made for a stream this node dialled stays shut until the server has
- * proved who it is.
+ * handed to the transport, or dropped, which is how this node's own senders pace themselves. A link
+ * made for a stream this node dialled stays shut until the server has proved who it is. A link whose
+ * queue has waited too long without the peer taking anything is {@link #stalled stalled}: the router
+ * hangs up on it.
  */
 final class EnvelopeLink {
-  /** Queued bytes at most, per link: senders keep a few envelopes in flight each, so only misuse gets here. */
+  /**
+   * Queued bytes at most, per link. A relay takes envelopes off the stream they came on as soon as
+   * they are queued here, so this is all a recipient that reads slowly can hold of a relay's memory;
+   * past it, envelopes for that recipient are dropped (its loss, nobody else's).
+   */
   static final long MAX_QUEUED_BYTES = 16L << 20;
 
   private record Pending(Envelope envelope, EnvelopeRouter.Sent callback, int bytes) {}
@@ -27,6 +34,8 @@ final class EnvelopeLink {
   private final ArrayDeque<Pending> urgent = new ArrayDeque<>();
   private final ArrayDeque<Pending> bulk = new ArrayDeque<>();
   private long queuedBytes;
+  /** When the queue last made progress: it became non-empty, or an envelope left it (System.nanoTime). */
+  private long progressNanos;
   private boolean open;
   private boolean closed;
 
@@ -61,6 +70,9 @@ final class EnvelopeLink {
       if (closed || queuedBytes + bytes > MAX_QUEUED_BYTES && !(urgent.isEmpty() && bulk.isEmpty())) {
         return false;
       }
+      if (urgent.isEmpty() && bulk.isEmpty()) {
+        progressNanos = System.nanoTime();
+      }
       (envelope.hasGossip() ? urgent : bulk).add(new Pending(envelope, sent, bytes));
       queuedBytes += bytes;
     }
@@ -84,6 +96,7 @@ final class EnvelopeLink {
         }
         boolean wasSent = sent;
         done.add(() -> p.callback().done(wasSent));
+        progressNanos = System.nanoTime();
       }
       if (closed) {
         dropQueued(done);
@@ -113,6 +126,29 @@ final class EnvelopeLink {
 
   synchronized boolean isClosed() {
     return closed;
+  }
+
+  /**
+   * Whether envelopes have been waiting at least {@code stallNanos} (at {@code nowNanos}) without the
+   * stream taking one: the peer stopped reading, or never proved who it is.
+   */
+  synchronized boolean stalled(long nowNanos, long stallNanos) {
+    return !closed && !(urgent.isEmpty() && bulk.isEmpty()) && nowNanos - progressNanos >= stallNanos;
+  }
+
+  /**
+   * Ends the stream with {@code status}, after closing the link: a stream this node dialled is
+   * cancelled (reset at once); one the peer opened is closed with that status, which the peer reads
+   * after what is already in flight.
+   */
+  void abort(Status status) {
+    end(stream -> {
+      if (stream instanceof ClientCallStreamObserver<Envelope> call) {
+        call.cancel(status.getDescription(), status.asRuntimeException());
+      } else {
+        stream.onError(status.asRuntimeException());
+      }
+    });
   }
 
   /** Runs {@code action} on the stream under the link's lock (ending it, cancelling it), after closing the link. */

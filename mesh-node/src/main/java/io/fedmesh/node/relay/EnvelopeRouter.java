@@ -25,10 +25,14 @@ import java.util.function.Function;
  * stream, never dialed onward, so no envelope travels more than two relays or in a loop. A node behind
  * a firewall sends everything up its one stream to its relay.
  *
- * <p>Forwarding passes flow control through: the stream an envelope came from may read its next one
- * only once this one has been handed to the outgoing stream (or dropped). Every envelope is verified
- * before it is forwarded, so a bad one is the fault of the peer that handed it over, whose stream then
- * ends; a relay is never blamed for what it could not have checked.
+ * <p>A recipient that reads slowly holds up nobody but itself. The stream an envelope came from may
+ * read its next one as soon as this one is queued for its recipient (or dropped), never later: one
+ * stream carries envelopes for many recipients, so waiting on any one of them would stall the rest.
+ * Each recipient's queue is bounded ({@link EnvelopeLink#MAX_QUEUED_BYTES}); what does not fit is
+ * dropped and counted. A stream whose queue waits longer than the stall timeout without taking an
+ * envelope is hung up on and counted, whichever end opened it. Every envelope is verified before it
+ * is forwarded, so a bad one is the fault of the peer that handed it over, whose stream then ends; a
+ * relay is never blamed for what it could not have checked.
  */
 public final class EnvelopeRouter implements AutoCloseable {
   /** What membership says of a node: where it takes calls, the relay it is behind, its identity key. */
@@ -67,12 +71,19 @@ public final class EnvelopeRouter implements AutoCloseable {
   };
   private volatile EnvelopeLink uplink;
   private volatile boolean firewalled;
+  private final long stallNanos;
+  private volatile java.util.concurrent.ScheduledFuture<?> stallWatch;
 
-  public EnvelopeRouter(NodeId self, EnvelopeGuard guard, NodeMetrics metrics, ConnectStreams streams) {
+  /**
+   * @param stallMillis how long a stream may leave envelopes queued without taking one before this
+   *     node hangs up on it ({@code relay.stall_timeout_ms})
+   */
+  public EnvelopeRouter(NodeId self, EnvelopeGuard guard, NodeMetrics metrics, ConnectStreams streams, long stallMillis) {
     this.self = self;
     this.guard = guard;
     this.metrics = metrics;
     this.streams = streams;
+    this.stallNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(stallMillis);
     metrics.relayStreams(() -> inbound.size(), () -> dialed.size() + (uplink != null && !uplink.isClosed() ? 1 : 0));
   }
 
@@ -94,6 +105,44 @@ public final class EnvelopeRouter implements AutoCloseable {
   /** Who handles envelopes of one payload type addressed to this node (given the envelope and its verified sender). */
   public synchronized void handle(Envelope.PayloadCase payload, BiConsumer<Envelope, NodeId> handler) {
     handlers.put(payload, handler);
+  }
+
+  /** Starts checking, on {@code timer}, for streams that stopped taking envelopes (a few times per stall timeout). */
+  public void watchStalls(java.util.concurrent.ScheduledExecutorService timer) {
+    long period = Math.max(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10), Math.min(
+        java.util.concurrent.TimeUnit.SECONDS.toNanos(1), stallNanos / 4));
+    stallWatch = timer.scheduleWithFixedDelay(this::hangUpStalled, period, period, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Hangs up on every stream whose queue has waited a whole stall timeout without taking an envelope:
+   * its queue is dropped (its senders are told), and the peer may reconnect. A stream the peer opened
+   * is detached at once; one this node dialled (its uplink among them) is cancelled and cleaned up as
+   * any other that ends.
+   */
+  void hangUpStalled() {
+    long now = System.nanoTime();
+    Status status = Status.UNAVAILABLE.withDescription("the stream took no envelope for "
+        + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(stallNanos) + " ms while some waited: hung up");
+    inbound.forEach((peer, link) -> {
+      if (link.stalled(now, stallNanos)) {
+        metrics.relayLinkClosedSlow();
+        detach(peer, link);
+        link.abort(status);
+      }
+    });
+    dialed.forEach((peer, link) -> {
+      if (link.stalled(now, stallNanos)) {
+        metrics.relayLinkClosedSlow();
+        dialed.remove(peer, link);
+        link.abort(status);
+      }
+    });
+    EnvelopeLink up = uplink;
+    if (up != null && up.stalled(now, stallNanos)) {
+      metrics.relayLinkClosedSlow();
+      up.abort(status); // the uplink hears its stream end and redials the next seed
+    }
   }
 
   /** This node is behind a firewall: it relays nothing and sends everything through its uplink. */
@@ -118,14 +167,13 @@ public final class EnvelopeRouter implements AutoCloseable {
   /**
    * An envelope that arrived on a stream whose other end is {@code caller} (authenticated by TLS, with
    * key {@code callerKey}). {@code release} lets that stream read its next envelope; it always runs
-   * exactly once, now or when a forwarded envelope has left.
+   * exactly once, before this returns: once the envelope is handled, queued for its recipient or dropped.
    *
    * @throws EnvelopeRefusal if the caller itself sent something it must not (malformed, or not its own
    *     as the first hop): the stream should end with that status. Faults of envelopes that came through
    *     a relay only drop the envelope, counted.
    */
   public void receive(Envelope envelope, NodeId caller, VerifyingKey callerKey, Runnable release) throws EnvelopeRefusal {
-    boolean handedOn = false;
     try {
       try {
         Envelopes.checkStructure(envelope, true);
@@ -161,12 +209,11 @@ public final class EnvelopeRouter implements AutoCloseable {
         metrics.relayEnvelope("dropped_no_route");
         return;
       }
-      handedOn = link.offer(envelope, sent -> release.run());
-      metrics.relayEnvelope(handedOn ? "forwarded" : "dropped_link_full");
+      // Queued is enough to read on: whether the recipient takes it is the recipient's affair.
+      boolean queued = link.offer(envelope, sent -> { });
+      metrics.relayEnvelope(queued ? "forwarded" : "dropped_link_full");
     } finally {
-      if (!handedOn) {
-        release.run();
-      }
+      release.run();
     }
   }
 
@@ -276,6 +323,10 @@ public final class EnvelopeRouter implements AutoCloseable {
 
   @Override
   public void close() {
+    java.util.concurrent.ScheduledFuture<?> watch = stallWatch;
+    if (watch != null) {
+      watch.cancel(false);
+    }
     inbound.values().forEach(EnvelopeLink::complete);
     inbound.clear();
     dialed.values().forEach(EnvelopeLink::complete);

@@ -123,7 +123,8 @@ public final class NodeServer implements AutoCloseable {
     });
     NodeService nodeService = new NodeService(self, config, clock, guard, metrics, timer, transferIdleMillis);
     ChannelPool channels = new ChannelPool(tls);
-    EnvelopeRouter router = new EnvelopeRouter(self, guard, metrics, new ConnectStreams(channels, authenticator, metrics));
+    EnvelopeRouter router = new EnvelopeRouter(self, guard, metrics, new ConnectStreams(channels, authenticator, metrics),
+        config.relay().stallTimeoutMillis());
     Server server;
     try {
       server = !config.reachable() ? null : NettyServerBuilder.forAddress(resolve(config.listen()))
@@ -193,6 +194,7 @@ public final class NodeServer implements AutoCloseable {
       gossip.uplink(uplink);
     }
     RoutedTransfers transfers = new RoutedTransfers(router, identity, config, metrics, clock);
+    router.watchStalls(timer);
     gossip.start();
     if (uplink != null) {
       uplink.start();
