@@ -61,6 +61,11 @@ public final class TokenBuckets {
     return tryTake(peer, 1, nowNanos);
   }
 
+  /** Peers tracked now (for tests). */
+  synchronized int tracked() {
+    return buckets.size();
+  }
+
   private void dropRefilled(long nowNanos) {
     // Amortised: runs only when the map is full, and then empties it of every idle peer at once. A
     // flood of more distinct certificates than this (all busy) keeps growing it: see docs/operations.md.
