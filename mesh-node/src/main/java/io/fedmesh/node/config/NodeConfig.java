@@ -63,7 +63,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
     static final Map<String, Integer> DEFAULTS = defaultsByKey();
 
     public static Limits defaults() {
-      return new Limits(100, 200, 1000, 2000, 200, 2000, 100, 200);
+      return new Limits(100, 200, 1000, 2000, 50, 1000, 100, 200);
     }
 
     private static Map<String, Integer> defaultsByKey() {

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The gossip endpoint: hands each message, with its authenticated sender, to the node's runner, and
- * answers with the runner's replies to that sender. Each peer's calls are rate-limited before they
- * reach the runner's queue: beyond its allowance a call is refused RESOURCE_EXHAUSTED (counted as
+ * answers with the runner's replies to that sender. Served {@link #rateLimited()}, each peer's calls
+ * are rate-limited before they reach the runner's queue: beyond its allowance a call is refused RESOURCE_EXHAUSTED (counted as
  * {@code gossip_rate}), which SWIM takes as a lost message.
  */
 public final class GossipService extends GossipGrpc.GossipImplBase {
@@ -32,15 +32,30 @@ public final class GossipService extends GossipGrpc.GossipImplBase {
     runner.set(r);
   }
 
+  /**
+   * This service, with each peer's calls rate-limited as they start: a refused call's message (up to
+   * the inbound limit, 4 MiB) is never even parsed.
+   */
+  public io.grpc.ServerServiceDefinition rateLimited() {
+    return io.grpc.ServerInterceptors.intercept(this, new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+          io.grpc.ServerCallHandler<Q, R> next) {
+        NodeId caller = CallerIdentity.current();
+        if (!perPeer.tryTake(caller, System.nanoTime())) {
+          metrics.limitReached("gossip_rate");
+          call.close(Status.RESOURCE_EXHAUSTED.withDescription("gossip_rate: " + caller.shortForm()
+              + " is over its gossip rate limit; slow down"), new io.grpc.Metadata());
+          return new io.grpc.ServerCall.Listener<>() {};
+        }
+        return next.startCall(call, headers);
+      }
+    });
+  }
+
   @Override
   public void deliver(GossipMessage message, StreamObserver<GossipDelivered> response) {
     NodeId caller = CallerIdentity.current();
-    if (!perPeer.tryTake(caller, System.nanoTime())) {
-      metrics.limitReached("gossip_rate");
-      response.onError(Status.RESOURCE_EXHAUSTED.withDescription("gossip_rate: " + caller.shortForm()
-          + " is over its gossip rate limit; slow down").asRuntimeException());
-      return;
-    }
     GossipRunner r = runner.get();
     if (r == null || !r.deliver(caller, message, replies -> {
       response.onNext(GossipDelivered.newBuilder().addAllReplies(replies).build());

@@ -148,7 +148,7 @@ public final class NodeServer implements AutoCloseable {
           .addStreamTracerFactory(callMetrics.byteTracer())
           .addService(nodeService)
           .addService(health.getHealthService())
-          .addService(gossipService)
+          .addService(gossipService.rateLimited())
           .addService(ConnectService.definition(router))
           .addService(ProtoReflectionServiceV1.newInstance())
           // The last interceptor added runs first: count, then authenticate, then authorise, then
