@@ -84,7 +84,7 @@ class FloodingPeerTest {
     Path config = Files.writeString(dir.resolve(who.dir().getFileName() + ".yaml"), "data_dir: " + who.dir()
         + "\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {crl: " + mesh.dir.resolve("crl.pem") + "}\n"
         + "gossip: {probe_interval_ms: 200, probe_timeout_ms: 100}\n"
-        + "limits: {envelopes_per_s: 100, envelope_burst: 200}\n"
+        + (extra.contains("limits:") ? "" : "limits: {envelopes_per_s: 100, envelope_burst: 200}\n")
         + extra + "federations:\n  card-fraud:\n    members:\n" + members);
     NodeServer node = NodeServer.start(NodeConfig.load(config), Clock.systemUTC());
     closing.add(node::close);
@@ -367,5 +367,65 @@ class FloodingPeerTest {
     assertThat(metric(na, "fedmesh_limits_reached_total{limit=\"envelope_rate\"")).isPositive();
     assertThat(metric(na, "fedmesh_gossip_news_checks_total{cached=\"false\"")).isLessThanOrEqualTo(
         flood.total(Status.Code.OK) + 50);
+  }
+
+  @Test
+  void aPeerOverItsCallsOrGossipRateIsRefusedWithAReasonWhileOthersAreServed() throws Exception {
+    TestMesh mesh = new TestMesh(dir.resolve("ca"), "FedMesh consortium CA");
+    TestMesh.Identity a = mesh.node("a");
+    TestMesh.Identity honest = mesh.node("honest");
+    TestMesh.Identity mallory = mesh.node("mallory");
+    NodeServer na = start(mesh, a, "      " + a.id().hex() + ": [participant]\n",
+        "limits: {calls_per_connection: 2, calls_per_peer: 3, gossip_per_s: 1, gossip_burst: 5}\n");
+    List<ManagedChannel> malloryChannels = List.of(channel(mesh, na.port(), mallory), channel(mesh, na.port(), mallory));
+    ManagedChannel honestChannel = channel(mesh, na.port(), honest);
+
+    // Four watches over two connections: three stay open, the fourth is refused.
+    List<Status> ended = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<io.grpc.ClientCall<HealthCheckRequest, HealthCheckResponse>> watches = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      var call = malloryChannels.get(i % 2).newCall(HealthGrpc.getWatchMethod(), io.grpc.CallOptions.DEFAULT);
+      call.start(new io.grpc.ClientCall.Listener<>() {
+        @Override
+        public void onClose(Status status, io.grpc.Metadata trailers) {
+          ended.add(status);
+        }
+      }, new io.grpc.Metadata());
+      call.sendMessage(HealthCheckRequest.getDefaultInstance());
+      call.halfClose();
+      call.request(10);
+      watches.add(call);
+      Thread.sleep(100);
+    }
+    assertThat(waitFor(() -> ended.size() == 1, 5_000)).isTrue();
+    assertThat(ended.get(0).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(ended.get(0).getDescription()).startsWith("calls_per_peer: ");
+    // Another peer is served meanwhile; once mallory's calls end, so is mallory again.
+    assertThat(HealthGrpc.newBlockingStub(honestChannel).withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    watches.forEach(w -> w.cancel("done", null));
+    assertThat(waitFor(() -> ended.size() == 4, 5_000)).isTrue();
+    assertThat(HealthGrpc.newBlockingStub(malloryChannels.get(0)).withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(metric(na, "fedmesh_limits_reached_total{limit=\"calls_per_peer\"")).isEqualTo(1);
+
+    // Gossip: a burst of 5, then one a second.
+    GossipMessage probe = GossipMessage.newBuilder().setSequence(1)
+        .setProbe(Probe.newBuilder().setTarget(io.fedmesh.proto.v1.NodeId.newBuilder().setSha256(ByteString.copyFrom(a.id().toBytes()))))
+        .build();
+    List<Status.Code> outcomes = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      try {
+        GossipGrpc.newBlockingStub(malloryChannels.get(0)).withDeadlineAfter(5, TimeUnit.SECONDS).deliver(probe);
+        outcomes.add(Status.Code.OK);
+      } catch (io.grpc.StatusRuntimeException e) {
+        outcomes.add(e.getStatus().getCode());
+        assertThat(e.getStatus().getDescription()).startsWith("gossip_rate: ");
+      }
+    }
+    assertThat(outcomes.stream().filter(c -> c == Status.Code.RESOURCE_EXHAUSTED).count()).isBetween(1L, 3L);
+    assertThat(GossipGrpc.newBlockingStub(honestChannel).withDeadlineAfter(5, TimeUnit.SECONDS).deliver(probe)
+        .getRepliesList()).anyMatch(GossipMessage::hasAck);
+    assertThat(metric(na, "fedmesh_limits_reached_total{limit=\"gossip_rate\"")).isEqualTo((double) outcomes.stream().filter(c -> c != Status.Code.OK).count());
   }
 }
