@@ -182,10 +182,14 @@ class FloodingPeerTest {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       running.set(false);
-      for (Thread t : threads) {
-        t.join(5_000);
+      try {
+        for (Thread t : threads) {
+          t.join(5_000);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
   }
