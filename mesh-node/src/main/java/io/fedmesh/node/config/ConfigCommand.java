@@ -49,6 +49,10 @@ public final class ConfigCommand implements Runnable {
         c.seeds().forEach(seed -> out.println("  seed            " + seed.id().hex() + " at " + seed.address()));
         out.println("  gossip          probe every " + c.gossip().probeIntervalMillis() + " ms, timeout "
             + c.gossip().probeTimeoutMillis() + " ms");
+        NodeConfig.Limits l = c.limits();
+        out.println("  limits          per peer: gossip " + l.gossipPerSecond() + "/s (burst " + l.gossipBurst() + "), envelopes "
+            + l.envelopesPerSecond() + "/s (burst " + l.envelopeBurst() + "), news checks " + l.newsChecksPerSecond() + "/s (burst "
+            + l.newsCheckBurst() + "), calls " + l.callsPerPeer() + " (" + l.callsPerConnection() + " a connection)");
         return 0;
       } catch (NodeConfig.InvalidConfigException e) {
         PrintWriter err = spec.commandLine().getErr();

@@ -40,11 +40,73 @@ import org.yaml.snakeyaml.error.YAMLException;
  * reachable: true                 # false: behind a firewall; never listens for peers, attaches via a seed
  * relay: {reconnect_base_ms: 250, reconnect_max_ms: 4000,   # behind a firewall: redial backoff
  *         stall_timeout_ms: 10000}   # hang up on a Connect stream that takes nothing queued for this long
+ * limits: {gossip_per_s: 100, envelopes_per_s: 1000, calls_per_connection: 100}   # per peer; see Limits
  * </pre>
  */
 public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress metricsListen, Tls tls,
     Map<String, Map<NodeId, Set<Role>>> federations, String advertiseHost, List<Seed> seeds,
-    io.fedmesh.node.gossip.SwimParameters gossip, boolean reachable, Relay relay) {
+    io.fedmesh.node.gossip.SwimParameters gossip, boolean reachable, Relay relay, Limits limits) {
+
+  /**
+   * What one authenticated peer may use of this node (docs/operations.md, "Limits"): beyond, its
+   * calls or messages are refused RESOURCE_EXHAUSTED or dropped, counted in
+   * {@code fedmesh_limits_refused_total}, and nobody else is affected.
+   *
+   * @param gossipPerSecond gossip Deliver calls a peer may make, on average ({@code gossipBurst} at once)
+   * @param envelopesPerSecond envelopes from one sender accepted, on average ({@code envelopeBurst} at once)
+   * @param newsChecksPerSecond signature and certificate checks a peer's gossip news may cost this node,
+   *     on average ({@code newsCheckBurst} at once: a joining node's first sync carries the whole membership)
+   * @param callsPerConnection concurrent calls (HTTP/2 streams) on one connection
+   * @param callsPerPeer concurrent calls from one node, over all its connections
+   */
+  public record Limits(int gossipPerSecond, int gossipBurst, int envelopesPerSecond, int envelopeBurst,
+      int newsChecksPerSecond, int newsCheckBurst, int callsPerConnection, int callsPerPeer) {
+    static final Map<String, Integer> DEFAULTS = defaultsByKey();
+
+    public static Limits defaults() {
+      return new Limits(100, 200, 1000, 2000, 50, 1000, 100, 200);
+    }
+
+    private static Map<String, Integer> defaultsByKey() {
+      Limits d = defaults();
+      Map<String, Integer> m = new LinkedHashMap<>();
+      m.put("gossip_per_s", d.gossipPerSecond());
+      m.put("gossip_burst", d.gossipBurst());
+      m.put("envelopes_per_s", d.envelopesPerSecond());
+      m.put("envelope_burst", d.envelopeBurst());
+      m.put("news_checks_per_s", d.newsChecksPerSecond());
+      m.put("news_check_burst", d.newsCheckBurst());
+      m.put("calls_per_connection", d.callsPerConnection());
+      m.put("calls_per_peer", d.callsPerPeer());
+      return m;
+    }
+
+    static Limits parse(Map<String, Object> given, List<String> problems) {
+      unknownKeys(given, DEFAULTS.keySet(), "limits.", problems);
+      Map<String, Integer> v = new LinkedHashMap<>(DEFAULTS);
+      for (String key : DEFAULTS.keySet()) {
+        if (!given.containsKey(key)) {
+          continue;
+        }
+        try {
+          int n = Integer.parseInt(String.valueOf(given.get(key)));
+          if (n < 1 || n > 1_000_000) {
+            throw new NumberFormatException();
+          }
+          v.put(key, n);
+        } catch (NumberFormatException e) {
+          problems.add("limits." + key + ": expected a whole number from 1 to 1000000, got " + describe(given.get(key)));
+        }
+      }
+      Limits l = new Limits(v.get("gossip_per_s"), v.get("gossip_burst"), v.get("envelopes_per_s"), v.get("envelope_burst"),
+          v.get("news_checks_per_s"), v.get("news_check_burst"), v.get("calls_per_connection"), v.get("calls_per_peer"));
+      if (l.callsPerPeer() < l.callsPerConnection()) {
+        problems.add("limits.calls_per_peer (" + l.callsPerPeer() + ") must be at least limits.calls_per_connection ("
+            + l.callsPerConnection() + ")");
+      }
+      return l;
+    }
+  }
 
   /**
    * Relay streams: how a node behind a firewall redials a relay (jittered exponential backoff between
@@ -64,7 +126,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
   public record Tls(Path key, Path certificate, Path ca, Path crl) {}
 
   private static final Set<String> TOP = Set.of("data_dir", "listen", "metrics_listen", "tls", "federations",
-      "advertise_host", "seeds", "gossip", "reachable", "relay");
+      "advertise_host", "seeds", "gossip", "reachable", "relay", "limits");
   private static final Set<String> TLS = Set.of("key", "certificate", "ca", "crl");
   private static final Pattern FEDERATION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final int DEFAULT_PORT = 7400;
@@ -209,10 +271,11 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
     } catch (NumberFormatException e) {
       problems.add("relay: reconnect_base_ms, reconnect_max_ms and stall_timeout_ms are whole milliseconds");
     }
+    Limits limits = Limits.parse(top.containsKey("limits") ? map(top.get("limits"), "limits", problems) : Map.of(), problems);
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(file, problems);
     }
-    return new NodeConfig(dataDir, listen, metrics, material, federations, advertise, seeds, gossip, reachable, relay);
+    return new NodeConfig(dataDir, listen, metrics, material, federations, advertise, seeds, gossip, reachable, relay, limits);
   }
 
   /** The roles {@code node} has in {@code federation}: empty if it is not a member or the federation is unknown. */

@@ -8,6 +8,7 @@ import io.fedmesh.crypto.envelope.Envelopes;
 import io.fedmesh.node.metrics.NodeMetrics;
 import io.fedmesh.node.relay.EnvelopeRouter;
 import io.fedmesh.node.transport.ChannelPool;
+import io.fedmesh.node.transport.TokenBuckets;
 import io.fedmesh.proto.v1.Envelope;
 import io.fedmesh.proto.v1.Kind;
 import io.fedmesh.proto.v1.GossipDelivered;
@@ -83,7 +84,9 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
     this.authenticator = authenticator;
     SecureRandom seed = new SecureRandom();
     // The start time in ms: a restarted node's news outranks what it said before it stopped.
-    this.swim = new SwimNode(key, clock.millis(), advertise, certificate, update -> admitted(update, authenticator),
+    NodeConfig.Limits limits = config.limits();
+    this.swim = new SwimNode(key, clock.millis(), advertise, certificate,
+        new NewsChecks(authenticator, new TokenBuckets(limits.newsChecksPerSecond(), limits.newsCheckBurst()), metrics),
         config.gossip(), new Random(seed.nextLong()));
     router.attachments(this);
     router.handle(Envelope.PayloadCase.GOSSIP, (envelope, sender) -> deliver(sender, envelope.getGossip()));
@@ -121,19 +124,6 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
       loop.execute(task);
     } catch (java.util.concurrent.RejectedExecutionException stopping) {
       // The node is shutting down.
-    }
-  }
-
-  /** An ALIVE update's certificate must authenticate (CA, validity, CRL, SAN) as the node it names, with its key. */
-  private static boolean admitted(io.fedmesh.proto.v1.MemberUpdate update, PeerAuthenticator authenticator) {
-    try {
-      java.security.cert.Certificate cert = java.security.cert.CertificateFactory.getInstance("X.509")
-          .generateCertificate(new java.io.ByteArrayInputStream(update.getCertificate().toByteArray()));
-      PeerAuthenticator.Peer peer = authenticator.authenticate(new java.security.cert.Certificate[] {cert});
-      return java.util.Arrays.equals(peer.id().toBytes(), update.getNode().getSha256().toByteArray())
-          && java.util.Arrays.equals(peer.key().subjectPublicKeyInfo(), update.getIdentityKey().toByteArray());
-    } catch (java.security.cert.CertificateException | io.fedmesh.node.security.AuthenticationFailure | RuntimeException e) {
-      return false;
     }
   }
 
@@ -189,6 +179,16 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
 
   /** Messages waiting for the loop at most: beyond, new ones are dropped, which SWIM treats as loss. */
   static final int MAX_PENDING = 10_000;
+  /**
+   * Messages from one peer waiting for the loop at most: an honest peer has a handful in flight, and
+   * one flooding peer must not fill the queue everyone's probes wait in.
+   */
+  static final int MAX_PENDING_PER_PEER = 64;
+  /** Indirect probes one requester may have this node carry out at once (an honest one asks one per interval). */
+  static final int MAX_HELD_PER_REQUESTER = 4;
+  private final Map<NodeId, Integer> pendingByPeer = new ConcurrentHashMap<>();
+  /** Held indirect probes by requester (loop thread only). */
+  private final Map<NodeId, Integer> heldByRequester = new java.util.HashMap<>();
   /** News pieces read from one message at most: more is a flood, not gossip. */
   static final int MAX_UPDATES = 256;
   private record HeldKey(NodeId requester, long sequence) {}
@@ -218,8 +218,15 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
       replies.accept(List.of());
       return true; // dropped: too large to be honest gossip
     }
+    if (pendingByPeer.merge(from, 1, Integer::sum) > MAX_PENDING_PER_PEER) {
+      pendingByPeer.computeIfPresent(from, (peer, n) -> n <= 1 ? null : n - 1);
+      metrics.limitReached("gossip_queue");
+      replies.accept(List.of());
+      return true; // dropped: this peer has enough waiting already
+    }
     if (pending.incrementAndGet() > MAX_PENDING) {
       pending.decrementAndGet();
+      pendingByPeer.computeIfPresent(from, (peer, n) -> n <= 1 ? null : n - 1);
       replies.accept(List.of());
       return true; // dropped: the loop is behind; SWIM copes with lost messages
     }
@@ -227,13 +234,24 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
     try {
       loop.execute(() -> {
         pending.decrementAndGet();
+        pendingByPeer.computeIfPresent(from, (peer, n) -> n <= 1 ? null : n - 1);
         if (!unanswered.remove(replies)) {
           return; // answered already, as the runner stopped
         }
+        if (message.hasIndirectProbe() && heldByRequester.getOrDefault(from, 0) >= MAX_HELD_PER_REQUESTER) {
+          metrics.limitReached("gossip_queue");
+          replies.accept(List.of());
+          return; // more than an honest requester asks for: each would make this node probe someone
+        }
         if (message.hasIndirectProbe()) {
+          heldByRequester.merge(from, 1, Integer::sum);
           // Answered when the target acks (the ack goes back in this call's response, over the
           // requester's own connection), or empty once the requester has stopped waiting.
-          held.put(new HeldKey(from, message.getSequence()), new Held(replies, clock.millis()));
+          Held replaced = held.put(new HeldKey(from, message.getSequence()), new Held(replies, clock.millis()));
+          if (replaced != null) {
+            released(new HeldKey(from, message.getSequence()));
+            replaced.replies().accept(List.of()); // the same request again: the newer call waits instead
+          }
         }
         List<GossipMessage> back = new ArrayList<>();
         List<SwimNode.Outbound> onward = new ArrayList<>();
@@ -252,6 +270,7 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
       return true;
     } catch (java.util.concurrent.RejectedExecutionException stopped) {
       pending.decrementAndGet();
+      pendingByPeer.computeIfPresent(from, (peer, n) -> n <= 1 ? null : n - 1);
       unanswered.remove(replies);
       return false;
     }
@@ -294,13 +313,19 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
 
   /** Indirect probes whose target never answered within an interval: their requesters stopped waiting. */
   private void expireHeld(long nowMillis) {
-    for (var it = held.values().iterator(); it.hasNext(); ) {
-      Held h = it.next();
+    for (var it = held.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      Held h = e.getValue();
       if (nowMillis > h.sinceMillis() + config.gossip().probeIntervalMillis()) {
         it.remove();
+        released(e.getKey());
         h.replies().accept(List.of());
       }
     }
+  }
+
+  private void released(HeldKey key) {
+    heldByRequester.computeIfPresent(key.requester(), (peer, n) -> n <= 1 ? null : n - 1);
   }
 
   /** Asks the channel of the member probed next to connect now (idle channels drop their connection). */
@@ -336,8 +361,10 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
 
   private void send(List<SwimNode.Outbound> outbound) {
     for (SwimNode.Outbound o : outbound) {
-      Held waiting = o.message().hasAck() ? held.remove(new HeldKey(o.to(), o.message().getSequence())) : null;
+      HeldKey heldKey = new HeldKey(o.to(), o.message().getSequence());
+      Held waiting = o.message().hasAck() ? held.remove(heldKey) : null;
       if (waiting != null) {
+        released(heldKey);
         waiting.replies().accept(List.of(o.message()));
         continue;
       }

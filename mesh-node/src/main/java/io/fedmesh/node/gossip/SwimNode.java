@@ -41,6 +41,17 @@ public final class SwimNode {
   /** A message to send. */
   public record Outbound(NodeId to, GossipMessage message) {}
 
+  /**
+   * Decides whether ALIVE news may add or refresh a member: signed by its subject, with a certificate
+   * that admits it. Called on the engine's thread, only for news newer than what the node holds, and at
+   * most once per subject per message.
+   */
+  @FunctionalInterface
+  public interface NewsCheck {
+    /** @param from the peer that passed the news on (as the transport authenticated it) */
+    boolean admits(NodeId from, MemberUpdate update, long nowMillis);
+  }
+
   private static final class Broadcast {
     final MemberUpdate update;
     int transmits;
@@ -56,7 +67,7 @@ public final class SwimNode {
   private final SigningKey key;
   private final String address;
   private final byte[] certificate;
-  private final java.util.function.Predicate<MemberUpdate> admit;
+  private final NewsCheck check;
   private final SwimParameters params;
   private final Random random;
   private long incarnation;
@@ -120,9 +131,19 @@ public final class SwimNode {
    */
   public SwimNode(SigningKey key, long incarnation, String address, byte[] certificate,
       java.util.function.Predicate<MemberUpdate> admit, SwimParameters params, Random random) {
+    this(key, incarnation, address, certificate, (from, update, now) -> AliveUpdates.valid(update) && admit.test(update),
+        params, random);
+  }
+
+  /**
+   * @param check the whole check of ALIVE news (signature and admission): a runner passes one that
+   *     caches results and charges each sender for the checks its news costs
+   */
+  public SwimNode(SigningKey key, long incarnation, String address, byte[] certificate, NewsCheck check,
+      SwimParameters params, Random random) {
     this.address = address;
     this.certificate = certificate.clone();
-    this.admit = admit;
+    this.check = check;
     this.key = key;
     this.self = key.verifyingKey().nodeId();
     this.params = params;
@@ -308,7 +329,7 @@ public final class SwimNode {
 
   /** A message from {@code from} (as the transport authenticated it). */
   public List<Outbound> onMessage(NodeId from, GossipMessage message, long nowMillis) {
-    for (MemberUpdate update : message.getUpdatesList()) {
+    for (MemberUpdate update : newest(message.getUpdatesList())) {
       apply(update, from, nowMillis);
     }
     List<Outbound> out = new ArrayList<>();
@@ -354,7 +375,7 @@ public final class SwimNode {
         }
         out.add(new Outbound(from, message(message.getSequence(), from).setSyncResponse(all).build()));
       }
-      case SYNC_RESPONSE -> message.getSyncResponse().getMembersList().forEach(u -> apply(u, from, nowMillis));
+      case SYNC_RESPONSE -> newest(message.getSyncResponse().getMembersList()).forEach(u -> apply(u, from, nowMillis));
       case BODY_NOT_SET -> { }
     }
     return out;
@@ -526,7 +547,7 @@ public final class SwimNode {
         if (m != null && inc <= m.incarnation()) {
           return; // old news: not worth a signature check
         }
-        if (!AliveUpdates.valid(update) || !admit.test(update)) {
+        if (!check.admits(from, update, nowMillis)) {
           refusedUpdates++;
           return;
         }
@@ -589,6 +610,37 @@ public final class SwimNode {
       }
       default -> refusedUpdates++;
     }
+  }
+
+  /**
+   * The news of one message, with only the highest-incarnation ALIVE update per subject: the others
+   * would lose to it anyway, and checking each would let one message cost a signature and certificate
+   * check per copy (a peer re-signing its own ALIVE at rising incarnations). Other news is kept as is.
+   */
+  static List<MemberUpdate> newest(List<MemberUpdate> updates) {
+    Map<com.google.protobuf.ByteString, Integer> best = new HashMap<>();
+    int alive = 0;
+    for (int i = 0; i < updates.size(); i++) {
+      MemberUpdate u = updates.get(i);
+      if (u.getState() == MemberState.MEMBER_STATE_ALIVE) {
+        alive++;
+        Integer j = best.get(u.getNode().getSha256());
+        if (j == null || updates.get(j).getIncarnation() < u.getIncarnation()) {
+          best.put(u.getNode().getSha256(), i);
+        }
+      }
+    }
+    if (best.size() == alive) {
+      return updates; // one ALIVE per subject already, as honest nodes send
+    }
+    List<MemberUpdate> out = new ArrayList<>(updates.size());
+    for (int i = 0; i < updates.size(); i++) {
+      MemberUpdate u = updates.get(i);
+      if (u.getState() != MemberState.MEMBER_STATE_ALIVE || best.get(u.getNode().getSha256()) == i) {
+        out.add(u);
+      }
+    }
+    return out;
   }
 
   private MemberUpdate report(NodeId node, MemberState state, long inc) {

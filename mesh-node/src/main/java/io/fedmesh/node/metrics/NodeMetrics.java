@@ -35,6 +35,35 @@ public final class NodeMetrics implements AutoCloseable {
     for (AuthenticationFailure.Reason r : AuthenticationFailure.Reason.values()) {
       authentication(r.label());
     }
+    for (String limit : LIMITS) {
+      limit(limit);
+    }
+  }
+
+  /** The per-peer limits a node enforces and counts (docs/operations.md, "Limits"). */
+  public static final java.util.List<String> LIMITS = java.util.List.of("gossip_rate", "gossip_queue", "news_checks",
+      "envelope_rate", "replay_per_sender", "replay_forgotten", "calls_per_peer");
+
+  /**
+   * A peer went over one of its limits: a call or message of its was refused or dropped, or (for
+   * {@code replay_forgotten}) the node forgot the oldest id of the heaviest sender to make room.
+   */
+  public void limitReached(String limit) {
+    if (!LIMITS.contains(limit)) {
+      throw new IllegalArgumentException("unknown limit " + limit);
+    }
+    limit(limit).increment();
+  }
+
+  private Counter limit(String limit) {
+    return Counter.builder("fedmesh.limits.reached").description("Times a peer went over a per-peer limit, by limit")
+        .tag("limit", limit).register(registry);
+  }
+
+  /** A gossip news signature or certificate check: done, or answered from the cache of earlier checks. */
+  public void newsCheck(boolean cached) {
+    Counter.builder("fedmesh.gossip.news.checks").description("Signature and certificate checks of gossip news, by whether cached")
+        .tag("cached", Boolean.toString(cached)).register(registry).increment();
   }
 
   /** One finished gRPC call. */

@@ -25,6 +25,8 @@ import io.fedmesh.node.relay.Uplink;
 import io.fedmesh.node.transport.ChannelPool;
 import io.fedmesh.node.transport.EnvelopeGuard;
 import io.fedmesh.node.transport.ReplayWindow;
+import io.fedmesh.node.transport.TokenBuckets;
+import io.fedmesh.node.security.ConcurrentCallLimit;
 import io.fedmesh.proto.v1.NodeGrpc;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -114,8 +116,11 @@ public final class NodeServer implements AutoCloseable {
     PeerAuthenticator authenticator = new PeerAuthenticator(ca, tls.crl(), clock);
     CallMetricsInterceptor callMetrics = new CallMetricsInterceptor(metrics);
     HealthStatusManager health = new HealthStatusManager();
-    GossipService gossipService = new GossipService();
-    EnvelopeGuard guard = new EnvelopeGuard(self, new ReplayWindow(REPLAY_WINDOW.toMillis()), clock);
+    NodeConfig.Limits limits = config.limits();
+    GossipService gossipService = new GossipService(new TokenBuckets(limits.gossipPerSecond(), limits.gossipBurst()), metrics);
+    EnvelopeGuard guard = new EnvelopeGuard(self, new ReplayWindow(REPLAY_WINDOW.toMillis(), ReplayWindow.MAX_REMEMBERED,
+        ReplayWindow.MAX_PER_SENDER, metrics::limitReached), clock,
+        new TokenBuckets(limits.envelopesPerSecond(), limits.envelopeBurst()), System::nanoTime, metrics::limitReached);
     java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "fedmesh-relay");
       t.setDaemon(true);
@@ -130,6 +135,8 @@ public final class NodeServer implements AutoCloseable {
       server = !config.reachable() ? null : NettyServerBuilder.forAddress(resolve(config.listen()))
           .sslContext(TlsContexts.server(tls.certificate().toFile(), tls.key().toFile()))
           .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+          // HTTP/2's own bound on one connection's streams: a gRPC client queues calls beyond it.
+          .maxConcurrentCallsPerConnection(limits.callsPerConnection())
           // Idle connections are closed, so a peer cannot hold resources open indefinitely.
           .maxConnectionIdle(5, TimeUnit.MINUTES)
           // Relay streams are long-lived and idle at times: the peer's keepalive pings must be welcome.
@@ -142,10 +149,12 @@ public final class NodeServer implements AutoCloseable {
           .addStreamTracerFactory(callMetrics.byteTracer())
           .addService(nodeService)
           .addService(health.getHealthService())
-          .addService(gossipService)
+          .addService(gossipService.rateLimited())
           .addService(ConnectService.definition(router))
           .addService(ProtoReflectionServiceV1.newInstance())
-          // The last interceptor added runs first: count, then authenticate, then authorise.
+          // The last interceptor added runs first: count, then authenticate, then authorise, then
+          // bound the calls each peer has open (over all its connections).
+          .intercept(new ConcurrentCallLimit(limits.callsPerPeer(), metrics))
           .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService(), config, metrics))
           .intercept(new AuthenticationInterceptor(authenticator, metrics))
           .intercept(callMetrics)

@@ -94,7 +94,9 @@ class SwimNodeTest {
     // Mallory re-signs b's news at a higher incarnation with her own key, and alters a signed one.
     MemberUpdate forged = AliveUpdates.sign(mallory, 9).toBuilder().setNode(AliveUpdates.sign(bKey, 9).getNode()).build();
     MemberUpdate altered = AliveUpdates.sign(bKey, 6).toBuilder().setIncarnation(99).build();
-    a.onMessage(mallory.verifyingKey().nodeId(), GossipMessage.newBuilder().addUpdates(forged).addUpdates(altered).build(), 0);
+    // (In two messages: of two ALIVEs about one node in one message, only the higher is even checked.)
+    a.onMessage(mallory.verifyingKey().nodeId(), GossipMessage.newBuilder().addUpdates(forged).build(), 0);
+    a.onMessage(mallory.verifyingKey().nodeId(), GossipMessage.newBuilder().addUpdates(altered).build(), 0);
 
     assertThat(a.members().get(bKey.verifyingKey().nodeId()).incarnation()).isEqualTo(5);
     assertThat(a.refusedUpdates()).isEqualTo(2);
@@ -159,6 +161,31 @@ class SwimNodeTest {
         .addUpdates(AliveUpdates.sign(bKey, 6, "127.0.0.1:1", new byte[] {1})).build(), 0);
     assertThat(a.members()).hasSize(2);
     assertThat(a.address(bKey.verifyingKey().nodeId())).contains("127.0.0.1:1");
+  }
+
+  @Test
+  void oneMessageCostsAtMostOneCheckPerSubjectHowEverManyIncarnationsItCarries() {
+    SigningKey mallory = SigningKey.generate(SimulationRandom.fromSeed(3));
+    SigningKey bKey = SigningKey.generate(SimulationRandom.fromSeed(2));
+    java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+    SwimNode a = new SwimNode(SigningKey.generate(SimulationRandom.fromSeed(1)), 1, "", new byte[0],
+        u -> checks.incrementAndGet() > 0, LAN, new Random(1));
+    // A peer re-signs its own ALIVE at rising incarnations, 256 to a message, with one piece about b.
+    GossipMessage.Builder flood = GossipMessage.newBuilder();
+    for (int inc = 1; inc <= 255; inc++) {
+      flood.addUpdates(AliveUpdates.sign(mallory, inc));
+    }
+    flood.addUpdates(AliveUpdates.sign(bKey, 9));
+    a.onMessage(mallory.verifyingKey().nodeId(), flood.build(), 0);
+    assertThat(checks.get()).isEqualTo(2);
+    assertThat(a.members().get(mallory.verifyingKey().nodeId()).incarnation()).isEqualTo(255);
+    assertThat(a.members().get(bKey.verifyingKey().nodeId()).incarnation()).isEqualTo(9);
+    // The same in a sync response.
+    a.onMessage(mallory.verifyingKey().nodeId(), GossipMessage.newBuilder().setSyncResponse(io.fedmesh.proto.v1.SyncResponse
+        .newBuilder().addMembers(AliveUpdates.sign(mallory, 300)).addMembers(AliveUpdates.sign(mallory, 301))
+        .addMembers(AliveUpdates.sign(mallory, 299))).build(), 0);
+    assertThat(checks.get()).isEqualTo(3);
+    assertThat(a.members().get(mallory.verifyingKey().nodeId()).incarnation()).isEqualTo(301);
   }
 
   /** Six nodes; the last is behind a firewall, attached via node 0, after the mesh converged. */

@@ -214,10 +214,15 @@ class NodeServerTest {
         "reachable: maybe",
         "relay: {reconnect_max_ms: 60000}",
         "gossip: {relay_grace_ms: 99999999999}",
+        "limits: {gossip_per_s: 0, envelope_burst: lots, calls_per_connection: 300, streams: 5}",
         ""));
     assertThatThrownBy(() -> NodeConfig.load(bad)).isInstanceOfSatisfying(NodeConfig.InvalidConfigException.class, e ->
         assertThat(e.problems()).containsExactlyInAnyOrder(
-            "colour: unknown field (known: advertise_host, data_dir, federations, gossip, listen, metrics_listen, reachable, relay, seeds, tls)",
+            "colour: unknown field (known: advertise_host, data_dir, federations, gossip, limits, listen, metrics_listen, reachable, relay, seeds, tls)",
+            "limits.streams: unknown field (known: calls_per_connection, calls_per_peer, envelope_burst, envelopes_per_s, gossip_burst, gossip_per_s, news_check_burst, news_checks_per_s)",
+            "limits.gossip_per_s: expected a whole number from 1 to 1000000, got '0'",
+            "limits.envelope_burst: expected a whole number from 1 to 1000000, got 'lots'",
+            "limits.calls_per_peer (200) must be at least limits.calls_per_connection (300)",
             "reachable: expected true or false, got 'maybe'",
             "gossip.relay_grace_ms (10000) must be at least relay.reconnect_max_ms (60000)",
             "gossip: need probe interval <= 60000 ms and relay grace <= 3600000 ms",

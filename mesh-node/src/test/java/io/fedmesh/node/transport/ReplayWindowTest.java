@@ -44,4 +44,55 @@ class ReplayWindowTest {
     assertThat(window.check(alice, id(-2), later, later)).isEqualTo(ReplayWindow.Verdict.FRESH);
     assertThat(window.remembered()).isEqualTo(1);
   }
+
+  private static NodeId node(int seed) {
+    return SigningKey.generate(SimulationRandom.fromSeed(100 + seed)).verifyingKey().nodeId();
+  }
+
+  @Test
+  void tenFloodingSendersCannotFillTheWindowForAnHonestOne() {
+    java.util.List<String> limits = new java.util.ArrayList<>();
+    ReplayWindow window = new ReplayWindow(WINDOW, 1000, 100, limits::add);
+    long now = 1_000_000_000L;
+    for (int s = 0; s < 10; s++) {
+      for (int i = 0; i < 100; i++) {
+        assertThat(window.check(node(s), id(i), now + i, now + i)).isEqualTo(ReplayWindow.Verdict.FRESH);
+      }
+    }
+    assertThat(window.remembered()).isEqualTo(1000);
+    assertThat(window.check(node(0), id(1000), now + 100, now + 100)).isEqualTo(ReplayWindow.Verdict.FULL);
+    // Full in all, and each flooder at its own cap: the honest sender is still heard, and stays heard.
+    for (int i = 0; i < 50; i++) {
+      assertThat(window.check(alice, id(i), now + 100, now + 100)).isEqualTo(ReplayWindow.Verdict.FRESH);
+    }
+    assertThat(window.remembered()).isEqualTo(1000);
+    assertThat(limits).contains("replay_forgotten", "replay_per_sender");
+    // What a flooder had forgotten to make room cannot be replayed: its floor refuses it.
+    int forgotten = 0;
+    for (int s = 0; s < 10; s++) {
+      ReplayWindow.Verdict v = window.check(node(s), id(0), now, now + 100);
+      assertThat(v).isIn(ReplayWindow.Verdict.REPLAYED, ReplayWindow.Verdict.FORGOTTEN);
+      forgotten += v == ReplayWindow.Verdict.FORGOTTEN ? 1 : 0;
+    }
+    assertThat(forgotten).isPositive();
+    // Nothing the honest sender sent was forgotten.
+    for (int i = 0; i < 50; i++) {
+      assertThat(window.check(alice, id(i), now + 100, now + 101)).isEqualTo(ReplayWindow.Verdict.REPLAYED);
+    }
+  }
+
+  @Test
+  void idsExpireInArrivalOrderAndTheirSendersAreForgottenWithThem() {
+    ReplayWindow window = new ReplayWindow(WINDOW, 1000, 100, limit -> { });
+    long now = 1_000_000_000L;
+    // A sender whose clock runs a window ahead: still in the window when it arrives.
+    for (int i = 0; i < 100; i++) {
+      window.check(node(i % 7), id(i), now + i * 1000 + WINDOW, now + i * 1000);
+    }
+    // Twice the window after the 40th arrived, the first 40 are gone and the rest remembered.
+    long later = now + 39 * 1000 + 2 * WINDOW + 1;
+    assertThat(window.check(bob, id(-1), later, later)).isEqualTo(ReplayWindow.Verdict.FRESH);
+    assertThat(window.remembered()).isEqualTo(100 - 40 + 1);
+    assertThat(window.check(node(99 % 7), id(99), now + 99 * 1000 + WINDOW, later)).isEqualTo(ReplayWindow.Verdict.REPLAYED);
+  }
 }
