@@ -31,8 +31,11 @@ import java.util.function.Function;
  * ends; a relay is never blamed for what it could not have checked.
  */
 public final class EnvelopeRouter implements AutoCloseable {
-  /** What membership says of a node: where it takes calls, the relay it is behind, its identity key. */
-  public record Route(String address, NodeId via, VerifyingKey key) {}
+  /**
+   * What membership says of a node: where it takes calls, the relay it is behind, its identity key,
+   * and the certificate it announced (null if unknown), checked against the revocation list in force.
+   */
+  public record Route(String address, NodeId via, VerifyingKey key, java.security.cert.X509Certificate certificate) {}
 
   /** Told once whether an envelope went out on its stream (true) or was dropped (false). */
   public interface Sent {
@@ -67,6 +70,7 @@ public final class EnvelopeRouter implements AutoCloseable {
   };
   private volatile EnvelopeLink uplink;
   private volatile boolean firewalled;
+  private volatile java.util.function.Predicate<java.security.cert.X509Certificate> revoked = c -> false;
 
   public EnvelopeRouter(NodeId self, EnvelopeGuard guard, NodeMetrics metrics, ConnectStreams streams) {
     this.self = self;
@@ -94,6 +98,14 @@ public final class EnvelopeRouter implements AutoCloseable {
   /** Who handles envelopes of one payload type addressed to this node (given the envelope and its verified sender). */
   public synchronized void handle(Envelope.PayloadCase payload, BiConsumer<Envelope, NodeId> handler) {
     handlers.put(payload, handler);
+  }
+
+  /**
+   * Which certificates the revocation list in force names: an envelope whose sender's certificate
+   * (as membership knows it) is revoked is refused, here and at every hop, whoever relayed it.
+   */
+  public void revocations(java.util.function.Predicate<java.security.cert.X509Certificate> isRevoked) {
+    this.revoked = isRevoked;
   }
 
   /** This node is behind a firewall: it relays nothing and sends everything through its uplink. */
@@ -135,6 +147,11 @@ public final class EnvelopeRouter implements AutoCloseable {
       NodeId sender = Envelopes.sender(envelope);
       NodeId recipient = Envelopes.recipient(envelope);
       boolean firstHop = sender.equals(caller);
+      if (senderRevoked(sender)) {
+        // Its key still verifies, so the signature alone would let a revoked node talk through any relay.
+        metrics.envelopeRefused("sender_revoked");
+        return;
+      }
       VerifyingKey key = firstHop ? callerKey : keyOf(sender);
       if (recipient.equals(self)) {
         deliver(envelope, sender, key);
@@ -194,6 +211,11 @@ public final class EnvelopeRouter implements AutoCloseable {
     }
     metrics.relayEnvelope("delivered");
     handler.accept(envelope, sender);
+  }
+
+  private boolean senderRevoked(NodeId sender) {
+    Route r = routes.apply(sender);
+    return r != null && r.certificate() != null && revoked.test(r.certificate());
   }
 
   private VerifyingKey keyOf(NodeId sender) {
