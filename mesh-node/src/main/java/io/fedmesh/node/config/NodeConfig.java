@@ -30,6 +30,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * listen: 0.0.0.0:7400            # gRPC (mutual TLS); port 0 picks a free port
  * metrics_listen: 127.0.0.1:9400  # Prometheus /metrics (plain HTTP: keep it on a private interface)
  * tls: {key: node.key, certificate: node.crt, ca: ca.crt, crl: crl.pem}   # relative to data_dir
+ * #   also crl_grace_hours: 24: how long a revocation list past its next update stays in force
  * federations:
  *   card-fraud:
  *     members:
@@ -123,11 +124,11 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
   public record Seed(NodeId id, String address) {}
 
   /** The node's TLS material, resolved against the data directory. */
-  public record Tls(Path key, Path certificate, Path ca, Path crl) {}
+  public record Tls(Path key, Path certificate, Path ca, Path crl, java.time.Duration crlGrace) {}
 
   private static final Set<String> TOP = Set.of("data_dir", "listen", "metrics_listen", "tls", "federations",
       "advertise_host", "seeds", "gossip", "reachable", "relay", "limits");
-  private static final Set<String> TLS = Set.of("key", "certificate", "ca", "crl");
+  private static final Set<String> TLS = Set.of("key", "certificate", "ca", "crl", "crl_grace_hours");
   private static final Pattern FEDERATION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final int DEFAULT_PORT = 7400;
   private static final int DEFAULT_METRICS_PORT = 9400;
@@ -177,7 +178,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
     Tls material = new Tls(dataDir.resolve(string(tls.get("key"), "tls.key", "node.key", problems)),
         dataDir.resolve(string(tls.get("certificate"), "tls.certificate", "node.crt", problems)),
         dataDir.resolve(string(tls.get("ca"), "tls.ca", "ca.crt", problems)),
-        dataDir.resolve(string(tls.get("crl"), "tls.crl", "crl.pem", problems)));
+        dataDir.resolve(string(tls.get("crl"), "tls.crl", "crl.pem", problems)), crlGrace(tls.get("crl_grace_hours"), problems));
     Map<String, Map<NodeId, Set<Role>>> federations = new TreeMap<>();
     Map<String, Object> feds = top.containsKey("federations") ? map(top.get("federations"), "federations", problems) : Map.of();
     for (Map.Entry<String, Object> f : feds.entrySet()) {
@@ -276,6 +277,18 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
       throw new InvalidConfigException(file, problems);
     }
     return new NodeConfig(dataDir, listen, metrics, material, federations, advertise, seeds, gossip, reachable, relay, limits);
+  }
+
+  /** How long a revocation list past its next update stays in force: whole hours, 0 to 720 (30 days). */
+  private static java.time.Duration crlGrace(Object value, List<String> problems) {
+    if (value == null) {
+      return io.fedmesh.node.security.PeerAuthenticator.DEFAULT_GRACE;
+    }
+    if (!(value instanceof Integer hours) || hours < 0 || hours > 720) {
+      problems.add("tls.crl_grace_hours: whole hours from 0 to 720, got " + value);
+      return io.fedmesh.node.security.PeerAuthenticator.DEFAULT_GRACE;
+    }
+    return java.time.Duration.ofHours(hours);
   }
 
   /** The roles {@code node} has in {@code federation}: empty if it is not a member or the federation is unknown. */

@@ -127,6 +127,34 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
     }
   }
 
+  /**
+   * A new revocation list took effect: members whose certificate it names are forgotten (counted), so
+   * their identity keys no longer verify envelopes here; their later news is refused on admission.
+   */
+  public void revalidate() {
+    execute(() -> {
+      List<NodeId> evicted = swim.readmit(update -> admitted(update, authenticator));
+      evicted.forEach(id -> metrics.memberEvicted());
+      if (!evicted.isEmpty()) {
+        publishRoutes();
+        publishedVersion = swim.version();
+      }
+    });
+  }
+
+  /** An ALIVE update's certificate must authenticate (CA, validity, CRL, SAN) as the node it names, with its key. */
+  private static boolean admitted(io.fedmesh.proto.v1.MemberUpdate update, PeerAuthenticator authenticator) {
+    try {
+      java.security.cert.Certificate cert = java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(new java.io.ByteArrayInputStream(update.getCertificate().toByteArray()));
+      PeerAuthenticator.Peer peer = authenticator.authenticate(new java.security.cert.Certificate[] {cert});
+      return java.util.Arrays.equals(peer.id().toBytes(), update.getNode().getSha256().toByteArray())
+          && java.util.Arrays.equals(peer.key().subjectPublicKeyInfo(), update.getIdentityKey().toByteArray());
+    } catch (java.security.cert.CertificateException | io.fedmesh.node.security.AuthenticationFailure | RuntimeException e) {
+      return false;
+    }
+  }
+
   public NodeId id() {
     return swim.id();
   }
@@ -351,13 +379,36 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
     Map<NodeId, EnvelopeRouter.Route> routes = new java.util.HashMap<>();
     for (NodeId id : swim.members().keySet()) {
       routes.put(id, new EnvelopeRouter.Route(swim.address(id).orElse(seedAddresses.getOrDefault(id, "")),
-          swim.via(id).orElse(null), swim.identityKey(id).orElse(null)));
+          swim.via(id).orElse(null), swim.identityKey(id).orElse(null), certificate(id)));
     }
+    certificates.keySet().retainAll(routes.keySet());
     this.routes = routes;
     router.routes(routes::get);
   }
 
   private volatile Map<NodeId, EnvelopeRouter.Route> routes = Map.of();
+  /** Members' certificates as parsed from their ALIVE news, by the DER they came from (parsed once each). Loop thread only. */
+  private final Map<NodeId, Map.Entry<com.google.protobuf.ByteString, java.security.cert.X509Certificate>> certificates =
+      new java.util.HashMap<>();
+
+  private java.security.cert.X509Certificate certificate(NodeId id) {
+    com.google.protobuf.ByteString der = swim.certificate(id).orElse(null);
+    if (der == null || der.isEmpty()) {
+      return null;
+    }
+    var cached = certificates.get(id);
+    if (cached != null && cached.getKey().equals(der)) {
+      return cached.getValue();
+    }
+    try {
+      var parsed = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(der.newInput());
+      certificates.put(id, Map.entry(der, parsed));
+      return parsed;
+    } catch (java.security.cert.CertificateException e) {
+      return null; // cannot happen for admitted news, whose certificate authenticated
+    }
+  }
 
   private void send(List<SwimNode.Outbound> outbound) {
     for (SwimNode.Outbound o : outbound) {

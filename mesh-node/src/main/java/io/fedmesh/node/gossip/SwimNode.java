@@ -157,6 +157,54 @@ public final class SwimNode {
     return java.util.Optional.ofNullable(node.equals(self) ? key.verifyingKey() : identityKeys.get(node));
   }
 
+  /** The DER certificate {@code node} carried in its admitted ALIVE news, or empty. */
+  public java.util.Optional<com.google.protobuf.ByteString> certificate(NodeId node) {
+    MemberUpdate alive = node.equals(self) ? ownAlive : aliveUpdates.get(node);
+    return alive == null ? java.util.Optional.empty() : java.util.Optional.of(alive.getCertificate());
+  }
+
+  /**
+   * Applies the admission rule again to every member's latest ALIVE news (the rule changed: the CA's
+   * revocation list did). A member whose news it now refuses is forgotten at once, with its key, its
+   * route and the news about it still being spread: not merely marked dead, since its refutation, which
+   * a dead member may send, would be refused as well. News of it that arrives later is refused the same way.
+   *
+   * @param admit the admission rule, uncached (the caches of the news check may hold the old list's verdicts)
+   * @return the members forgotten
+   */
+  public List<NodeId> readmit(java.util.function.Predicate<MemberUpdate> admit) {
+    List<NodeId> evicted = new ArrayList<>();
+    for (Map.Entry<NodeId, MemberUpdate> e : new ArrayList<>(aliveUpdates.entrySet())) {
+      if (!admit.test(e.getValue())) {
+        forget(e.getKey());
+        evicted.add(e.getKey());
+      }
+    }
+    return evicted;
+  }
+
+  private void forget(NodeId node) {
+    Member old = members.remove(node);
+    if (old != null && old.state() == MemberState.MEMBER_STATE_SUSPECT) {
+      suspects--;
+    }
+    aliveUpdates.remove(node);
+    identityKeys.remove(node);
+    vias.remove(node);
+    broadcasts.remove(node);
+    confirmations.remove(node);
+    vouchedSuspicions.remove(node);
+    unvouchedSince.remove(node);
+    lastFailedProbe.remove(node);
+    attachedHere.remove(node);
+    helpers.remove(node);
+    relays.values().removeIf(r -> r.requester().equals(node) || r.target().equals(node));
+    if (node.equals(probeTarget)) {
+      probeTarget = null;
+    }
+    version++;
+  }
+
   /** The relay {@code node} said it is attached through (in its own signed ALIVE news), or empty. */
   public java.util.Optional<NodeId> via(NodeId node) {
     if (node.equals(self)) {

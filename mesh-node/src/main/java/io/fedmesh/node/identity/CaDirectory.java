@@ -1,8 +1,20 @@
 package io.fedmesh.node.identity;
 
+import io.fedmesh.crypto.CryptoException;
 import io.fedmesh.crypto.x509.CertificateAuthority;
+import io.fedmesh.crypto.x509.NodeCertificates;
 import io.fedmesh.crypto.x509.Pem;
 import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -11,12 +23,16 @@ import java.security.cert.X509Certificate;
 
 /**
  * A consortium CA's directory: {@code ca.key} (owner only), {@code ca.crt} (what every node pins) and
- * {@code crl.pem}, the revocation list every node honours.
+ * {@code crl.pem}, the revocation list every node honours, and {@code issued.tsv}, the record of every
+ * certificate it signed ({@link IssuedCertificates}).
  */
 record CaDirectory(Path dir) {
   static final String KEY = "ca.key";
   static final String CERTIFICATE = "ca.crt";
   static final String CRL = "crl.pem";
+  static final String ISSUED = "issued.tsv";
+  static final String LOCK = ".lock";
+  static final String RETIRED = "retired-";
 
   Path key() {
     return dir.resolve(KEY);
@@ -30,6 +46,34 @@ record CaDirectory(Path dir) {
     return dir.resolve(CRL);
   }
 
+  IssuedCertificates issued() {
+    return new IssuedCertificates(dir.resolve(ISSUED));
+  }
+
+  /**
+   * Holds the directory for one command, so that two signings at once cannot each rewrite the index
+   * without the other's entry, nor two revocations publish lists with the same number.
+   *
+   * @return the locked file; closing it releases the directory
+   * @throws IOException if another {@code fedmesh ca} command holds it
+   */
+  java.io.Closeable lock() throws IOException {
+    Files.createDirectories(dir);
+    FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    java.nio.channels.FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new IOException(dir + " is in use by another 'fedmesh ca' command");
+    }
+    return channel;
+  }
+
   /** @throws IOException naming the missing or unreadable file */
   CertificateAuthority load() throws IOException {
     return new CertificateAuthority(Pem.readCertificate(read(certificate())), Pem.readPrivateKey(read(key())));
@@ -41,6 +85,63 @@ record CaDirectory(Path dir) {
 
   X509Certificate loadCertificate() throws IOException {
     return Pem.readCertificate(read(certificate()));
+  }
+
+  /** Whether the directory holds what an earlier CA left: a certificate, a revocation list or an index. */
+  boolean holdsEarlierCa() {
+    return Files.exists(certificate()) || Files.exists(crl()) || Files.exists(issued().file());
+  }
+
+  /**
+   * The highest CRL number of any list this directory holds or has set aside in {@code retired-*}
+   * (0 if none): a new CA here numbers its lists above it.
+   *
+   * @throws IOException naming a list that cannot be read, rather than guess a number too low
+   */
+  BigInteger highestRevocationListNumber() throws IOException {
+    List<Path> lists = new ArrayList<>();
+    if (Files.exists(crl())) {
+      lists.add(crl());
+    }
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> entries = Files.list(dir)) {
+        entries.filter(p -> p.getFileName().toString().startsWith(RETIRED) && Files.exists(p.resolve(CRL)))
+            .forEach(p -> lists.add(p.resolve(CRL)));
+      }
+    }
+    BigInteger highest = BigInteger.ZERO;
+    for (Path list : lists) {
+      try {
+        highest = highest.max(NodeCertificates.revocationListNumber(Pem.readRevocationList(read(list))));
+      } catch (CryptoException e) {
+        throw new IOException(list + ": " + e.getMessage() + " (its number must be known, so that the new CA's lists "
+            + "are numbered above it)", e);
+      }
+    }
+    return highest;
+  }
+
+  /**
+   * Moves an earlier CA's certificate, revocation list and index into a new {@code retired-TIME}
+   * directory here, which it returns.
+   */
+  Path retire(Instant now) throws IOException {
+    Path retired = dir.resolve(RETIRED + stamp(now));
+    for (int n = 2; Files.exists(retired); n++) {
+      retired = dir.resolve(RETIRED + stamp(now) + "-" + n);
+    }
+    Files.createDirectory(retired);
+    for (String name : List.of(CERTIFICATE, CRL, ISSUED)) {
+      if (Files.exists(dir.resolve(name))) {
+        Files.move(dir.resolve(name), retired.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
+    return retired;
+  }
+
+  /** A time as a file-name part: 20260102T030405Z. */
+  static String stamp(Instant now) {
+    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(now);
   }
 
   static String read(Path file) throws IOException {

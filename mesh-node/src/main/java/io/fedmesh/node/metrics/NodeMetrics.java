@@ -149,6 +149,43 @@ public final class NodeMetrics implements AutoCloseable {
         .tag("outcome", outcome).register(registry).increment();
   }
 
+  /** A member forgotten because the revocation list in force now names its certificate. */
+  public void memberEvicted() {
+    membersEvicted().increment();
+  }
+
+  private Counter membersEvicted() {
+    return Counter.builder("fedmesh.members.evicted").description("Members forgotten because their certificate was revoked")
+        .register(registry);
+  }
+
+  /** Open calls ended because their caller's certificate was revoked while they were open. */
+  public void revokedCallsClosed(int calls) {
+    revokedCalls().increment(calls);
+  }
+
+  private Counter revokedCalls() {
+    return Counter.builder("fedmesh.revoked.calls.closed")
+        .description("Open calls (Connect streams among them) ended because their caller's certificate was revoked")
+        .register(registry);
+  }
+
+  /**
+   * The revocation list in force: when it is due to be replaced (unix seconds; 0 if it names no
+   * date), and its freshness (0 fresh, 1 stale: past its next update, within the grace, 2 expired:
+   * past the grace too, every peer refused).
+   */
+  public void revocationList(java.util.function.DoubleSupplier nextUpdateSeconds, java.util.function.IntSupplier freshness) {
+    io.micrometer.core.instrument.Gauge.builder("fedmesh.crl.next.update", nextUpdateSeconds::getAsDouble)
+        .description("When the revocation list in force is due to be replaced (unix time)").baseUnit("seconds")
+        .register(registry);
+    io.micrometer.core.instrument.Gauge.builder("fedmesh.crl.freshness", freshness::getAsInt)
+        .description("The revocation list in force: 0 fresh, 1 past its next update (within the grace), 2 expired (peers refused)")
+        .register(registry);
+    membersEvicted();
+    revokedCalls();
+  }
+
   /** The round-trip time of one acknowledged SWIM probe. */
   public void probeRoundTrip(long millis) {
     io.micrometer.core.instrument.Timer.builder("fedmesh.gossip.probe.rtt")

@@ -53,6 +53,8 @@ public final class ConnectService extends MeshGrpc.MeshImplBase {
     out.disableAutoRequest();
     EnvelopeLink link = new EnvelopeLink(caller, out, true);
     out.setOnCancelHandler(() -> router.detach(caller, link));
+    // Closed by this node: at the end of the stream, or because the caller's certificate was revoked.
+    out.setOnCloseHandler(() -> router.detach(caller, link));
     router.attach(caller, link);
     out.request(ConnectStreams.WINDOW);
     return new StreamObserver<>() {

@@ -35,8 +35,11 @@ import java.util.function.Function;
  * relay is never blamed for what it could not have checked.
  */
 public final class EnvelopeRouter implements AutoCloseable {
-  /** What membership says of a node: where it takes calls, the relay it is behind, its identity key. */
-  public record Route(String address, NodeId via, VerifyingKey key) {}
+  /**
+   * What membership says of a node: where it takes calls, the relay it is behind, its identity key,
+   * and the certificate it announced (null if unknown), checked against the revocation list in force.
+   */
+  public record Route(String address, NodeId via, VerifyingKey key, java.security.cert.X509Certificate certificate) {}
 
   /** Told once whether an envelope went out on its stream (true) or was dropped (false). */
   public interface Sent {
@@ -73,6 +76,7 @@ public final class EnvelopeRouter implements AutoCloseable {
   private volatile boolean firewalled;
   private final long stallNanos;
   private volatile java.util.concurrent.ScheduledFuture<?> stallWatch;
+  private volatile java.util.function.Predicate<java.security.cert.X509Certificate> revoked = c -> false;
 
   /**
    * @param stallMillis how long a stream may leave envelopes queued without taking one before this
@@ -145,6 +149,14 @@ public final class EnvelopeRouter implements AutoCloseable {
     }
   }
 
+  /**
+   * Which certificates the revocation list in force names: an envelope whose sender's certificate
+   * (as membership knows it) is revoked is refused, here and at every hop, whoever relayed it.
+   */
+  public void revocations(java.util.function.Predicate<java.security.cert.X509Certificate> isRevoked) {
+    this.revoked = isRevoked;
+  }
+
   /** This node is behind a firewall: it relays nothing and sends everything through its uplink. */
   public void firewalled() {
     this.firewalled = true;
@@ -183,6 +195,11 @@ public final class EnvelopeRouter implements AutoCloseable {
       NodeId sender = Envelopes.sender(envelope);
       NodeId recipient = Envelopes.recipient(envelope);
       boolean firstHop = sender.equals(caller);
+      if (senderRevoked(sender)) {
+        // Its key still verifies, so the signature alone would let a revoked node talk through any relay.
+        metrics.envelopeRefused("sender_revoked");
+        return;
+      }
       VerifyingKey key = firstHop ? callerKey : keyOf(sender);
       if (recipient.equals(self)) {
         deliver(envelope, sender, key);
@@ -241,6 +258,11 @@ public final class EnvelopeRouter implements AutoCloseable {
     }
     metrics.relayEnvelope("delivered");
     handler.accept(envelope, sender);
+  }
+
+  private boolean senderRevoked(NodeId sender) {
+    Route r = routes.apply(sender);
+    return r != null && r.certificate() != null && revoked.test(r.certificate());
   }
 
   private VerifyingKey keyOf(NodeId sender) {

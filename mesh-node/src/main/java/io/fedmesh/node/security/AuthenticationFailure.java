@@ -6,7 +6,9 @@ public final class AuthenticationFailure extends Exception {
 
   /** The reason, as a metric label. */
   public enum Reason {
-    NO_CERTIFICATE, UNKNOWN_CA, EXPIRED, REVOKED, SAN_MISMATCH;
+    NO_CERTIFICATE, UNKNOWN_CA, EXPIRED, REVOKED, SAN_MISMATCH,
+    /** Not the peer's fault: this node's own revocation list is past its next update and the grace. */
+    CRL_EXPIRED;
 
     public String label() {
       return name().toLowerCase(java.util.Locale.ROOT);

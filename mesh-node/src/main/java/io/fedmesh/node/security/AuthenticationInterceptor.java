@@ -32,7 +32,9 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
       caller = authenticator.authenticate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
     } catch (AuthenticationFailure f) {
       metrics.authenticationFailure(f.reason());
-      call.close(Status.UNAUTHENTICATED.withDescription(f.reason().label() + ": " + f.getMessage()), new Metadata());
+      // An expired list is this node's fault, not the caller's: UNAVAILABLE, so the caller retries elsewhere or later.
+      Status status = f.reason() == AuthenticationFailure.Reason.CRL_EXPIRED ? Status.UNAVAILABLE : Status.UNAUTHENTICATED;
+      call.close(status.withDescription(f.reason().label() + ": " + f.getMessage()), new Metadata());
       return new ServerCall.Listener<>() {};
     }
     return Contexts.interceptCall(Context.current().withValue(CallerIdentity.KEY, caller), call, headers, next);

@@ -14,6 +14,7 @@ import io.fedmesh.node.metrics.NodeMetrics;
 import io.fedmesh.node.security.AuthenticationInterceptor;
 import io.fedmesh.node.security.AuthorizationInterceptor;
 import io.fedmesh.node.security.AuthorizationPolicy;
+import io.fedmesh.node.security.OpenCalls;
 import io.fedmesh.node.security.PeerAuthenticator;
 import io.fedmesh.node.security.TlsContexts;
 import io.fedmesh.node.relay.ConnectService;
@@ -113,7 +114,8 @@ public final class NodeServer implements AutoCloseable {
       throw new IOException("reachable: false, but the only seed is this node itself: list the nodes it may relay through");
     }
     NodeMetrics metrics = new NodeMetrics();
-    PeerAuthenticator authenticator = new PeerAuthenticator(ca, tls.crl(), clock);
+    PeerAuthenticator authenticator = new PeerAuthenticator(ca, tls.crl(), tls.crlGrace(), clock);
+    OpenCalls openCalls = new OpenCalls();
     CallMetricsInterceptor callMetrics = new CallMetricsInterceptor(metrics);
     HealthStatusManager health = new HealthStatusManager();
     NodeConfig.Limits limits = config.limits();
@@ -142,8 +144,8 @@ public final class NodeServer implements AutoCloseable {
           // Relay streams are long-lived and idle at times: the peer's keepalive pings must be welcome.
           .permitKeepAliveTime(ChannelPool.KEEPALIVE_SECONDS / 2, TimeUnit.SECONDS)
           .permitKeepAliveWithoutCalls(true)
-          // Streams are authenticated once, when they open: an hour's age limit makes a revoked peer
-          // redial (and fail) within the hour; a relayed node just attaches again.
+          // Calls of a peer whose certificate is revoked are ended when the list changes (OpenCalls);
+          // the age limit also re-runs the TLS handshake now and then. A relayed node just attaches again.
           .maxConnectionAge(1, TimeUnit.HOURS)
           .maxConnectionAgeGrace(10, TimeUnit.SECONDS)
           .addStreamTracerFactory(callMetrics.byteTracer())
@@ -156,6 +158,7 @@ public final class NodeServer implements AutoCloseable {
           // bound the calls each peer has open (over all its connections).
           .intercept(new ConcurrentCallLimit(limits.callsPerPeer(), metrics))
           .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService(), config, metrics))
+          .intercept(openCalls)
           .intercept(new AuthenticationInterceptor(authenticator, metrics))
           .intercept(callMetrics)
           .build()
@@ -202,6 +205,19 @@ public final class NodeServer implements AutoCloseable {
           gossip::attachedVia, metrics, timer, clock);
       gossip.uplink(uplink);
     }
+    router.revocations(authenticator::revoked);
+    metrics.revocationList(() -> authenticator.nextUpdate() == null ? 0 : authenticator.nextUpdate().getEpochSecond(),
+        () -> authenticator.freshness().ordinal());
+    GossipRunner members = gossip;
+    authenticator.onChange(() -> {
+      // A new list: end the open calls of peers it names, and forget them as members.
+      int closed = openCalls.closeIf(peer -> authenticator.revoked(peer.certificate()));
+      if (closed > 0) {
+        metrics.revokedCallsClosed(closed);
+      }
+      members.revalidate();
+    });
+    timer.scheduleWithFixedDelay(authenticator::refresh, 1, 1, TimeUnit.SECONDS);
     RoutedTransfers transfers = new RoutedTransfers(router, identity, config, metrics, clock);
     router.watchStalls(timer);
     gossip.start();

@@ -131,4 +131,117 @@ class IdentityCommandsTest {
     assertThat(run("ca", "revoke", "--ca", dir.resolve("ca").toString(), "--cert", dir.resolve("foreign.crt").toString())).isEqualTo(1);
     assertThat(err.toString()).contains("foreign.crt").contains("is not signed by");
   }
+
+  private void sign(String node, String out) {
+    assertThat(run("ca", "sign", "--ca", dir.resolve("ca").toString(), "--csr", dir.resolve(node + "/node.csr").toString(),
+        "--out", dir.resolve(out).toString(), "--yes", "--force")).as(err.toString()).isZero();
+  }
+
+  private X509CRL crl() throws Exception {
+    return Pem.readRevocationList(Files.readString(dir.resolve("ca/crl.pem")));
+  }
+
+  @Test
+  void theCaKeepsAnIndexSoALostCertificateCanStillBeRevokedBySerialOrNodeId() throws Exception {
+    run("ca", "init", "--out", dir.resolve("ca").toString());
+    String n1 = nodeKeys("n1");
+    String n2 = nodeKeys("n2");
+    sign("n1", "n1/node.crt");
+    sign("n1", "n1/renewed.crt");
+    sign("n2", "n2/node.crt");
+    X509Certificate first = Pem.readCertificate(Files.readString(dir.resolve("n1/node.crt")));
+    X509Certificate renewed = Pem.readCertificate(Files.readString(dir.resolve("n1/renewed.crt")));
+    X509Certificate other = Pem.readCertificate(Files.readString(dir.resolve("n2/node.crt")));
+    Files.delete(dir.resolve("n1/node.crt"));
+    Files.delete(dir.resolve("n1/renewed.crt"));
+    Files.delete(dir.resolve("n2/node.crt"));
+
+    assertThat(run("ca", "list", "--ca", dir.resolve("ca").toString())).as(err.toString()).isZero();
+    java.util.List<String> table = out.toString().lines().toList();
+    assertThat(table).hasSize(4);
+    assertThat(table.get(0)).startsWith("SERIAL").contains("NODE ID", "NOT BEFORE", "NOT AFTER", "STATE", "NAMES");
+    assertThat(table.get(1)).startsWith(first.getSerialNumber().toString(16)).contains(n1, "valid", "n1.bank.example,127.0.0.1",
+        first.getNotAfter().toInstant().toString());
+    assertThat(table.get(3)).startsWith(other.getSerialNumber().toString(16)).contains(n2);
+
+    // Both of n1's certificates, by its id alone.
+    assertThat(run("ca", "revoke", "--ca", dir.resolve("ca").toString(), "--node-id", n1.toUpperCase())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains(first.getSerialNumber().toString(16), renewed.getSerialNumber().toString(16));
+    assertThat(crl().isRevoked(first)).isTrue();
+    assertThat(crl().isRevoked(renewed)).isTrue();
+    assertThat(crl().isRevoked(other)).isFalse();
+    assertThat(NodeCertificates.revocationListNumber(crl())).isEqualTo(2);
+
+    // n2's by its serial, written as OpenSSL prints it.
+    String serial = other.getSerialNumber().toString(16);
+    String colons = String.join(":", serial.split("(?<=\\G..)"));
+    assertThat(run("ca", "revoke", "--ca", dir.resolve("ca").toString(), "--serial", colons)).as(err.toString()).isZero();
+    assertThat(crl().isRevoked(other)).isTrue();
+    assertThat(run("ca", "list", "--ca", dir.resolve("ca").toString())).isZero();
+    assertThat(out.toString().lines().skip(1)).allSatisfy(l -> assertThat(l).contains("revoked 20"));
+
+    // Unknown serial or id: exit 1, one line, the list untouched; malformed ones or two at once: exit 2.
+    String before = Files.readString(dir.resolve("ca/crl.pem"));
+    assertThat(run("ca", "revoke", "--ca", dir.resolve("ca").toString(), "--serial", "abc123")).isEqualTo(1);
+    assertThat(err.toString().lines()).singleElement().asString().contains("serial abc123 is not in").contains("issued.tsv");
+    assertThat(run("ca", "revoke", "--ca", dir.resolve("ca").toString(), "--node-id", "ab".repeat(32))).isEqualTo(1);
+    assertThat(err.toString().lines()).singleElement().asString().contains("has no certificate in");
+    assertThat(run("ca", "revoke", "--ca", dir.resolve("ca").toString(), "--serial", "xyz")).isEqualTo(2);
+    assertThat(run("ca", "revoke", "--ca", dir.resolve("ca").toString(), "--node-id", "abc")).isEqualTo(2);
+    assertThat(run("ca", "revoke", "--ca", dir.resolve("ca").toString(), "--node-id", n1, "--serial", serial)).isEqualTo(2);
+    assertThat(run("ca", "revoke", "--ca", dir.resolve("ca").toString())).isEqualTo(2);
+    assertThat(Files.readString(dir.resolve("ca/crl.pem"))).isEqualTo(before);
+  }
+
+  @Test
+  void aCertificateIsRecordedBeforeItIsWrittenOut() throws Exception {
+    run("ca", "init", "--out", dir.resolve("ca").toString());
+    String n1 = nodeKeys("n1");
+    Files.writeString(dir.resolve("not-a-dir"), "x");
+
+    // Writing the certificate fails (its directory is a file): the index still has it, so it can be revoked.
+    assertThat(run("ca", "sign", "--ca", dir.resolve("ca").toString(), "--csr", dir.resolve("n1/node.csr").toString(),
+        "--out", dir.resolve("not-a-dir/node.crt").toString(), "--yes")).isEqualTo(1);
+    assertThat(run("ca", "list", "--ca", dir.resolve("ca").toString())).isZero();
+    assertThat(out.toString().lines()).hasSize(2).last().asString().contains(n1, "valid");
+    assertThat(run("ca", "revoke", "--ca", dir.resolve("ca").toString(), "--node-id", n1)).as(err.toString()).isZero();
+    assertThat(crl().getRevokedCertificates()).hasSize(1);
+  }
+
+  @Test
+  void forceNeverDestroysACaKeyNorRestartsRevocationNumbers() throws Exception {
+    Path ca = dir.resolve("ca");
+    run("ca", "init", "--out", ca.toString());
+    nodeKeys("n1");
+    sign("n1", "n1/node.crt");
+    run("ca", "revoke", "--ca", ca.toString(), "--cert", dir.resolve("n1/node.crt").toString());
+    assertThat(NodeCertificates.revocationListNumber(crl())).isEqualTo(2);
+    String key = Files.readString(ca.resolve("ca.key"));
+    String oldCa = Files.readString(ca.resolve("ca.crt"));
+
+    assertThat(run("ca", "init", "--out", ca.toString(), "--force")).isEqualTo(2);
+    assertThat(err.toString().lines()).singleElement().asString()
+        .contains("--force will not destroy the CA key", "move it aside first", "mv " + ca.resolve("ca.key"));
+    assertThat(Files.readString(ca.resolve("ca.key"))).isEqualTo(key);
+    assertThat(Files.readString(ca.resolve("ca.crt"))).isEqualTo(oldCa);
+
+    Files.move(ca.resolve("ca.key"), dir.resolve("old-ca.key"));
+    assertThat(run("ca", "init", "--out", ca.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("no key: --force starts a new CA");
+    assertThat(run("ca", "init", "--out", ca.toString(), "--force")).as(err.toString()).isZero();
+    String retired = out.toString().lines().findFirst().orElseThrow();
+    assertThat(retired).contains(ca.resolve("retired-").toString());
+    Path retiredDir = Path.of(retired.substring(retired.indexOf(ca.toString())));
+    assertThat(Files.readString(retiredDir.resolve("ca.crt"))).isEqualTo(oldCa);
+    assertThat(retiredDir.resolve("issued.tsv")).exists();
+    assertThat(Files.readString(ca.resolve("ca.crt"))).isNotEqualTo(oldCa);
+    assertThat(NodeCertificates.revocationListNumber(crl())).isEqualTo(3);
+    assertThat(run("ca", "list", "--ca", ca.toString())).isZero();
+    assertThat(out.toString()).startsWith("no certificates recorded");
+
+    // Again, with the new key moved aside too: numbering carries on from every list the directory held.
+    Files.move(ca.resolve("ca.key"), dir.resolve("second-ca.key"));
+    assertThat(run("ca", "init", "--out", ca.toString(), "--force")).as(err.toString()).isZero();
+    assertThat(NodeCertificates.revocationListNumber(crl())).isEqualTo(4);
+  }
 }

@@ -48,9 +48,11 @@ class PeerAuthenticatorTest {
         now.minusSeconds(60), Duration.ofDays(30), SimulationRandom.fromSeed(6));
     Certificate[] chain = {node};
 
-    // Expired at start: refused.
+    // Past its next update and the grace at start: refused. Within the grace: taken, and reported stale.
     Path stale = crl(ca, Map.of(), 1, now.minusSeconds(1));
-    assertThatThrownBy(() -> new PeerAuthenticator(ca.certificate(), stale, Clock.systemUTC())).hasMessageContaining("expired");
+    Clock dayLater = Clock.fixed(now.plus(PeerAuthenticator.DEFAULT_GRACE), ZoneOffset.UTC);
+    assertThatThrownBy(() -> new PeerAuthenticator(ca.certificate(), stale, dayLater)).hasMessageContaining("expired");
+    assertThat(new PeerAuthenticator(ca.certificate(), stale, Clock.systemUTC()).freshness()).isEqualTo(PeerAuthenticator.Freshness.STALE);
 
     Clock[] clock = {Clock.fixed(now, ZoneOffset.UTC)};
     Clock moving = new Clock() {

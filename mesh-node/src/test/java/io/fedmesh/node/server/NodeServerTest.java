@@ -152,6 +152,48 @@ class NodeServerTest {
         "fedmesh_grpc_server_calls_total{method=\"fedmesh.v1.Node/Ping\",status=\"UNAUTHENTICATED\"} 4.0");
   }
 
+  private HealthCheckResponse health(TestMesh.Identity who) throws Exception {
+    ManagedChannel channel = TestMesh.channel(node.port(), who, mesh.dir.resolve("ca.crt"));
+    try {
+      return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.newBuilder().setService(NodeGrpc.SERVICE_NAME).build());
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private boolean scrapeShows(String line) throws InterruptedException {
+    for (int i = 0; i < 60 && !node.metrics().scrape().contains(line); i++) {
+      Thread.sleep(50);
+    }
+    return node.metrics().scrape().contains(line);
+  }
+
+  @Test
+  void aRevocationListPastItsNextUpdateIsReportedThenEveryCallIsRefusedUntilAFreshOneArrives() throws Exception {
+    TestMesh.Identity longLived = mesh.node("long-lived", Duration.ofDays(400));
+    assertThat(scrapeShows("fedmesh_crl_freshness 0.0")).isTrue();
+
+    // Past its next update (30 days), within the default grace of a day: reported, still honoured.
+    clock.advance(Duration.ofDays(30).plusHours(1));
+    assertThat(scrapeShows("fedmesh_crl_freshness 1.0")).as(node.metrics().scrape()).isTrue();
+    assertThat(health(longLived).getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+
+    // Past the grace too: every new call is refused, UNAVAILABLE, saying why.
+    clock.advance(Duration.ofHours(24));
+    assertThatThrownBy(() -> health(longLived)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(e.getStatus().getDescription()).startsWith("crl_expired: this node's revocation list expired at");
+    });
+    assertThat(scrapeShows("fedmesh_crl_freshness 2.0")).isTrue();
+    assertThat(node.metrics().scrape()).contains("fedmesh_authentication_failures_total{reason=\"crl_expired\"} 1.0");
+
+    // A fresh list from the CA: calls are taken again, without a restart.
+    mesh.writeCrl(Map.of(), clock.instant());
+    assertThat(scrapeShows("fedmesh_crl_freshness 0.0")).isTrue();
+    assertThat(health(longLived).getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+
   @Test
   void healthAndMetricsAreServed() throws Exception {
     ManagedChannel channel = TestMesh.channel(node.port(), participant, mesh.dir.resolve("ca.crt"));

@@ -70,8 +70,12 @@ class RelayMeshTest {
   }
 
   private NodeServer start(TestMesh.Identity who, String extra) throws Exception {
+    return start(who, mesh.dir.resolve("crl.pem"), extra);
+  }
+
+  private NodeServer start(TestMesh.Identity who, Path crl, String extra) throws Exception {
     Path config = Files.writeString(dir.resolve(who.dir().getFileName() + ".yaml"), "data_dir: " + who.dir()
-        + "\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {crl: " + mesh.dir.resolve("crl.pem") + "}\n"
+        + "\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {crl: " + crl + "}\n"
         + "gossip: {probe_interval_ms: 200, probe_timeout_ms: 100, relay_grace_ms: 3000}\n"
         + "relay: {reconnect_base_ms: 100, reconnect_max_ms: 1000}\n" + extra + members);
     NodeServer node = NodeServer.start(NodeConfig.load(config), Clock.systemUTC());
@@ -294,5 +298,39 @@ class RelayMeshTest {
     assertThat(waitFor(() -> nc.metrics().scrape().contains("fedmesh_envelopes_refused_total{reason=\"bad_signature\"} 1.0"), 10_000))
         .as("c refuses the altered chunk").isTrue();
     assertThat(nc.metrics().scrape()).doesNotContain("fedmesh_relay_envelopes_total{outcome=\"dropped_no_handler\"}");
+  }
+
+  @Test
+  void aRevokedNodeLosesItsStreamItsMembershipAndItsEnvelopesEvenThroughALaggingRelay() throws Exception {
+    // a keeps the old revocation list (a relay that colludes, or was not updated); b and c get the new one.
+    Path lagging = Files.copy(mesh.dir.resolve("crl.pem"), dir.resolve("a-crl.pem"));
+    NodeServer na = start(a, lagging, "");
+    NodeServer nb = start(b, "seeds: [" + seed(a, na.port()) + "]\n");
+    NodeServer nc = start(c, "seeds: [" + seed(a, na.port()) + "]\n");
+    NodeServer nf = start(f, "reachable: false\nseeds: [" + seed(c, nc.port()) + ", " + seed(a, na.port()) + "]\n");
+    assertThat(waitFor(() -> allAlive(nodes), 20_000)).as("all four see all four alive").isTrue();
+    assertThat(nf.relay()).isEqualTo(c.id());
+    ByteString before = payload(1000);
+    assertThat(nf.sendRouted(b.id(), "card-fraud", before).get(20, TimeUnit.SECONDS).getBytes()).isEqualTo(1000);
+
+    mesh.writeCrl(java.util.Map.of(f.certificate().getSerialNumber(), java.time.Instant.now()));
+
+    // c ends f's open Connect stream at once (not within the hour), and b and c forget f.
+    assertThat(waitFor(() -> nc.metrics().scrape().contains("fedmesh_revoked_calls_closed_total 1.0"), 5_000))
+        .as(nc.metrics().scrape()).isTrue();
+    assertThat(waitFor(() -> !nb.members().containsKey(f.id()) && !nc.members().containsKey(f.id()), 5_000)).isTrue();
+    assertThat(nb.metrics().scrape()).contains("fedmesh_members_evicted_total 1.0");
+    assertThat(nc.metrics().scrape()).contains("fedmesh_members_evicted_total 1.0", "fedmesh_crl_freshness 0.0");
+
+    // f finds a relay that still takes it, and sends freshly signed envelopes through it: b refuses them.
+    assertThat(waitFor(() -> a.id().equals(nf.relay()), 10_000)).as("f re-attaches through the lagging relay").isTrue();
+    assertThatThrownBy(() -> nf.sendRouted(b.id(), "card-fraud", payload(2000)).get(3, TimeUnit.SECONDS))
+        .isInstanceOf(java.util.concurrent.TimeoutException.class);
+    assertThat(nb.metrics().scrape()).containsPattern("fedmesh_envelopes_refused_total\\{reason=\"(unknown_sender|sender_revoked)\"\\} [1-9]");
+    // The lagging relay still spreads f's ALIVE news: b and c refuse it, f stays out.
+    Thread.sleep(1000);
+    assertThat(nb.members()).doesNotContainKey(f.id());
+    assertThat(nc.members()).doesNotContainKey(f.id());
+    assertThat(na.members()).containsKey(f.id());
   }
 }

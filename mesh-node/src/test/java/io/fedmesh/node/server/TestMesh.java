@@ -96,7 +96,11 @@ final class TestMesh {
   }
 
   void writeCrl(Map<BigInteger, Instant> revoked) throws IOException {
-    Instant now = Instant.now();
+    writeCrl(revoked, Instant.now());
+  }
+
+  /** A list issued at {@code now} (a test clock's time), valid for 30 days from then. */
+  void writeCrl(Map<BigInteger, Instant> revoked, Instant now) throws IOException {
     Files.writeString(dir.resolve("crl.pem"), Pem.revocationList(ca.revocationList(revoked, BigInteger.valueOf(seed++), now,
         now.plus(Duration.ofDays(30)))));
   }
