@@ -47,6 +47,8 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
   private final String advertised;
   private final Clock clock;
   private final PeerAuthenticator authenticator;
+  /** Loop thread only. */
+  private final NewsChecks newsChecks;
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "fedmesh-gossip");
     t.setDaemon(true);
@@ -85,9 +87,8 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
     SecureRandom seed = new SecureRandom();
     // The start time in ms: a restarted node's news outranks what it said before it stopped.
     NodeConfig.Limits limits = config.limits();
-    this.swim = new SwimNode(key, clock.millis(), advertise, certificate,
-        new NewsChecks(authenticator, new TokenBuckets(limits.newsChecksPerSecond(), limits.newsCheckBurst()), metrics),
-        config.gossip(), new Random(seed.nextLong()));
+    this.newsChecks = new NewsChecks(authenticator, new TokenBuckets(limits.newsChecksPerSecond(), limits.newsCheckBurst()), metrics);
+    this.swim = new SwimNode(key, clock.millis(), advertise, certificate, newsChecks, config.gossip(), new Random(seed.nextLong()));
     router.attachments(this);
     router.handle(Envelope.PayloadCase.GOSSIP, (envelope, sender) -> deliver(sender, envelope.getGossip()));
   }
@@ -133,6 +134,8 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
    */
   public void revalidate() {
     execute(() -> {
+      // Verdicts on certificates were the old list's: a revoked node's news must not pass on them.
+      newsChecks.forgetCertificates();
       List<NodeId> evicted = swim.readmit(update -> admitted(update, authenticator));
       evicted.forEach(id -> metrics.memberEvicted());
       if (!evicted.isEmpty()) {

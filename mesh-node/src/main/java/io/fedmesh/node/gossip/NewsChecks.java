@@ -51,6 +51,11 @@ final class NewsChecks implements SwimNode.NewsCheck {
     }
   }
 
+  /** The revocation list changed: every cached certificate verdict was the old list's. */
+  void forgetCertificates() {
+    certificates.clear();
+  }
+
   @Override
   public boolean admits(NodeId from, MemberUpdate update, long nowMillis) {
     ByteString updateHash = ByteString.copyFrom(sha256.digest(update.toByteArray()));

@@ -202,7 +202,9 @@ public final class EnvelopeRouter implements AutoCloseable {
       }
       VerifyingKey key = firstHop ? callerKey : keyOf(sender);
       if (recipient.equals(self)) {
-        deliver(envelope, sender, key);
+        if (deliver(envelope, sender, key) && !firstHop) {
+          rememberArrival(sender, caller);
+        }
         return;
       }
       if (firewalled) {
@@ -234,7 +236,19 @@ public final class EnvelopeRouter implements AutoCloseable {
     }
   }
 
-  private void deliver(Envelope envelope, NodeId sender, VerifyingKey key) throws EnvelopeRefusal {
+  /** The relay each firewalled sender's last good envelope came through, for answers that membership cannot route yet. */
+  private final Map<NodeId, NodeId> arrivedVia = new ConcurrentHashMap<>();
+  private static final int MAX_ARRIVALS_REMEMBERED = 10_000;
+
+  private void rememberArrival(NodeId sender, NodeId relay) {
+    if (arrivedVia.size() >= MAX_ARRIVALS_REMEMBERED && !arrivedVia.containsKey(sender)) {
+      arrivedVia.clear(); // a hint only: forgetting it costs an answer a route, never correctness
+    }
+    arrivedVia.put(sender, relay);
+  }
+
+  /** @return whether the envelope was accepted (verified, fresh) and handed on */
+  private boolean deliver(Envelope envelope, NodeId sender, VerifyingKey key) throws EnvelopeRefusal {
     try {
       if (key == null) {
         throw new EnvelopeRefusal(Status.Code.FAILED_PRECONDITION, "unknown_sender",
@@ -246,7 +260,7 @@ public final class EnvelopeRouter implements AutoCloseable {
       if (PEER_FAULTS.contains(refusal.reason())) {
         throw refusal; // forged or altered: the peer that handed it over verified it, or should have
       }
-      return; // stale, replayed, from an unknown sender, or this node is busy: dropped, the stream goes on
+      return false; // stale, replayed, from an unknown sender, or this node is busy: dropped, the stream goes on
     }
     BiConsumer<Envelope, NodeId> handler;
     synchronized (this) {
@@ -254,10 +268,11 @@ public final class EnvelopeRouter implements AutoCloseable {
     }
     if (handler == null) {
       metrics.relayEnvelope("dropped_no_handler");
-      return;
+      return false;
     }
     metrics.relayEnvelope("delivered");
     handler.accept(envelope, sender);
+    return true;
   }
 
   private boolean senderRevoked(NodeId sender) {
@@ -280,17 +295,17 @@ public final class EnvelopeRouter implements AutoCloseable {
       return open;
     }
     Route r = routes.apply(recipient);
-    if (r == null) {
-      return null;
-    }
-    if (!r.address().isEmpty()) {
+    if (r != null && !r.address().isEmpty()) {
       return dial(recipient, r.address());
     }
-    if (r.via() == null || r.via().equals(self)) {
+    // Behind a firewall: through the relay membership names, or else (membership has not heard of
+    // it yet, as when an answer follows its question at once) the relay its last envelope came through.
+    NodeId via = r != null && r.via() != null ? r.via() : arrivedVia.get(recipient);
+    if (via == null || via.equals(self)) {
       return null; // behind this node, but its stream is not open
     }
-    Route relay = routes.apply(r.via());
-    return relay == null || relay.address().isEmpty() ? null : dial(r.via(), relay.address());
+    Route relay = routes.apply(via);
+    return relay == null || relay.address().isEmpty() ? null : dial(via, relay.address());
   }
 
   private EnvelopeLink dial(NodeId peer, String address) {
