@@ -3,6 +3,7 @@ package io.fedmesh.crypto.secagg.client;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.DUPLICATE;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_A_NEIGHBOUR;
 import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.NOT_IN_ROUND;
+import static io.fedmesh.crypto.secagg.shared.ProtocolViolation.Code.WRONG_LENGTH;
 
 import io.fedmesh.crypto.AuthenticationFailedException;
 import io.fedmesh.crypto.agreement.X25519KeyPair;
@@ -61,6 +62,11 @@ record R2MaskedInput(
       }
       if (received.containsKey(from)) {
         throw new ProtocolViolation(DUPLICATE, -1, "two sets of shares from client " + from);
+      }
+      if (share.getSeedCommitment().size() != ShareCommitments.BYTES || share.getKeyCommitment().size() != ShareCommitments.BYTES) {
+        // Refused before anything is opened: only a well-formed dealing can ever earn a complaint with a key.
+        throw new ProtocolViolation(WRONG_LENGTH, -1, "share commitments from client " + from + " are not "
+            + ShareCommitments.BYTES + " bytes each");
       }
       if (!shareSecrets.containsKey(from)) {
         throw new ProtocolViolation(NOT_IN_ROUND, -1, "shares from client " + from + ", which this client never shared with");

@@ -72,9 +72,13 @@ public final class ShareCommitments {
    * ciphertext that opened, that is, one its dealer made.
    */
   public static byte[] associatedData(RoundKeys keys, int from, int to, ByteString seedCommitment, ByteString keyCommitment) {
+    // Each part length-prefixed: unprefixed, a byte moved from one commitment to the other would leave
+    // the associated data, and so the ciphertext, intact while both commitments stopped matching.
     byte[] info = keys.shareInfo(from, to);
-    return ByteBuffer.allocate(info.length + seedCommitment.size() + keyCommitment.size())
-        .put(info).put(seedCommitment.asReadOnlyByteBuffer()).put(keyCommitment.asReadOnlyByteBuffer()).array();
+    return ByteBuffer.allocate(12 + info.length + seedCommitment.size() + keyCommitment.size())
+        .putInt(info.length).put(info)
+        .putInt(seedCommitment.size()).put(seedCommitment.asReadOnlyByteBuffer())
+        .putInt(keyCommitment.size()).put(keyCommitment.asReadOnlyByteBuffer()).array();
   }
 
   /** The dealer's signature over what it dealt. */
