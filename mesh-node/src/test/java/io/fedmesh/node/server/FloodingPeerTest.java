@@ -1,5 +1,7 @@
 package io.fedmesh.node.server;
 
+import static io.fedmesh.node.server.TestMesh.waitFor;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -69,16 +71,6 @@ class FloodingPeerTest {
     }
   }
 
-  private static boolean waitFor(BooleanSupplier condition, long millis) throws InterruptedException {
-    long end = System.nanoTime() + millis * 1_000_000;
-    while (System.nanoTime() < end) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(50);
-    }
-    return condition.getAsBoolean();
-  }
 
   private NodeServer start(TestMesh mesh, TestMesh.Identity who, String members, String extra) throws Exception {
     Path config = Files.writeString(dir.resolve(who.dir().getFileName() + ".yaml"), "data_dir: " + who.dir()

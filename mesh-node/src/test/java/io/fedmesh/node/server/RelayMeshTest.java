@@ -1,5 +1,7 @@
 package io.fedmesh.node.server;
 
+import static io.fedmesh.node.server.TestMesh.waitFor;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +27,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,16 +88,6 @@ class RelayMeshTest {
     return who.id().hex() + "@127.0.0.1:" + port;
   }
 
-  private static boolean waitFor(BooleanSupplier condition, long millis) throws InterruptedException {
-    long end = System.nanoTime() + millis * 1_000_000;
-    while (System.nanoTime() < end) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(50);
-    }
-    return condition.getAsBoolean();
-  }
 
   private static boolean sees(NodeServer observer, NodeId subject, MemberState state) {
     var m = observer.members().get(subject);

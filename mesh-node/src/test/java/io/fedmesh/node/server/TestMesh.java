@@ -135,4 +135,16 @@ final class TestMesh {
       return this;
     }
   }
+
+  /** Polls {@code condition} every 20 ms until it holds or {@code millis} pass; its last answer. */
+  static boolean waitFor(java.util.function.BooleanSupplier condition, long millis) throws InterruptedException {
+    long end = System.nanoTime() + millis * 1_000_000;
+    while (System.nanoTime() < end) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return condition.getAsBoolean();
+  }
 }
