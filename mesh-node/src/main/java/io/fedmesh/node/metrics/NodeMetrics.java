@@ -42,7 +42,7 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** The per-peer limits a node enforces and counts (docs/operations.md, "Limits"). */
   public static final java.util.List<String> LIMITS = java.util.List.of("gossip_rate", "gossip_queue", "news_checks",
-      "envelope_rate", "replay_per_sender", "replay_forgotten", "calls_per_peer");
+      "envelope_rate", "relay_rate", "replay_per_sender", "replay_forgotten", "calls_per_peer");
 
   /**
    * A peer went over one of its limits: a call or message of its was refused or dropped, or (for

@@ -75,6 +75,7 @@ public final class EnvelopeRouter implements AutoCloseable {
   private volatile EnvelopeLink uplink;
   private volatile boolean firewalled;
   private final long stallNanos;
+  private final io.fedmesh.node.transport.TokenBuckets handedOver;
   private volatile java.util.concurrent.ScheduledFuture<?> stallWatch;
   private volatile java.util.function.Predicate<java.security.cert.X509Certificate> revoked = c -> false;
 
@@ -83,6 +84,19 @@ public final class EnvelopeRouter implements AutoCloseable {
    *     node hangs up on it ({@code relay.stall_timeout_ms})
    */
   public EnvelopeRouter(NodeId self, EnvelopeGuard guard, NodeMetrics metrics, ConnectStreams streams, long stallMillis) {
+    this(self, guard, metrics, streams, stallMillis, new io.fedmesh.node.transport.TokenBuckets(
+        io.fedmesh.node.config.NodeConfig.Limits.defaults().envelopesPerSecond(),
+        io.fedmesh.node.config.NodeConfig.Limits.defaults().envelopeBurst()));
+  }
+
+  /**
+   * @param handedOver envelopes each peer may hand over that are not its own to this node (relayed to
+   *     it, or to be forwarded), on average and in a burst: charged to the peer before any signature
+   *     is checked, so a peer pays for the verifications its relaying costs, whoever signed them
+   */
+  public EnvelopeRouter(NodeId self, EnvelopeGuard guard, NodeMetrics metrics, ConnectStreams streams, long stallMillis,
+      io.fedmesh.node.transport.TokenBuckets handedOver) {
+    this.handedOver = handedOver;
     this.self = self;
     this.guard = guard;
     this.metrics = metrics;
@@ -200,6 +214,17 @@ public final class EnvelopeRouter implements AutoCloseable {
         metrics.envelopeRefused("sender_revoked");
         return;
       }
+      if (!(firstHop && recipient.equals(self)) && !handedOver.tryTake(caller, System.nanoTime())) {
+        // What a peer hands over that is not its own envelope to this node costs this node a
+        // verification on the peer's behalf: charged to the peer first, whoever signed it.
+        metrics.limitReached("relay_rate");
+        metrics.relayEnvelope("dropped_rate_limited");
+        return;
+      }
+      if (!recipient.equals(self) && !firewalled && !reachable(recipient, firstHop)) {
+        metrics.relayEnvelope("dropped_no_route"); // before its signature is checked: nowhere to go anyway
+        return;
+      }
       VerifyingKey key = firstHop ? callerKey : keyOf(sender);
       if (recipient.equals(self)) {
         if (deliver(envelope, sender, key) && !firstHop) {
@@ -273,6 +298,19 @@ public final class EnvelopeRouter implements AutoCloseable {
     metrics.relayEnvelope("delivered");
     handler.accept(envelope, sender);
     return true;
+  }
+
+  /** Whether an envelope for {@code recipient} could be forwarded now (as {@link #receive} would route it). */
+  private boolean reachable(NodeId recipient, boolean firstHop) {
+    EnvelopeLink open = inbound.get(recipient);
+    if (open != null && !open.isClosed()) {
+      return true;
+    }
+    if (!firstHop) {
+      return false; // a relayed envelope goes only down a stream open to this node
+    }
+    Route r = routes.apply(recipient);
+    return r != null && (!r.address().isEmpty() || r.via() != null) || arrivedVia.containsKey(recipient);
   }
 
   private boolean senderRevoked(NodeId sender) {

@@ -131,7 +131,7 @@ public final class NodeServer implements AutoCloseable {
     NodeService nodeService = new NodeService(self, config, clock, guard, metrics, timer, transferIdleMillis);
     ChannelPool channels = new ChannelPool(tls);
     EnvelopeRouter router = new EnvelopeRouter(self, guard, metrics, new ConnectStreams(channels, authenticator, metrics),
-        config.relay().stallTimeoutMillis());
+        config.relay().stallTimeoutMillis(), new TokenBuckets(limits.envelopesPerSecond(), limits.envelopeBurst()));
     Server server;
     try {
       server = !config.reachable() ? null : NettyServerBuilder.forAddress(resolve(config.listen()))

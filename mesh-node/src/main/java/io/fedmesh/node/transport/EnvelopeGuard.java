@@ -58,6 +58,11 @@ public final class EnvelopeGuard {
       throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "wrong_recipient",
           "the envelope is for " + Envelopes.recipient(envelope).shortForm() + ", not this node");
     }
+    // A replay is refused before it costs a verification or its sender's allowance: a relay that
+    // replays a genuine envelope must not spend its sender's rate (the relay pays for what it hands over).
+    if (replay.seen(Envelopes.sender(envelope), envelope.getMessageId())) {
+      throw new EnvelopeRefusal(Status.Code.INVALID_ARGUMENT, "replayed", "message id already received");
+    }
     try {
       Envelopes.verify(envelope, callerKey);
     } catch (EnvelopeRejectedException e) {

@@ -88,6 +88,15 @@ public final class ReplayWindow {
     this.limitReached = limitReached;
   }
 
+  /**
+   * Whether {@code sender}'s {@code messageId} is remembered, without remembering anything: asked before
+   * a signature is verified or an allowance charged, so that a replay, by whoever hands it over, costs
+   * neither the node a verification nor the sender its allowance.
+   */
+  public synchronized boolean seen(NodeId sender, ByteString messageId) {
+    return seen.containsKey(ByteString.copyFrom(sender.toBytes()).concat(messageId));
+  }
+
   public synchronized Verdict check(NodeId sender, ByteString messageId, long sentAtMillis, long nowMillis) {
     if (Math.abs(nowMillis - sentAtMillis) > windowMillis) {
       return Verdict.OUTSIDE_WINDOW;

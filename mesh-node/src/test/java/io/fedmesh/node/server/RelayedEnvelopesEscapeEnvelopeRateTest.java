@@ -115,13 +115,13 @@ class RelayedEnvelopesEscapeEnvelopeRateTest {
     });
     envelopes.forEach(flood::onNext);
     closing.add(flood::onCompleted);
-    assertThat(waitFor(() -> metric(na, "fedmesh_relay_envelopes_total{outcome=\"dropped_no_route\"") >= count, 30_000))
-        .as("a checked every one of mallory's envelopes before finding no route").isTrue();
+    // Fixed: each is charged to mallory before anything is verified, and one with no route is dropped unverified.
+    assertThat(waitFor(() -> metric(na, "fedmesh_relay_envelopes_total{outcome=\"dropped_no_route\"")
+        + metric(na, "fedmesh_relay_envelopes_total{outcome=\"dropped_rate_limited\"") >= count, 30_000))
+        .as("every one of mallory's envelopes dropped, for no route or over its rate").isTrue();
     System.out.println("node a: " + na.metrics().scrape().lines()
         .filter(l -> l.startsWith("fedmesh_relay_envelopes_total") || l.startsWith("fedmesh_limits_reached_total{limit=\"envelope")).toList());
-    assertThat(streamEnded).isFalse();
-    // 500 signature checks in well under a second, at a configured 1 envelope a second, burst 20:
-    assertThat(metric(na, "fedmesh_limits_reached_total{limit=\"envelope_rate\""))
-        .as("mallory's envelopes counted against any per-peer envelope limit").isPositive();
+    // 500 envelopes in well under a second, at a configured 1 envelope a second, burst 20:
+    assertThat(metric(na, "fedmesh_limits_reached_total{limit=\"relay_rate\"")).as("mallory over its rate").isGreaterThan(count / 2);
   }
 }

@@ -134,11 +134,13 @@ class ReplayedEnvelopesDrainHonestAllowanceTest {
     });
     replayer.start();
 
-    assertThat(waitFor(() -> metric(na, "fedmesh_limits_reached_total{limit=\"envelope_rate\"") > 0, 20_000))
-        .as("mallory's replays of h's one envelope spent h's allowance").isTrue();
+    // Fixed: a replay is refused before it is verified or charged to its sender, and what mallory
+    // hands over that is not its own is charged to mallory.
+    assertThat(waitFor(() -> metric(na, "fedmesh_limits_reached_total{limit=\"relay_rate\"") > 0, 20_000))
+        .as("mallory pays for the replays it hands over").isTrue();
+    assertThat(metric(na, "fedmesh_limits_reached_total{limit=\"envelope_rate\"")).as("h's allowance untouched").isZero();
     System.out.println("node a after the replays: " + na.metrics().scrape().lines()
         .filter(l -> l.startsWith("fedmesh_envelopes_refused_total") || l.startsWith("fedmesh_limits_reached_total")).toList());
-    assertThat(streamEnded).as("mallory was never hung up on: replays only drop the envelope").isFalse();
 
     // Now h itself, which has sent a nothing but that one envelope, makes a one-chunk transfer to a.
     ManagedChannel hChannel = TestMesh.channel(na.port(), h, mesh.dir.resolve("ca.crt"));
