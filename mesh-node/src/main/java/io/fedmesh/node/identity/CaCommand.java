@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "ca", mixinStandardHelpOptions = true, versionProvider = FedmeshVersion.class,
     description = "The consortium CA: whoever holds its key admits identities (node ids) to the mesh. It signs "
         + "requests, never sees a node's private key, and publishes a revocation list every node honours.",
-    subcommands = {CaCommand.Init.class, CaCommand.Sign.class, CaCommand.Revoke.class, CaCommand.ListIssued.class})
+    subcommands = {CaCommand.Init.class, CaCommand.Sign.class, CaCommand.Revoke.class, CaCommand.ReissueList.class,
+        CaCommand.ListIssued.class})
 public final class CaCommand implements Runnable {
   /** How long a revocation list stays valid; nodes refuse peers once their list is older. */
   static final Duration CRL_VALIDITY = Duration.ofDays(30);
@@ -52,6 +53,22 @@ public final class CaCommand implements Runnable {
   public void run() {
     throw new ParameterException(spec.commandLine(), "no subcommand given (try 'fedmesh ca --help')");
   }
+
+  /** The serials a list names, with their revocation times, to sign again into the next list. */
+  static Map<BigInteger, Instant> entries(X509CRL list) {
+    Map<BigInteger, Instant> revoked = new TreeMap<>();
+    if (list.getRevokedCertificates() != null) {
+      for (X509CRLEntry entry : list.getRevokedCertificates()) {
+        revoked.put(entry.getSerialNumber(), entry.getRevocationDate().toInstant());
+      }
+    }
+    return revoked;
+  }
+
+  static final String ACCEPT_RESTORED = "--accept-restored-list";
+  static final String ACCEPT_RESTORED_HELP = "Sign even though crl.pem is numbered below a list this CA already "
+      + "signed (it was put back from an older copy): the new list holds only crl.pem's entries, so first make sure "
+      + "it lacks no revocation made since (revoke those again after).";
 
   /** {@code fedmesh ca init}. */
   @Command(name = "init", mixinStandardHelpOptions = true, versionProvider = FedmeshVersion.class, sortOptions = false,
@@ -109,7 +126,7 @@ public final class CaCommand implements Runnable {
             Duration.ofDays(validityDays), Randomness.strong());
         AtomicFiles.writeOwnerOnly(dir.key(), Pem.privateKey(key).getBytes(StandardCharsets.US_ASCII));
         AtomicFiles.writeString(dir.certificate(), Pem.certificate(ca.certificate()));
-        AtomicFiles.writeString(dir.crl(), Pem.revocationList(ca.revocationList(Map.of(), number, now, now.plus(CRL_VALIDITY))));
+        dir.publish(ca, Map.of(), number, now, CRL_VALIDITY);
         AtomicFiles.writeString(dir.issued().file(), IssuedCertificates.HEADER);
         PrintWriter o = spec.commandLine().getOut();
         if (retired != null) {
@@ -219,6 +236,9 @@ public final class CaCommand implements Runnable {
     @Option(names = "--ca", required = true, paramLabel = "DIR", description = "The CA's directory.")
     Path caDir;
 
+    @Option(names = ACCEPT_RESTORED, description = ACCEPT_RESTORED_HELP)
+    boolean acceptRestored;
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
 
@@ -275,12 +295,9 @@ public final class CaCommand implements Runnable {
         }
       }
       X509CRL previous = dir.loadCrl();
-      Map<BigInteger, Instant> revoked = new TreeMap<>();
-      if (previous.getRevokedCertificates() != null) {
-        for (X509CRLEntry entry : previous.getRevokedCertificates()) {
-          revoked.put(entry.getSerialNumber(), entry.getRevocationDate().toInstant());
-        }
-      }
+      // Checked before anything is revoked, so that a restored list is reported even when it already names the target.
+      BigInteger number = dir.nextRevocationListNumber(previous, acceptRestored);
+      Map<BigInteger, Instant> revoked = entries(previous);
       Instant now = Instant.now();
       PrintWriter o = spec.commandLine().getOut();
       List<String> added = new ArrayList<>();
@@ -290,11 +307,11 @@ public final class CaCommand implements Runnable {
         }
       });
       if (added.isEmpty()) {
-        o.println("already revoked: serial " + String.join(", ", targets.keySet().stream().map(b -> b.toString(16)).toList()));
+        o.println("already revoked: serial " + String.join(", ", targets.keySet().stream().map(b -> b.toString(16)).toList())
+            + " (nothing signed; 'fedmesh ca crl' re-issues the list)");
         return 0;
       }
-      BigInteger number = NodeCertificates.revocationListNumber(previous).add(BigInteger.ONE);
-      AtomicFiles.writeString(dir.crl(), Pem.revocationList(ca.revocationList(revoked, number, now, now.plus(CRL_VALIDITY))));
+      dir.publish(ca, revoked, number, now, CRL_VALIDITY);
       added.forEach(o::println);
       o.println(dir.crl() + " now lists " + revoked.size() + " certificate(s): copy it to every node");
       return 0;
@@ -309,6 +326,38 @@ public final class CaCommand implements Runnable {
         throw new ParameterException(spec.commandLine(), "--serial must be a certificate serial in hex, got \"" + text + "\"");
       }
       return new BigInteger(hex, 16);
+    }
+  }
+
+  /** {@code fedmesh ca crl}: re-issues the revocation list, so that it never runs out while nobody is revoked. */
+  @Command(name = "crl", mixinStandardHelpOptions = true, versionProvider = FedmeshVersion.class, sortOptions = false,
+      description = {"Signs crl.pem again: the same revoked certificates, the next list number and a fresh next update ("
+          + "30 days on). Nodes refuse every new call once their list is past its next update plus tls.crl_grace_hours, "
+          + "and 'ca revoke' signs only when it revokes something new: run this before the list's next update, e.g. "
+          + "weekly from cron, then copy crl.pem to every node. Prints the new number and next update.", ""})
+  public static final class ReissueList implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--ca", required = true, paramLabel = "DIR", description = "The CA's directory.")
+    Path caDir;
+
+    @Option(names = ACCEPT_RESTORED, description = ACCEPT_RESTORED_HELP)
+    boolean acceptRestored;
+
+    @Override
+    public Integer call() throws Exception {
+      CaDirectory dir = new CaDirectory(caDir);
+      try (var lock = dir.lock()) {
+        CertificateAuthority ca = dir.load();
+        X509CRL previous = dir.loadCrl();
+        BigInteger number = dir.nextRevocationListNumber(previous, acceptRestored);
+        Map<BigInteger, Instant> revoked = entries(previous);
+        X509CRL list = dir.publish(ca, revoked, number, Instant.now(), CRL_VALIDITY);
+        spec.commandLine().getOut().println(dir.crl() + ": list number " + number + ", " + revoked.size()
+            + " certificate(s) revoked, next update " + list.getNextUpdate().toInstant() + ": copy it to every node");
+      }
+      return 0;
     }
   }
 

@@ -4,6 +4,7 @@ import io.fedmesh.crypto.CryptoException;
 import io.fedmesh.crypto.x509.CertificateAuthority;
 import io.fedmesh.crypto.x509.NodeCertificates;
 import io.fedmesh.crypto.x509.Pem;
+import io.fedmesh.node.storage.AtomicFiles;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.StandardCopyOption;
@@ -12,6 +13,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
@@ -23,14 +25,16 @@ import java.security.cert.X509Certificate;
 
 /**
  * A consortium CA's directory: {@code ca.key} (owner only), {@code ca.crt} (what every node pins) and
- * {@code crl.pem}, the revocation list every node honours, and {@code issued.tsv}, the record of every
- * certificate it signed ({@link IssuedCertificates}).
+ * {@code crl.pem}, the revocation list every node honours, {@code issued.tsv}, the record of every
+ * certificate it signed ({@link IssuedCertificates}), and {@code crlnumber}, the highest revocation
+ * list number it ever signed (in hex, as OpenSSL keeps it).
  */
 record CaDirectory(Path dir) {
   static final String KEY = "ca.key";
   static final String CERTIFICATE = "ca.crt";
   static final String CRL = "crl.pem";
   static final String ISSUED = "issued.tsv";
+  static final String CRL_NUMBER = "crlnumber";
   static final String LOCK = ".lock";
   static final String RETIRED = "retired-";
 
@@ -44,6 +48,10 @@ record CaDirectory(Path dir) {
 
   Path crl() {
     return dir.resolve(CRL);
+  }
+
+  Path crlNumber() {
+    return dir.resolve(CRL_NUMBER);
   }
 
   IssuedCertificates issued() {
@@ -93,10 +101,12 @@ record CaDirectory(Path dir) {
   }
 
   /**
-   * The highest CRL number of any list this directory holds or has set aside in {@code retired-*}
-   * (0 if none): a new CA here numbers its lists above it.
+   * The highest CRL number this directory has signed, as far as it can tell (0 if none): its
+   * {@code crlnumber} record, {@code crl.pem}, and any list set aside in {@code retired-*}. Nodes
+   * ignore a list numbered at or below the one they hold, so every new list is numbered above it;
+   * crl.pem alone is not enough, as it may have been put back from a backup.
    *
-   * @throws IOException naming a list that cannot be read, rather than guess a number too low
+   * @throws IOException naming a list or record that cannot be read, rather than guess a number too low
    */
   BigInteger highestRevocationListNumber() throws IOException {
     List<Path> lists = new ArrayList<>();
@@ -109,16 +119,61 @@ record CaDirectory(Path dir) {
             .forEach(p -> lists.add(p.resolve(CRL)));
       }
     }
-    BigInteger highest = BigInteger.ZERO;
+    BigInteger highest = recordedRevocationListNumber();
     for (Path list : lists) {
       try {
         highest = highest.max(NodeCertificates.revocationListNumber(Pem.readRevocationList(read(list))));
       } catch (CryptoException e) {
-        throw new IOException(list + ": " + e.getMessage() + " (its number must be known, so that the new CA's lists "
+        throw new IOException(list + ": " + e.getMessage() + " (its number must be known, so that new lists "
             + "are numbered above it)", e);
       }
     }
     return highest;
+  }
+
+  /** The number in {@code crlnumber}; 0 if there is none (a CA that predates the record). */
+  BigInteger recordedRevocationListNumber() throws IOException {
+    if (!Files.exists(crlNumber())) {
+      return BigInteger.ZERO;
+    }
+    String text = read(crlNumber()).strip();
+    if (text.isEmpty() || text.length() > 64 || !text.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+      throw new IOException(crlNumber() + ": not a revocation list number in hex (it records the highest number "
+          + "this CA signed; put back the right value, e.g. from the newest list a node holds)");
+    }
+    return new BigInteger(text, 16);
+  }
+
+  /**
+   * The number for the next list, which replaces {@code current}: above every number this directory
+   * has signed. Refuses if {@code current} is below that, unless {@code acceptRestored}: such a list
+   * was put back from an older copy, and signing its entries again would silently drop every
+   * revocation made since.
+   *
+   * @throws IllegalStateException saying what happened and how to go on
+   */
+  BigInteger nextRevocationListNumber(X509CRL current, boolean acceptRestored) throws IOException {
+    BigInteger highest = highestRevocationListNumber();
+    BigInteger number = NodeCertificates.revocationListNumber(current);
+    if (number.compareTo(highest) < 0 && !acceptRestored) {
+      throw new IllegalStateException(crl() + " is list number " + number + " but this CA already signed list number "
+          + highest + " (" + crlNumber() + "): it was restored from an older copy and may lack later revocations; "
+          + "put the newest list back, or pass --accept-restored-list to sign its entries as list " + highest.add(BigInteger.ONE));
+    }
+    return highest.add(BigInteger.ONE);
+  }
+
+  /**
+   * Signs and writes a new {@code crl.pem}, then records its number in {@code crlnumber}; the caller
+   * holds {@link #lock()}. In that order, a crash between the two leaves the record below crl.pem,
+   * which {@link #highestRevocationListNumber()} covers, never above it (which would look restored).
+   */
+  X509CRL publish(CertificateAuthority ca, Map<BigInteger, Instant> revoked, BigInteger number, Instant now,
+      java.time.Duration validity) throws IOException {
+    X509CRL list = ca.revocationList(revoked, number, now, now.plus(validity));
+    AtomicFiles.writeString(crl(), Pem.revocationList(list));
+    AtomicFiles.writeString(crlNumber(), number.toString(16) + "\n");
+    return list;
   }
 
   /**

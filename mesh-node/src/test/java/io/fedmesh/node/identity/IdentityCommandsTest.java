@@ -209,6 +209,55 @@ class IdentityCommandsTest {
   }
 
   @Test
+  void caCrlReissuesTheSameEntriesAboveTheHighestNumberEverSigned() throws Exception {
+    Path ca = dir.resolve("ca");
+    run("ca", "init", "--out", ca.toString());
+    nodeKeys("n1");
+    sign("n1", "n1/node.crt");
+    run("ca", "revoke", "--ca", ca.toString(), "--cert", dir.resolve("n1/node.crt").toString());
+    X509CRL before = crl();
+    assertThat(Files.readString(ca.resolve("crlnumber"))).isEqualTo("2\n");
+
+    assertThat(run("ca", "crl", "--ca", ca.toString())).as(err.toString()).isZero();
+    X509CRL after = crl();
+    assertThat(NodeCertificates.revocationListNumber(after)).isEqualTo(3);
+    assertThat(Files.readString(ca.resolve("crlnumber"))).isEqualTo("3\n");
+    assertThat(out.toString()).contains("list number 3", "next update " + after.getNextUpdate().toInstant());
+    assertThat(after.getRevokedCertificates()).hasSize(1);
+    X509Certificate n1 = Pem.readCertificate(Files.readString(dir.resolve("n1/node.crt")));
+    assertThat(after.getRevokedCertificate(n1.getSerialNumber()).getRevocationDate())
+        .isEqualTo(before.getRevokedCertificate(n1.getSerialNumber()).getRevocationDate());
+    assertThat(after.getNextUpdate()).isAfterOrEqualTo(before.getNextUpdate());
+    assertThat(run("ca", "crl", "--help")).isZero();
+    assertThat(out.toString()).contains("before the list's next update", "cron");
+
+    // A crl.pem put back from an older copy: `ca crl` would re-sign it without later revocations.
+    String current = Files.readString(ca.resolve("crl.pem"));
+    Files.writeString(ca.resolve("crl.pem"), Pem.revocationList(before));
+    assertThat(run("ca", "crl", "--ca", ca.toString())).isEqualTo(1);
+    assertThat(err.toString().lines()).singleElement().asString()
+        .contains("list number 2", "already signed list number 3", "restored", "--accept-restored-list");
+    assertThat(Files.readString(ca.resolve("crl.pem"))).isEqualTo(Pem.revocationList(before));
+    assertThat(Files.readString(ca.resolve("crlnumber"))).isEqualTo("3\n");
+    assertThat(run("ca", "crl", "--ca", ca.toString(), "--accept-restored-list")).as(err.toString()).isZero();
+    assertThat(NodeCertificates.revocationListNumber(crl())).isEqualTo(4);
+    assertThat(current).isNotEqualTo(Files.readString(ca.resolve("crl.pem")));
+
+    // A CA from before the record: numbering carries on from crl.pem, and the record starts.
+    Files.delete(ca.resolve("crlnumber"));
+    assertThat(run("ca", "crl", "--ca", ca.toString())).as(err.toString()).isZero();
+    assertThat(Files.readString(ca.resolve("crlnumber"))).isEqualTo("5\n");
+
+    // A record that cannot be read is never guessed past.
+    Files.writeString(ca.resolve("crlnumber"), "five\n");
+    String list = Files.readString(ca.resolve("crl.pem"));
+    assertThat(run("ca", "crl", "--ca", ca.toString())).isEqualTo(1);
+    assertThat(err.toString().lines()).singleElement().asString().contains(ca.resolve("crlnumber").toString(), "not a revocation list number");
+    assertThat(run("ca", "revoke", "--ca", ca.toString(), "--cert", dir.resolve("n1/node.crt").toString())).isEqualTo(1);
+    assertThat(Files.readString(ca.resolve("crl.pem"))).isEqualTo(list);
+  }
+
+  @Test
   void forceNeverDestroysACaKeyNorRestartsRevocationNumbers() throws Exception {
     Path ca = dir.resolve("ca");
     run("ca", "init", "--out", ca.toString());
