@@ -47,6 +47,7 @@ public final class ConnectStreams {
     MeshGrpc.newStub(channels.channel(address))
         .withInterceptors(new ExpectedServer(authenticator, peer, p -> {
           serverKey.set(p.key());
+          made.get().provedBy(p.certificate());
           made.get().open();
           onOpen.run();
         }))

@@ -51,6 +51,17 @@ final class EnvelopeLink {
     out.setOnReadyHandler(this::drain);
   }
 
+  /** The certificate the peer proved itself with, for a stream this node dialled (null until then, or for one the peer opened). */
+  private volatile java.security.cert.X509Certificate provedBy;
+
+  void provedBy(java.security.cert.X509Certificate certificate) {
+    this.provedBy = certificate;
+  }
+
+  java.security.cert.X509Certificate provedBy() {
+    return provedBy;
+  }
+
   NodeId peer() {
     return peer;
   }

@@ -171,6 +171,37 @@ public final class EnvelopeRouter implements AutoCloseable {
     this.revoked = isRevoked;
   }
 
+  /**
+   * The revocation list changed: hangs up on every stream this node dialled to a peer whose
+   * certificate (as membership knows it) the list now names, its uplink to a revoked relay among them,
+   * which then redials its next seed (the revoked relay's handshake now fails). Streams revoked peers
+   * opened to this node are ended with their calls. Call before membership forgets the revoked peers.
+   *
+   * @return how many streams it hung up on
+   */
+  public int hangUpRevoked() {
+    Status status = Status.UNAUTHENTICATED.withDescription("revoked: the peer's certificate was revoked");
+    int closed = 0;
+    for (Map.Entry<NodeId, EnvelopeLink> e : dialed.entrySet()) {
+      if (revokedPeer(e.getValue()) && dialed.remove(e.getKey(), e.getValue())) {
+        e.getValue().abort(status);
+        closed++;
+      }
+    }
+    EnvelopeLink up = uplink;
+    if (up != null && !up.isClosed() && revokedPeer(up)) {
+      up.abort(status);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Whether the peer of a dialled link is revoked: by the certificate it proved itself with, or as membership knows it. */
+  private boolean revokedPeer(EnvelopeLink link) {
+    java.security.cert.X509Certificate proved = link.provedBy();
+    return proved != null ? revoked.test(proved) : senderRevoked(link.peer());
+  }
+
   /** This node is behind a firewall: it relays nothing and sends everything through its uplink. */
   public void firewalled() {
     this.firewalled = true;

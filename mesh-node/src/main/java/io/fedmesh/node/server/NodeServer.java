@@ -211,7 +211,7 @@ public final class NodeServer implements AutoCloseable {
     GossipRunner members = gossip;
     authenticator.onChange(() -> {
       // A new list: end the open calls of peers it names, and forget them as members.
-      int closed = openCalls.closeIf(peer -> authenticator.revoked(peer.certificate()));
+      int closed = openCalls.closeIf(peer -> authenticator.revoked(peer.certificate())) + router.hangUpRevoked();
       if (closed > 0) {
         metrics.revokedCallsClosed(closed);
       }
