@@ -193,15 +193,7 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
         }
         swim.drainProbeRoundTrips().forEach(metrics::probeRoundTrip);
         warmUpcomingProbe();
-        if (swim.version() != publishedVersion) {
-          // Derived views are rebuilt only when membership moved: at 100 members, copying it every tick costs more than SWIM.
-          long version = swim.version();
-          publishRoutes();
-          Map<MemberState, Long> c = new EnumMap<>(MemberState.class);
-          swim.members().values().forEach(m -> c.merge(m.state(), 1L, Long::sum));
-          counts = c;
-          publishedVersion = version; // only once published: a failure retries next tick
-        }
+        publishIfMoved();
       } catch (RuntimeException e) {
         // One bad tick must not stop membership; the next tick starts afresh.
       }
@@ -232,6 +224,23 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
   /** Calls waiting for the loop to answer them: answered empty if the runner stops first. */
   private final java.util.Set<java.util.function.Consumer<List<GossipMessage>>> unanswered = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * Rebuilds the derived views (routes, state counts) if membership moved. Loop thread only. Derived
+   * views are rebuilt only then: at 100 members, copying membership every tick costs more than SWIM.
+   * Run after every message too, not only each tick: an envelope that follows the news of its sender
+   * at once must find the sender's key.
+   */
+  private void publishIfMoved() {
+    if (swim.version() != publishedVersion) {
+      long version = swim.version();
+      publishRoutes();
+      Map<MemberState, Long> c = new EnumMap<>(MemberState.class);
+      swim.members().values().forEach(m -> c.merge(m.state(), 1L, Long::sum));
+      counts = c;
+      publishedVersion = version; // only once published: a failure retries next tick
+    }
+  }
 
   /** A message from an authenticated peer; false once the runner has stopped (the node is shutting down). */
   public boolean deliver(NodeId from, GossipMessage message) {
@@ -297,6 +306,7 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
           replies.accept(back);
         }
         send(onward);
+        publishIfMoved();
       });
       return true;
     } catch (java.util.concurrent.RejectedExecutionException stopped) {

@@ -258,9 +258,7 @@ public final class EnvelopeRouter implements AutoCloseable {
       }
       VerifyingKey key = firstHop ? callerKey : keyOf(sender);
       if (recipient.equals(self)) {
-        if (deliver(envelope, sender, key) && !firstHop) {
-          rememberArrival(sender, caller);
-        }
+        deliver(envelope, sender, key, firstHop ? null : caller);
         return;
       }
       if (firewalled) {
@@ -303,8 +301,8 @@ public final class EnvelopeRouter implements AutoCloseable {
     arrivedVia.put(sender, relay);
   }
 
-  /** @return whether the envelope was accepted (verified, fresh) and handed on */
-  private boolean deliver(Envelope envelope, NodeId sender, VerifyingKey key) throws EnvelopeRefusal {
+  /** @param relay the relay it came through, or null if its sender handed it over itself */
+  private void deliver(Envelope envelope, NodeId sender, VerifyingKey key, NodeId relay) throws EnvelopeRefusal {
     try {
       if (key == null) {
         throw new EnvelopeRefusal(Status.Code.FAILED_PRECONDITION, "unknown_sender",
@@ -316,7 +314,11 @@ public final class EnvelopeRouter implements AutoCloseable {
       if (PEER_FAULTS.contains(refusal.reason())) {
         throw refusal; // forged or altered: the peer that handed it over verified it, or should have
       }
-      return false; // stale, replayed, from an unknown sender, or this node is busy: dropped, the stream goes on
+      return; // stale, replayed, from an unknown sender, or this node is busy: dropped, the stream goes on
+    }
+    if (relay != null) {
+      // Before the handler runs: its answer (a transfer's receipt) may go out at once.
+      rememberArrival(sender, relay);
     }
     BiConsumer<Envelope, NodeId> handler;
     synchronized (this) {
@@ -324,11 +326,10 @@ public final class EnvelopeRouter implements AutoCloseable {
     }
     if (handler == null) {
       metrics.relayEnvelope("dropped_no_handler");
-      return false;
+      return;
     }
     metrics.relayEnvelope("delivered");
     handler.accept(envelope, sender);
-    return true;
   }
 
   /** Whether an envelope for {@code recipient} could be forwarded now (as {@link #receive} would route it). */
