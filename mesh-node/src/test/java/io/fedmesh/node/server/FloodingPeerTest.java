@@ -1,5 +1,7 @@
 package io.fedmesh.node.server;
 
+import static io.fedmesh.node.server.TestMesh.metric;
+
 import static io.fedmesh.node.server.TestMesh.waitFor;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -298,10 +300,6 @@ class FloodingPeerTest {
     return out;
   }
 
-  private static double metric(NodeServer node, String series) {
-    return node.metrics().scrape().lines().filter(l -> l.startsWith(series))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-  }
 
   @Test
   void honestProbesTransfersAndHealthCallsKeepWorkingWhileACertifiedPeerFloods() throws Exception {

@@ -1,5 +1,8 @@
 package io.fedmesh.node.server;
 
+import static io.fedmesh.node.server.TestMesh.waitFor;
+import static io.fedmesh.node.server.TestMesh.metric;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
@@ -24,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,16 +51,6 @@ class ReplayedEnvelopesDrainHonestAllowanceTest {
     }
   }
 
-  private static boolean waitFor(BooleanSupplier condition, long millis) throws InterruptedException {
-    long end = System.nanoTime() + millis * 1_000_000;
-    while (System.nanoTime() < end) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(50);
-    }
-    return condition.getAsBoolean();
-  }
 
   private NodeServer start(TestMesh mesh, TestMesh.Identity who, String members, String extra) throws Exception {
     Path config = Files.writeString(dir.resolve(who.dir().getFileName() + ".yaml"), "data_dir: " + who.dir()
@@ -71,10 +63,6 @@ class ReplayedEnvelopesDrainHonestAllowanceTest {
     return node;
   }
 
-  private static double metric(NodeServer node, String series) {
-    return node.metrics().scrape().lines().filter(l -> l.startsWith(series))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-  }
 
   @Test
   void aPeerReplayingOneGenuineEnvelopeGetsItsSenderRateLimited() throws Exception {

@@ -147,4 +147,10 @@ final class TestMesh {
     }
     return condition.getAsBoolean();
   }
+
+  /** The sum of a metric's samples whose line starts with {@code series} (a name, or a name and labels). */
+  static double metric(NodeServer node, String series) {
+    return node.metrics().scrape().lines().filter(l -> l.startsWith(series))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
 }
