@@ -191,6 +191,18 @@ class FloodingPeerTest {
   private Flood flood(List<ManagedChannel> channels, SigningKey key, byte[] certificate, io.fedmesh.crypto.identity.NodeId target,
       List<Envelope> envelopes) {
     Flood flood = new Flood();
+    // The Connect stream opens first: once the watches and gossip calls fill the connection's stream
+    // limit, a call opened later would wait in the client's queue and the envelopes never be sent.
+    StreamObserver<Envelope> requests = MeshGrpc.newStub(channels.get(0)).connect(new StreamObserver<>() {
+      @Override
+      public void onNext(Envelope value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
     // Many concurrent streams that stay open (health watches): they hold the peer's calls.
     for (int i = 0; i < 150; i++) {
       HealthGrpc.newStub(channels.get(i % channels.size())).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
@@ -256,16 +268,6 @@ class FloodingPeerTest {
     }, "flood-gossip");
     // Envelopes: signed gossip envelopes on a Connect stream, all at once.
     Thread connect = new Thread(() -> {
-      StreamObserver<Envelope> requests = MeshGrpc.newStub(channels.get(0)).connect(new StreamObserver<>() {
-        @Override
-        public void onNext(Envelope value) {}
-
-        @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {}
-      });
       envelopes.forEach(requests::onNext);
       while (flood.running.get()) {
         try {
