@@ -7,8 +7,8 @@ import io.fedmesh.ml.strategy.AggregatedUpdate;
 import io.fedmesh.ml.strategy.FitInstructions;
 import io.fedmesh.ml.strategy.Strategy;
 import io.fedmesh.ml.train.LocalModel;
+import io.fedmesh.ml.train.ParticipantStep;
 import io.fedmesh.ml.train.TrainingOptions;
-import io.fedmesh.ml.train.UpdateClipping;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -74,21 +74,12 @@ public final class Simulation {
         double lossSum = 0;
         long trainingNanos = 0;
         for (int c : fit.participants()) {
-          model.setParameters(global);
-          long start = clock.getAsLong();
-          LocalModel.TrainingResult trained = model.train(clients.get(c), fit.options(), global, training);
-          trainingNanos += clock.getAsLong() - start;
-          float[] update = model.parameters();
-          for (int i = 0; i < update.length; i++) {
-            update[i] -= global[i];
-          }
-          if (fit.clipNorm() > 0) {
-            UpdateClipping.clipInPlace(update, fit.clipNorm());
-          }
-          double weight = fit.unitWeights() ? 1 : clients.get(c).size();
-          updates.add(new ClientUpdate(c, update, weight, trained.examplesSeen()));
-          examples += trained.examplesSeen();
-          lossSum += trained.lastEpochLoss() * clients.get(c).size();
+          ParticipantStep.Contribution step = ParticipantStep.run(model, global, clients.get(c), fit.options(),
+              fit.clipNorm(), fit.unitWeights(), training, clock);
+          trainingNanos += step.trainingNanos();
+          updates.add(new ClientUpdate(c, step.update(), step.weight(), step.examples()));
+          examples += step.examples();
+          lossSum += step.lastEpochLoss() * clients.get(c).size();
         }
         AggregatedUpdate sum = summation.sum(round, updates, global.length);
         global = strategy.aggregateFit(round, global, sum, List.of());

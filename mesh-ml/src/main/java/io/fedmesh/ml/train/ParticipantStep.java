@@ -1,0 +1,55 @@
+package io.fedmesh.ml.train;
+
+import io.fedmesh.ml.data.Dataset;
+import java.util.Random;
+import java.util.function.LongSupplier;
+
+/**
+ * A participant's part of one round, the same in simulation and on a node: train the model from the
+ * global weights on local data, take the update (trained minus global), clip it to the round's L2 norm,
+ * and weight it (1, or the number of local examples). Nothing leaves this class but the update and
+ * its weight; the caller sums them (plainly in simulation, through secure aggregation on a node).
+ */
+public final class ParticipantStep {
+  private ParticipantStep() {}
+
+  /**
+   * What one participant contributes to a round.
+   *
+   * @param update trained minus global, clipped to the round's norm when it has one
+   * @param weight 1 with unit weights, else the number of local examples
+   * @param examples examples seen in training (epochs times the data)
+   * @param lastEpochLoss mean loss of the last epoch
+   * @param trainingNanos time spent training, by the caller's clock
+   */
+  public record Contribution(float[] update, double weight, long examples, double lastEpochLoss, long trainingNanos) {}
+
+  /**
+   * Trains {@code model} from {@code global} on {@code data} and returns the contribution. The model is
+   * left holding the trained weights.
+   *
+   * @param clipNorm the L2 norm the update is clipped to, or 0 for none
+   * @param unitWeights whether every participant weighs the same (DP rounds), rather than by its data
+   * @param random the training randomness (shuffles); a seeded one only in simulation and tests
+   * @param clock nanoseconds (System::nanoTime; a port so tests can fix it)
+   * @throws IllegalArgumentException if {@code global} does not fit the model, or the clip norm is negative or not finite
+   */
+  public static Contribution run(LocalModel model, float[] global, Dataset data, TrainingOptions options, double clipNorm,
+      boolean unitWeights, Random random, LongSupplier clock) {
+    if (clipNorm < 0 || Double.isNaN(clipNorm) || Double.isInfinite(clipNorm)) {
+      throw new IllegalArgumentException("clip norm must be 0 (none) or positive and finite, got " + clipNorm);
+    }
+    model.setParameters(global);
+    long start = clock.getAsLong();
+    LocalModel.TrainingResult trained = model.train(data, options, global, random);
+    long nanos = clock.getAsLong() - start;
+    float[] update = model.parameters();
+    for (int i = 0; i < update.length; i++) {
+      update[i] -= global[i];
+    }
+    if (clipNorm > 0) {
+      UpdateClipping.clipInPlace(update, clipNorm);
+    }
+    return new Contribution(update, unitWeights ? 1 : data.size(), trained.examplesSeen(), trained.lastEpochLoss(), nanos);
+  }
+}
