@@ -33,6 +33,7 @@ public final class ParticipantStep {
    * @param random the training randomness (shuffles); a seeded one only in simulation and tests
    * @param clock nanoseconds (System::nanoTime; a port so tests can fix it)
    * @throws IllegalArgumentException if {@code global} does not fit the model, or the clip norm is negative or not finite
+   * @throws NonFiniteUpdateException if training diverged (a NaN or infinite value): refused before clipping
    */
   public static Contribution run(LocalModel model, float[] global, Dataset data, TrainingOptions options, double clipNorm,
       boolean unitWeights, Random random, LongSupplier clock) {
@@ -46,6 +47,11 @@ public final class ParticipantStep {
     float[] update = model.parameters();
     for (int i = 0; i < update.length; i++) {
       update[i] -= global[i];
+      if (!Float.isFinite(update[i])) {
+        // Clipping would turn an infinite update into NaN, and one NaN spoils the whole sum: never sent.
+        throw new NonFiniteUpdateException("training diverged: the update is " + update[i] + " at parameter " + i
+            + " of " + update.length + " (lower the learning rate)");
+      }
     }
     if (clipNorm > 0) {
       UpdateClipping.clipInPlace(update, clipNorm);

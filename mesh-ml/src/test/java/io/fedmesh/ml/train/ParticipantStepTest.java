@@ -63,4 +63,15 @@ class ParticipantStepTest {
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
+
+  /** A diverging learning rate gives a non-finite update: refused before clipping would hide it as NaN. */
+  @Test
+  void aNonFiniteUpdateIsRefusedBeforeClipping() {
+    try (LocalModel model = new LocalModel(ModelSpec.mlp(16), DATA.sampleShape(), 2, 1)) {
+      float[] global = model.parameters();
+      TrainingOptions diverging = new TrainingOptions(TrainingOptions.Optimizer.SGD, 1e30, 1, 64, 0);
+      assertThatThrownBy(() -> ParticipantStep.run(model, global, DATA, diverging, 1.0, false, new Random(1), () -> 0))
+          .isInstanceOf(NonFiniteUpdateException.class).hasMessageContaining("training diverged");
+    }
+  }
 }
