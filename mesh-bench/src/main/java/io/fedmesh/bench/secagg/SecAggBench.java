@@ -172,6 +172,12 @@ public final class SecAggBench {
         .setRound(1).setVectorLength(m).setNeighbours(k).setThreshold(t)
         .setClip(1.0).setValueBits(valueBits(n)).setWeightBits(WEIGHT_BITS).setChunkWords(CHUNK_WORDS)
         .setMaliciousServer(!identities.isEmpty()).setMinSurvivors(minSurvivors);
+    if (!identities.isEmpty()) {
+      // The bench plays the coordinator: a fixed id and a fresh nonce, as a real one would draw.
+      byte[] nonce = new byte[16];
+      new java.security.SecureRandom().nextBytes(nonce);
+      b.setCoordinator(NodeId.newBuilder().setSha256(ByteString.copyFrom(new byte[32]))).setRoundNonce(ByteString.copyFrom(nonce));
+    }
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       for (int c = 0; c < n; c++) {

@@ -58,7 +58,7 @@ final class LyingServer {
 
   /** A malicious-server config of N clients whose node ids are those of fresh identity keys (added to {@code ids}). */
   static SecAggConfig.Builder maliciousConfig(List<SigningKey> ids, long seed) {
-    SecAggConfig.Builder b = SecAggFixtures.config(N, K, T, M).clearCohort().setMaliciousServer(true);
+    SecAggConfig.Builder b = SecAggFixtures.malicious(SecAggFixtures.config(N, K, T, M).clearCohort());
     for (int c = 0; c < N; c++) {
       SigningKey key = SigningKey.generate(SimulationRandom.fromSeed(seed + c));
       ids.add(key);

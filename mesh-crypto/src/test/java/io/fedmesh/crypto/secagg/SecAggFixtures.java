@@ -35,6 +35,16 @@ final class SecAggFixtures {
     return b;
   }
 
+  /** A malicious-server config: the mode, a coordinator and a round nonce (fixed, for tests). */
+  static SecAggConfig.Builder malicious(SecAggConfig.Builder b) {
+    byte[] coordinator = new byte[32];
+    coordinator[0] = (byte) 0xC0;
+    byte[] nonce = new byte[16];
+    nonce[0] = 7;
+    return b.setMaliciousServer(true).setCoordinator(NodeId.newBuilder().setSha256(ByteString.copyFrom(coordinator)))
+        .setRoundNonce(ByteString.copyFrom(nonce));
+  }
+
   static SecAggParameters params(int n, int k, int t, int m) {
     return new SecAggParameters(config(n, k, t, m).build());
   }

@@ -22,6 +22,7 @@ import io.fedmesh.proto.v1.EncryptedShares;
 import io.fedmesh.proto.v1.GraphNonce;
 import io.fedmesh.proto.v1.GraphNonces;
 import io.fedmesh.proto.v1.KeyDirectory;
+import io.fedmesh.proto.v1.SecAggConfig;
 import io.fedmesh.proto.v1.SecAggMessage;
 import io.fedmesh.proto.v1.SecretKind;
 import io.fedmesh.proto.v1.SurvivorList;
@@ -521,5 +522,31 @@ class SecAggMaliciousServerTest {
     round.server.onMessage(VICTIM, reveal.get(0));
     assertThat(round.server.violations()).extracting(ProtocolViolation::code)
         .containsExactly(ProtocolViolation.Code.MALFORMED, ProtocolViolation.Code.WRONG_LENGTH);
+  }
+
+  /**
+   * Two instances of one (federation, round), say a round restarted by another coordinator, differ in
+   * their round nonce: an advertisement made for one is refused in the other (parameter mismatch), and
+   * a malicious-server config without a coordinator and nonce is refused outright.
+   */
+  @Test
+  void twoInstancesOfOneRoundNeverMix() {
+    List<SigningKey> ids = new ArrayList<>();
+    SecAggConfig.Builder first = LyingServer.maliciousConfig(ids, 700);
+    SecAggParameters a = new SecAggParameters(first.build());
+    SecAggParameters b = new SecAggParameters(first.clone().setRoundNonce(ByteString.copyFrom(new byte[16])).build());
+    assertThat(a.digest()).isNotEqualTo(b.digest());
+
+    AdvertiseKeys fromB = new SecAggClient(b, 1, new float[LyingServer.M], 1, SimulationRandom.fromSeed(1), ids.get(1))
+        .start().get(0).getAdvertiseKeys();
+    assertThat(Advertisements.check(fromB, a)).contains(Advertisements.Problem.PARAMETER_MISMATCH);
+    assertThat(Advertisements.check(fromB, b)).isEmpty();
+
+    assertThatThrownBy(() -> new SecAggParameters(first.clone().clearRoundNonce().build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("round nonce");
+    assertThatThrownBy(() -> new SecAggParameters(first.clone().clearCoordinator().build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("coordinator");
+    assertThatThrownBy(() -> new SecAggParameters(first.clone().setRoundNonce(ByteString.copyFrom(new byte[65])).build()))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

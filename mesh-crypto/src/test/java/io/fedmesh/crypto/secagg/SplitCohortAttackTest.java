@@ -128,7 +128,7 @@ class SplitCohortAttackTest {
       this.n = n;
       this.t = t;
       List<SigningKey> ids = new ArrayList<>();
-      SecAggConfig.Builder config = SecAggFixtures.config(n, k, t, 6).clearCohort().setMaliciousServer(true);
+      SecAggConfig.Builder config = SecAggFixtures.malicious(SecAggFixtures.config(n, k, t, 6).clearCohort());
       for (int c = 0; c < n; c++) {
         SigningKey key = SigningKey.generate(SimulationRandom.fromSeed(seed * 1000 + c));
         ids.add(key);

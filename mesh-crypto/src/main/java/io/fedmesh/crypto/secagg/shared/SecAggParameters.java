@@ -14,6 +14,8 @@ import java.util.Set;
  */
 public final class SecAggParameters {
   public static final int MAX_CLIENTS = 100_000;
+  public static final int MIN_ROUND_NONCE_BYTES = 16;
+  public static final int MAX_ROUND_NONCE_BYTES = 64;
   /**
    * The largest gRPC message a node accepts (gRPC's default, 4 MiB): a masked-input chunk travels in
    * one signed envelope, so the envelope must fit.
@@ -60,6 +62,13 @@ public final class SecAggParameters {
       // Shareholders told different survivor lists reveal one share each: t of each secret would need
       // only 2t honest shareholders, so a lying server would rebuild both secrets of any client.
       throw new IllegalArgumentException("a malicious-server round needs 2t > k + 1, got k=" + k + ", t=" + t);
+    }
+    boolean identified = config.hasCoordinator() || !config.getRoundNonce().isEmpty();
+    if ((config.getMaliciousServer() || identified) && (config.getCoordinator().getSha256().size() != 32
+        || config.getRoundNonce().size() < MIN_ROUND_NONCE_BYTES || config.getRoundNonce().size() > MAX_ROUND_NONCE_BYTES)) {
+      throw new IllegalArgumentException("a malicious-server round (or one that names them) needs its coordinator's node id"
+          + " (32 bytes) and a round nonce of " + MIN_ROUND_NONCE_BYTES + " to " + MAX_ROUND_NONCE_BYTES
+          + " bytes, so that two instances of one round cannot mix");
     }
     int minSurvivors = config.getMinSurvivors();
     if (minSurvivors != 0 && (!config.getMaliciousServer() || minSurvivors <= n / 2 || minSurvivors < t || minSurvivors > n)) {
