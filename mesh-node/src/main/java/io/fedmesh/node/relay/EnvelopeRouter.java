@@ -334,15 +334,11 @@ public final class EnvelopeRouter implements AutoCloseable {
 
   /** Whether an envelope for {@code recipient} could be forwarded now (as {@link #receive} would route it). */
   private boolean reachable(NodeId recipient, boolean firstHop) {
-    EnvelopeLink open = inbound.get(recipient);
-    if (open != null && !open.isClosed()) {
-      return true;
-    }
     if (!firstHop) {
-      return false; // a relayed envelope goes only down a stream open to this node
+      EnvelopeLink open = inbound.get(recipient); // a relayed envelope goes only down a stream open to this node
+      return open != null && !open.isClosed();
     }
-    Route r = routes.apply(recipient);
-    return r != null && (!r.address().isEmpty() || r.via() != null) || arrivedVia.containsKey(recipient);
+    return hopFor(recipient) != null;
   }
 
   private boolean senderRevoked(NodeId sender) {
@@ -360,13 +356,22 @@ public final class EnvelopeRouter implements AutoCloseable {
    * it announced an address, a stream to it; else a stream to the relay it announced.
    */
   private EnvelopeLink routeFor(NodeId recipient) {
+    Hop hop = hopFor(recipient);
+    return hop == null ? null : hop.open() != null ? hop.open() : dial(hop.peer(), hop.address());
+  }
+
+  /** The next hop toward a recipient: a stream it has open to this node, or a peer to dial at an address. */
+  private record Hop(EnvelopeLink open, NodeId peer, String address) {}
+
+  /** Where an envelope for {@code recipient} would go now, without dialling anything; null if nowhere. */
+  private Hop hopFor(NodeId recipient) {
     EnvelopeLink open = inbound.get(recipient);
     if (open != null && !open.isClosed()) {
-      return open;
+      return new Hop(open, recipient, null);
     }
     Route r = routes.apply(recipient);
     if (r != null && !r.address().isEmpty()) {
-      return dial(recipient, r.address());
+      return new Hop(null, recipient, r.address());
     }
     // Behind a firewall: through the relay membership names, or else (membership has not heard of
     // it yet, as when an answer follows its question at once) the relay its last envelope came through.
@@ -375,7 +380,7 @@ public final class EnvelopeRouter implements AutoCloseable {
       return null; // behind this node, but its stream is not open
     }
     Route relay = routes.apply(via);
-    return relay == null || relay.address().isEmpty() ? null : dial(via, relay.address());
+    return relay == null || relay.address().isEmpty() ? null : new Hop(null, via, relay.address());
   }
 
   private EnvelopeLink dial(NodeId peer, String address) {
