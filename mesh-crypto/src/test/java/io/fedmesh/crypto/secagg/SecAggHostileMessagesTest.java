@@ -145,29 +145,48 @@ class SecAggHostileMessagesTest {
   void aWeightTotalOutsideWhatTheSurvivorsCanReachIsRefused() {
     long honestTotal = java.util.Arrays.stream(w).sum();
     for (long delta : new long[] {-honestTotal, (long) N * params.quantizer().maxWeight() + 1 - honestTotal}) {
-      SecAggServer victim = new SecAggServer(params);
-      List<SecAggClient> cohort = new ArrayList<>();
-      SimulationRandom r = SimulationRandom.fromSeed(5);
-      for (int c = 0; c < N; c++) {
-        cohort.add(new SecAggClient(params, c, x[c], w[c], r));
-      }
-      List<Outgoing> pending = new ArrayList<>();
-      for (int c = 0; c < N; c++) {
-        pending.addAll(victim.onMessage(c, cohort.get(c).start().get(0)));
-      }
-      while (!pending.isEmpty()) {
-        List<Outgoing> next = new ArrayList<>();
-        for (Outgoing o : pending) {
-          for (SecAggMessage reply : cohort.get(o.to()).onMessage(o.message())) {
-            next.addAll(victim.onMessage(o.to(), o.to() == 3 ? poisonWeight(reply, delta) : reply));
-          }
-        }
-        pending = next;
-      }
+      SecAggServer victim = roundWithClient3AddingToItsWeight(delta);
       assertThat(victim.result()).isEmpty();
       assertThat(victim.abortReason().orElseThrow().message())
           .contains("weight total").contains("a client sent a weight out of range");
     }
+  }
+
+  /**
+   * The limit of that check (found by the red team): a client that wraps the total to 1, inside the
+   * range, goes undetected. The docs (protocol.md 6.3) say a malicious client can do this; only range
+   * proofs or robust aggregation would bound it.
+   */
+  @Test
+  void aClientThatWrapsTheWeightTotalToOneIsNotDetected() {
+    SecAggServer server = roundWithClient3AddingToItsWeight(1 - java.util.Arrays.stream(w).sum());
+    assertThat(server.result()).isPresent();
+    assertThat(server.result().get().weightTotal()).isEqualTo(1);
+    assertThat(server.result().get().survivors()).hasSize(N);
+  }
+
+  /** A whole round in which client 3 adds {@code delta} to its weight word; returns the server at the end. */
+  private SecAggServer roundWithClient3AddingToItsWeight(long delta) {
+    SecAggServer victim = new SecAggServer(params);
+    List<SecAggClient> cohort = new ArrayList<>();
+    SimulationRandom r = SimulationRandom.fromSeed(5);
+    for (int c = 0; c < N; c++) {
+      cohort.add(new SecAggClient(params, c, x[c], w[c], r));
+    }
+    List<Outgoing> pending = new ArrayList<>();
+    for (int c = 0; c < N; c++) {
+      pending.addAll(victim.onMessage(c, cohort.get(c).start().get(0)));
+    }
+    while (!pending.isEmpty()) {
+      List<Outgoing> next = new ArrayList<>();
+      for (Outgoing o : pending) {
+        for (SecAggMessage reply : cohort.get(o.to()).onMessage(o.message())) {
+          next.addAll(victim.onMessage(o.to(), o.to() == 3 ? poisonWeight(reply, delta) : reply));
+        }
+      }
+      pending = next;
+    }
+    return victim;
   }
 
   /** Adds {@code delta} to the weight word (the last word of the last chunk): masks are additive, so the sum moves by delta. */

@@ -10,7 +10,6 @@ import com.google.protobuf.ByteString;
 import io.fedmesh.crypto.envelope.Envelopes;
 import io.fedmesh.crypto.signature.SigningKey;
 import io.fedmesh.crypto.x509.Pem;
-import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.transport.ChunkedSender;
 import io.fedmesh.proto.v1.Envelope;
 import io.fedmesh.proto.v1.GossipDelivered;
@@ -73,14 +72,10 @@ class FloodingPeerTest {
     }
   }
 
-
   private NodeServer start(TestMesh mesh, TestMesh.Identity who, String members, String extra) throws Exception {
-    Path config = Files.writeString(dir.resolve(who.dir().getFileName() + ".yaml"), "data_dir: " + who.dir()
-        + "\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {crl: " + mesh.dir.resolve("crl.pem") + "}\n"
-        + "gossip: {probe_interval_ms: 200, probe_timeout_ms: 100}\n"
+    NodeServer node = mesh.start(dir, who, "gossip: {probe_interval_ms: 200, probe_timeout_ms: 100}\n"
         + (extra.contains("limits:") ? "" : "limits: {envelopes_per_s: 100, envelope_burst: 200}\n")
         + extra + "federations:\n  card-fraud:\n    members:\n" + members);
-    NodeServer node = NodeServer.start(NodeConfig.load(config), Clock.systemUTC());
     closing.add(node::close);
     return node;
   }
@@ -301,7 +296,6 @@ class FloodingPeerTest {
     }
     return out;
   }
-
 
   @Test
   void honestProbesTransfersAndHealthCallsKeepWorkingWhileACertifiedPeerFloods() throws Exception {

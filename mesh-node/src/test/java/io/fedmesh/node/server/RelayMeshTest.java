@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.fedmesh.crypto.identity.NodeId;
-import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.security.TlsContexts;
 import io.fedmesh.proto.v1.Envelope;
 import io.fedmesh.proto.v1.MemberState;
@@ -21,7 +20,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -75,11 +73,8 @@ class RelayMeshTest {
   }
 
   private NodeServer start(TestMesh.Identity who, Path crl, String extra) throws Exception {
-    Path config = Files.writeString(dir.resolve(who.dir().getFileName() + ".yaml"), "data_dir: " + who.dir()
-        + "\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {crl: " + crl + "}\n"
-        + "gossip: {probe_interval_ms: 200, probe_timeout_ms: 100, relay_grace_ms: 3000}\n"
+    NodeServer node = mesh.start(dir, who, crl, "gossip: {probe_interval_ms: 200, probe_timeout_ms: 100, relay_grace_ms: 3000}\n"
         + "relay: {reconnect_base_ms: 100, reconnect_max_ms: 1000}\n" + extra + members);
-    NodeServer node = NodeServer.start(NodeConfig.load(config), Clock.systemUTC());
     nodes.add(node);
     return node;
   }
@@ -87,7 +82,6 @@ class RelayMeshTest {
   private static String seed(TestMesh.Identity who, int port) {
     return who.id().hex() + "@127.0.0.1:" + port;
   }
-
 
   private static boolean sees(NodeServer observer, NodeId subject, MemberState state) {
     var m = observer.members().get(subject);

@@ -10,7 +10,6 @@ import com.google.protobuf.ByteString;
 import io.fedmesh.crypto.envelope.Envelopes;
 import io.fedmesh.crypto.signature.SigningKey;
 import io.fedmesh.crypto.x509.Pem;
-import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.transport.ChunkedSender;
 import io.fedmesh.proto.v1.Envelope;
 import io.fedmesh.proto.v1.GossipMessage;
@@ -25,10 +24,8 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -54,18 +51,12 @@ class RevokedPeerOpenCallsRedTeamTest {
     }
   }
 
-
   private NodeServer start(TestMesh mesh, TestMesh.Identity who, String members, String extra) throws Exception {
-    Path config = Files.writeString(dir.resolve(who.dir().getFileName() + ".yaml"), "data_dir: " + who.dir()
-        + "\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {crl: " + mesh.dir.resolve("crl.pem") + "}\n"
-        + "gossip: {probe_interval_ms: 200, probe_timeout_ms: 100}\n"
-        + "limits: {envelopes_per_s: 1, envelope_burst: 20}\n"
-        + extra + "federations:\n  card-fraud:\n    members:\n" + members);
-    NodeServer node = NodeServer.start(NodeConfig.load(config), Clock.systemUTC());
+    NodeServer node = mesh.start(dir, who, "gossip: {probe_interval_ms: 200, probe_timeout_ms: 100}\n"
+        + "limits: {envelopes_per_s: 1, envelope_burst: 20}\n" + extra + "federations:\n  card-fraud:\n    members:\n" + members);
     closing.add(node::close);
     return node;
   }
-
 
   private static <T> StreamObserver<T> recording(Map<String, Status> ended, String name) {
     return new StreamObserver<>() {

@@ -5,7 +5,6 @@ import static io.fedmesh.node.server.TestMesh.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.proto.v1.Envelope;
 import io.fedmesh.proto.v1.MemberState;
 import io.fedmesh.proto.v1.MeshGrpc;
@@ -14,10 +13,8 @@ import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -118,11 +115,8 @@ class SlowRecipientTest {
   // two cores, a 100 ms probe of the relay is sometimes late, and f then leaves its relay (with or
   // without this fix), which is not what this test is about.
   private NodeServer start(TestMesh mesh, TestMesh.Identity who, String extra, String members) throws Exception {
-    Path config = Files.writeString(dir.resolve(who.dir().getFileName() + ".yaml"), "data_dir: " + who.dir()
-        + "\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {crl: " + mesh.dir.resolve("crl.pem") + "}\n"
-        + "gossip: {probe_interval_ms: 500, probe_timeout_ms: 400, relay_grace_ms: 3000}\n"
+    NodeServer node = mesh.start(dir, who, "gossip: {probe_interval_ms: 500, probe_timeout_ms: 400, relay_grace_ms: 3000}\n"
         + "relay: {reconnect_base_ms: 100, reconnect_max_ms: 1000, stall_timeout_ms: " + STALL_MILLIS + "}\n" + extra + members);
-    NodeServer node = NodeServer.start(NodeConfig.load(config), Clock.systemUTC());
     nodes.add(node);
     return node;
   }

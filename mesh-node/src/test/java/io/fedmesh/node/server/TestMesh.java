@@ -153,4 +153,20 @@ final class TestMesh {
     return node.metrics().scrape().lines().filter(l -> l.startsWith(series))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
+
+  /**
+   * Starts a node of this mesh on loopback (port 0 for peers and metrics) with {@code crl} as its
+   * revocation list; {@code rest} is the rest of its YAML (gossip, relay, limits, federations). The
+   * config file goes in {@code configDir}. The caller closes the node.
+   */
+  NodeServer start(Path configDir, Identity who, Path crl, String rest) throws Exception {
+    Path config = java.nio.file.Files.writeString(configDir.resolve(who.dir().getFileName() + ".yaml"), "data_dir: "
+        + who.dir() + "\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ntls: {crl: " + crl + "}\n" + rest);
+    return NodeServer.start(io.fedmesh.node.config.NodeConfig.load(config), java.time.Clock.systemUTC());
+  }
+
+  /** {@link #start(Path, Identity, Path, String)} with this mesh's own revocation list. */
+  NodeServer start(Path configDir, Identity who, String rest) throws Exception {
+    return start(configDir, who, dir.resolve("crl.pem"), rest);
+  }
 }
