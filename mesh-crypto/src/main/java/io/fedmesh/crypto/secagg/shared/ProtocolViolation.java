@@ -23,8 +23,6 @@ public final class ProtocolViolation extends RuntimeException {
     INVALID_KEY,
     /** A key, chunk or share has the wrong length or count. */
     WRONG_LENGTH,
-    /** An encrypted share does not decrypt under the key the two parties share. */
-    UNDECRYPTABLE_SHARE,
     /** The message contradicts itself or the protocol (say, asks for both secrets of one client). */
     INCONSISTENT,
     /**
