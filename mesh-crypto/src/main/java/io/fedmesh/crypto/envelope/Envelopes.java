@@ -110,6 +110,7 @@ public final class Envelopes {
       case CHUNK -> Kind.KIND_CHUNK;
       case GOSSIP -> Kind.KIND_GOSSIP;
       case TRANSFER_RECEIPT -> Kind.KIND_TRANSFER_RECEIPT;
+      case ROUND -> Kind.KIND_ROUND;
       case PAYLOAD_NOT_SET -> Kind.KIND_UNSPECIFIED;
     };
     if (envelope.getKind() != expected) {
