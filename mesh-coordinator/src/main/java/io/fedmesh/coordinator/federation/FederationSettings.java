@@ -1,0 +1,103 @@
+package io.fedmesh.coordinator.federation;
+
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.ml.model.ModelSpec;
+import io.fedmesh.ml.train.TrainingOptions;
+import java.util.Arrays;
+
+/**
+ * How a federation trains, the same on every member (the {@code rounds:} section of a federation in
+ * the node config; later an entry of the ledger). The round engine reads nothing else about the
+ * federation's training.
+ *
+ * @param coordinator the node that runs the federation's rounds (a coordinator-eligible member)
+ * @param model the model every participant trains
+ * @param inputShape one example's shape (for example [30] or [1, 28, 28])
+ * @param classes number of labels, at least 2
+ * @param initSeed seed of the initial model's weights (public: the first model is no secret)
+ * @param strategy fedavg or fedprox (FedProx: {@code training.proximalMu() > 0})
+ * @param serverLearningRate 1 is plain FedAvg
+ * @param training local training options
+ * @param minParticipants a round with fewer accepted participants aborts; at least 2
+ * @param maxParticipants at most this many are invited
+ * @param sampling each eligible member is invited with this probability (Poisson sampling, for DP), or
+ *     1 for everyone up to maxParticipants
+ * @param trainDeadlineMillis how long the coordinator waits for advertisements after inviting (fetch and training included)
+ * @param phaseDeadlineMillis how long each later secure aggregation phase may take
+ * @param evaluationDeadlineMillis how long the coordinator waits for evaluation reports
+ * @param targetDropout fraction of the cohort that may drop out (for the parameter finder)
+ * @param targetCorrupt fraction of the cohort that may be corrupt (for the parameter finder)
+ * @param weightCap a participant's weight is min(local examples, cap); unit weights ignore it
+ * @param unitWeights every participant weighs 1 (forced when DP is on)
+ * @param clipNorm L2 norm each update is clipped to; positive
+ * @param noiseMultiplier central DP noise multiplier (0: no DP)
+ * @param delta DP delta the budget is reported for
+ */
+public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inputShape, int classes, long initSeed,
+    String strategy, double serverLearningRate, TrainingOptions training, int minParticipants, int maxParticipants,
+    double sampling, long trainDeadlineMillis, long phaseDeadlineMillis, long evaluationDeadlineMillis,
+    double targetDropout, double targetCorrupt, long weightCap, boolean unitWeights, double clipNorm,
+    double noiseMultiplier, double delta) {
+
+  public FederationSettings {
+    inputShape = inputShape.clone();
+    if (coordinator == null) {
+      throw new IllegalArgumentException("a federation's rounds need a coordinator");
+    }
+    if (inputShape.length == 0 || Arrays.stream(inputShape).anyMatch(d -> d < 1 || d > 1 << 20)) {
+      throw new IllegalArgumentException("input shape must be 1 or more dimensions of 1 to 2^20, got " + Arrays.toString(inputShape));
+    }
+    if (classes < 2 || classes > 10_000) {
+      throw new IllegalArgumentException("classes must be in [2, 10000], got " + classes);
+    }
+    if (!strategy.equals("fedavg") && !strategy.equals("fedprox")) {
+      throw new IllegalArgumentException("strategy '" + strategy + "' is not fedavg or fedprox");
+    }
+    if (!(serverLearningRate > 0) || Double.isInfinite(serverLearningRate)) {
+      throw new IllegalArgumentException("server learning rate must be positive and finite, got " + serverLearningRate);
+    }
+    if (minParticipants < 2 || maxParticipants < minParticipants || maxParticipants > 100_000) {
+      throw new IllegalArgumentException("participants: need 2 <= min (" + minParticipants + ") <= max ("
+          + maxParticipants + ") <= 100000");
+    }
+    if (!(sampling > 0 && sampling <= 1)) {
+      throw new IllegalArgumentException("sampling must be in (0, 1], got " + sampling);
+    }
+    for (long d : new long[] {trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis}) {
+      if (d < 100 || d > 86_400_000L) {
+        throw new IllegalArgumentException("deadlines must be 100 ms to 24 h, got " + d + " ms");
+      }
+    }
+    if (!(targetDropout >= 0 && targetDropout < 0.5) || !(targetCorrupt >= 0 && targetCorrupt < 0.5)) {
+      throw new IllegalArgumentException("target dropout and corrupt fractions must be in [0, 0.5), got "
+          + targetDropout + " and " + targetCorrupt);
+    }
+    if (weightCap < 1 || weightCap > 1L << 40) {
+      throw new IllegalArgumentException("weight cap must be in [1, 2^40], got " + weightCap);
+    }
+    if (!(clipNorm > 0) || Double.isInfinite(clipNorm)) {
+      throw new IllegalArgumentException("clip norm must be positive and finite, got " + clipNorm);
+    }
+    if (!(noiseMultiplier >= 0) || Double.isInfinite(noiseMultiplier)) {
+      throw new IllegalArgumentException("noise multiplier must be >= 0 and finite, got " + noiseMultiplier);
+    }
+    if (!(delta > 0 && delta < 1)) {
+      throw new IllegalArgumentException("delta must be in (0, 1), got " + delta);
+    }
+    if (noiseMultiplier > 0 && !unitWeights) {
+      throw new IllegalArgumentException("DP rounds (noise multiplier > 0) need unit weights: the accountant assumes every update weighs 1");
+    }
+  }
+
+  @Override
+  public int[] inputShape() {
+    return inputShape.clone();
+  }
+
+  /** Defaults for everything but who coordinates and what is trained (docs/operations.md lists them). */
+  public static FederationSettings defaults(NodeId coordinator, ModelSpec model, int[] inputShape, int classes) {
+    return new FederationSettings(coordinator, model, inputShape, classes, 1, "fedavg", 1.0,
+        new TrainingOptions(TrainingOptions.Optimizer.SGD, 0.05, 1, 32, 0), 2, 100, 1.0,
+        120_000, 30_000, 60_000, 0.1, 0.05, 10_000, false, 1.0, 0, 1e-5);
+  }
+}
