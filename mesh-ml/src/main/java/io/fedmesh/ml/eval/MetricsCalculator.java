@@ -12,6 +12,8 @@ public final class MetricsCalculator {
   private final long[][] confusion; // [true][predicted]
   private double lossSum;
   private int examples;
+  private final long[] negativeBins = new long[EvaluationCounts.SCORE_BINS];
+  private final long[] positiveBins = new long[EvaluationCounts.SCORE_BINS];
   private float[] positiveScores = new float[1024];
   private boolean[] positive = new boolean[1024];
 
@@ -47,10 +49,18 @@ public final class MetricsCalculator {
         }
         // The score of class 1 against class 0: a monotone function of P(class 1).
         positiveScores[examples] = logits[at + 1] - logits[at];
+        int bin = EvaluationCounts.bin(1 / (1 + Math.exp(-positiveScores[examples])));
+        (label == 1 ? positiveBins : negativeBins)[bin]++;
         positive[examples] = label == 1;
       }
       examples++;
     }
+  }
+
+  /** What was added, as counts that add up across datasets (federated evaluation). */
+  public EvaluationCounts counts() {
+    return classes == 2 ? new EvaluationCounts(examples, lossSum, confusion, negativeBins, positiveBins)
+        : new EvaluationCounts(examples, lossSum, confusion, new long[0], new long[0]);
   }
 
   public Metrics result() {

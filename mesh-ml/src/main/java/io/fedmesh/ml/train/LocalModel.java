@@ -144,6 +144,15 @@ public final class LocalModel implements AutoCloseable {
 
   /** Loss, accuracy and the rest on {@code data}, in inference mode (dropout off). */
   public Metrics evaluate(Dataset data) {
+    return measure(data).result();
+  }
+
+  /** The evaluation on {@code data} as counts that add up across participants (federated evaluation). */
+  public io.fedmesh.ml.eval.EvaluationCounts evaluateCounts(Dataset data) {
+    return measure(data).counts();
+  }
+
+  private MetricsCalculator measure(Dataset data) {
     MetricsCalculator metrics = new MetricsCalculator(classes);
     int[] rows = new int[data.size()];
     for (int i = 0; i < rows.length; i++) {
@@ -165,7 +174,7 @@ public final class LocalModel implements AutoCloseable {
         }
       }
     }
-    return metrics.result();
+    return metrics;
   }
 
   @Override

@@ -1,0 +1,39 @@
+package io.fedmesh.coordinator.round;
+
+import io.fedmesh.proto.v1.RoundMessage;
+import java.util.List;
+
+/**
+ * Invitations are out; participants fetch the model, train and advertise their keys (SecAgg+ phase 0).
+ * Declines are recorded; once every cohort member has advertised or declined, the phase closes early.
+ */
+final class C0Inviting implements CoordinatorState {
+  @Override
+  public String name(CoordinatorContext ctx) {
+    return "inviting";
+  }
+
+  @Override
+  public CoordinatorState onMessage(CoordinatorContext ctx, int client, RoundMessage message, List<RoundAction> out) {
+    CoordinatorState next = this;
+    if (message.hasDecline()) {
+      if (!ctx.advertised.contains(client)) {
+        String reason = message.getDecline().getReason();
+        ctx.declined.putIfAbsent(ctx.cohort.get(client), reason.length() > 500 ? reason.substring(0, 500) : reason);
+      }
+    } else if (message.hasSecagg()) {
+      next = ctx.toServer(client, message.getSecagg(), this, out);
+    } else {
+      return CoordinatorState.super.onMessage(ctx, client, message, out);
+    }
+    if (next == this && ctx.advertised.size() + ctx.declined.size() == ctx.cohort.size()) {
+      return ctx.deadline(this, out); // everyone has answered: no reason to wait for the deadline
+    }
+    return next;
+  }
+
+  @Override
+  public CoordinatorState onDeadline(CoordinatorContext ctx, List<RoundAction> out) {
+    return ctx.deadline(this, out);
+  }
+}

@@ -1,0 +1,33 @@
+package io.fedmesh.coordinator.round;
+
+import io.fedmesh.crypto.secagg.server.Outgoing;
+import java.util.List;
+
+/**
+ * The unmask requests are ready but held until the driver releases them: the seam where the ledger
+ * will require a committed unmask entry. If no release comes within a phase deadline, the round aborts.
+ */
+final class C2AwaitingUnmaskRelease implements CoordinatorState {
+  private final List<Outgoing> held;
+
+  C2AwaitingUnmaskRelease(List<Outgoing> held) {
+    this.held = List.copyOf(held);
+  }
+
+  @Override
+  public String name(CoordinatorContext ctx) {
+    return "awaiting_unmask_release";
+  }
+
+  @Override
+  public CoordinatorState onUnmaskReleased(CoordinatorContext ctx, List<RoundAction> out) {
+    ctx.send(held, out);
+    out.add(ctx.timer(ctx.settings.phaseDeadlineMillis()));
+    return new C1Aggregating();
+  }
+
+  @Override
+  public CoordinatorState onDeadline(CoordinatorContext ctx, List<RoundAction> out) {
+    return ctx.abort("unmasking was not released in time", out);
+  }
+}

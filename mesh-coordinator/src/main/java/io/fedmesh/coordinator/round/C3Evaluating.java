@@ -1,0 +1,70 @@
+package io.fedmesh.coordinator.round;
+
+import io.fedmesh.ml.eval.EvaluationCounts;
+import io.fedmesh.proto.v1.EvaluationReport;
+import io.fedmesh.proto.v1.RoundMessage;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The round is committed; contributors evaluate the new model on their held-out data and report
+ * counts, which add up to the federation's evaluation. One report per contributor, for the new model
+ * only; the state ends when all contributors reported or at the evaluation deadline.
+ */
+final class C3Evaluating implements CoordinatorState {
+  @Override
+  public String name(CoordinatorContext ctx) {
+    return "evaluating";
+  }
+
+  @Override
+  public CoordinatorState onMessage(CoordinatorContext ctx, int client, RoundMessage message, List<RoundAction> out) {
+    if (!message.hasEvaluation()) {
+      return CoordinatorState.super.onMessage(ctx, client, message, out);
+    }
+    var from = ctx.cohort.get(client);
+    if (Arrays.stream(ctx.survivors).noneMatch(s -> s == client) || !ctx.evaluated.add(client)) {
+      out.add(new RoundAction.Refused(from, "unexpected_report", "not a contributor, or reported already"));
+      ctx.count("unexpected_report");
+      return this;
+    }
+    EvaluationReport r = message.getEvaluation();
+    try {
+      if (!r.getModelSha256().equals(ctx.nextRef.getSha256())) {
+        throw new IllegalArgumentException("it evaluates another model");
+      }
+      ctx.evaluation = ctx.evaluation.plus(counts(r, ctx.settings.classes()));
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      ctx.evaluated.remove(client);
+      out.add(new RoundAction.Refused(from, "bad_report", "evaluation report refused: " + e.getMessage()));
+      ctx.count("bad_report");
+      return this;
+    }
+    return ctx.evaluated.size() == ctx.survivors.length ? ctx.finish(out) : this;
+  }
+
+  @Override
+  public CoordinatorState onDeadline(CoordinatorContext ctx, List<RoundAction> out) {
+    return ctx.finish(out);
+  }
+
+  static EvaluationCounts counts(EvaluationReport r, int classes) {
+    if (r.getConfusionCount() != classes * classes) {
+      throw new IllegalArgumentException("confusion matrix has " + r.getConfusionCount() + " cells, expected " + classes * classes);
+    }
+    if (r.getExamples() > 1L << 40 || !Double.isFinite(r.getLossSum())) {
+      throw new IllegalArgumentException("examples or loss out of range");
+    }
+    long[][] confusion = new long[classes][classes];
+    for (int i = 0; i < classes * classes; i++) {
+      long v = r.getConfusion(i);
+      if (v < 0 || v > 1L << 40) {
+        throw new IllegalArgumentException("count out of range");
+      }
+      confusion[i / classes][i % classes] = v;
+    }
+    return new EvaluationCounts(r.getExamples(), r.getLossSum(), confusion,
+        r.getNegativeScoresList().stream().mapToLong(Long::longValue).toArray(),
+        r.getPositiveScoresList().stream().mapToLong(Long::longValue).toArray());
+  }
+}

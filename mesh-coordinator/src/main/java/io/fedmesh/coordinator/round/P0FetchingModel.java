@@ -1,0 +1,37 @@
+package io.fedmesh.coordinator.round;
+
+import io.fedmesh.ml.train.UpdateClipping;
+import java.util.List;
+
+/** Joined: waiting for the global model (fetched by hash and verified by the driver). */
+final class P0FetchingModel implements ParticipantState {
+  @Override
+  public String name(ParticipantContext ctx) {
+    return "fetching_model";
+  }
+
+  @Override
+  public ParticipantState onModel(ParticipantContext ctx, float[] model, List<RoundAction> out) {
+    if (model.length != ctx.params.vectorLength()) {
+      return ctx.declineAndEnd("the global model has " + model.length + " parameters, the round sums "
+          + ctx.params.vectorLength(), out);
+    }
+    out.add(new RoundAction.Train(model, new TrainingRequest(ctx.round, ParticipantRound.options(ctx.plan),
+        ctx.plan.getClipNorm(), ctx.plan.getUnitWeights(), ctx.plan.getWeightCap())));
+    return new P1Training();
+  }
+
+  @Override
+  public ParticipantState onFailure(ParticipantContext ctx, String reason, List<RoundAction> out) {
+    return ctx.declineAndEnd(reason, out);
+  }
+
+  @Override
+  public ParticipantState onDeadline(ParticipantContext ctx, List<RoundAction> out) {
+    return ctx.declineAndEnd("the global model did not arrive before the training deadline", out);
+  }
+
+  static boolean withinClip(float[] update, double clip) {
+    return UpdateClipping.norm(update) <= clip * (1 + 1e-5);
+  }
+}

@@ -1,0 +1,58 @@
+package io.fedmesh.coordinator.round;
+
+import com.google.protobuf.ByteString;
+import io.fedmesh.ml.eval.EvaluationCounts;
+import io.fedmesh.proto.v1.EvaluationReport;
+import io.fedmesh.proto.v1.RoundOutcome;
+import java.util.Arrays;
+import java.util.List;
+
+/** The round committed: fetch the new model, evaluate it on the held-out data, report the counts. */
+final class P4Evaluating implements ParticipantState {
+  private boolean evaluating;
+
+  @Override
+  public String name(ParticipantContext ctx) {
+    return "evaluating";
+  }
+
+  @Override
+  public ParticipantState onOutcome(ParticipantContext ctx, RoundOutcome outcome, List<RoundAction> out) {
+    return this; // a repeated outcome
+  }
+
+  @Override
+  public ParticipantState onModel(ParticipantContext ctx, float[] model, List<RoundAction> out) {
+    if (evaluating || model.length != ctx.params.vectorLength()) {
+      return this;
+    }
+    evaluating = true;
+    out.add(new RoundAction.Evaluate(ctx.newModel, model));
+    return this;
+  }
+
+  @Override
+  public ParticipantState onEvaluated(ParticipantContext ctx, EvaluationCounts counts, List<RoundAction> out) {
+    if (!evaluating) {
+      return this;
+    }
+    ctx.evaluation = counts;
+    EvaluationReport.Builder report = EvaluationReport.newBuilder().setModelSha256(ByteString.copyFrom(
+        ctx.newModel.getSha256().toByteArray())).setExamples(counts.examples()).setLossSum(counts.lossSum());
+    Arrays.stream(counts.confusion()).flatMapToLong(Arrays::stream).forEach(report::addConfusion);
+    Arrays.stream(counts.negativeScores()).forEach(report::addNegativeScores);
+    Arrays.stream(counts.positiveScores()).forEach(report::addPositiveScores);
+    out.add(new RoundAction.Send(ctx.coordinator, ctx.message().setEvaluation(report).build()));
+    return ctx.end("", true, out);
+  }
+
+  @Override
+  public ParticipantState onFailure(ParticipantContext ctx, String reason, List<RoundAction> out) {
+    return ctx.end("", true, out); // committed all the same; only the evaluation is missing
+  }
+
+  @Override
+  public ParticipantState onDeadline(ParticipantContext ctx, List<RoundAction> out) {
+    return ctx.end("", true, out);
+  }
+}

@@ -1,0 +1,173 @@
+package io.fedmesh.coordinator.round;
+
+import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.coordinator.federation.ParticipantPolicy;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.secagg.client.SecAggClient;
+import io.fedmesh.crypto.signature.SigningKey;
+import io.fedmesh.ml.eval.EvaluationCounts;
+import io.fedmesh.ml.train.TrainingOptions;
+import io.fedmesh.proto.v1.RoundMessage;
+import io.fedmesh.proto.v1.RoundPlan;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A participant's side of one round, sans I/O: check the invitation against its policy (decline with a
+ * reason otherwise), fetch the global model by hash, train (update = trained - global, clipped,
+ * weighted), run the SecAgg+ client with its own deadlines, then on a committed outcome fetch the new
+ * model, evaluate it on held-out data and report counts. Training, fetching and evaluating are actions
+ * the driver carries out and reports back; the engine itself does no I/O.
+ *
+ * <p>Only the round's coordinator is listened to. Server messages that arrive early (a relay may
+ * reorder) are kept, at most one of each kind, until their phase; late ones are dropped. Each engine
+ * trains once: an update is never fed to two rounds.
+ */
+public final class ParticipantRound {
+  /** What a participant adds to the coordinator's deadlines for relay latency and clock skew. */
+  public static final long SLACK_MILLIS = 5_000;
+
+  private final ParticipantContext ctx;
+  private ParticipantState state;
+
+  /**
+   * @param identity this node's identity key (signs in malicious-server mode)
+   * @param random a DRBG (SecureRandom); seeded only in simulation
+   */
+  public ParticipantRound(String federation, FederationSettings settings, ParticipantPolicy policy, NodeId self,
+      SigningKey identity, SecureRandom random) {
+    this.ctx = new ParticipantContext(federation, settings, policy, self, identity, random);
+    this.state = new P5Ended(); // until start
+  }
+
+  /**
+   * The invitation from {@code from}: declines (with a reason) if the policy forbids the round, else
+   * joins it and asks for the global model.
+   */
+  public List<RoundAction> start(NodeId from, RoundMessage invitation, long lastRound, int consecutiveAborts) {
+    List<RoundAction> out = new ArrayList<>();
+    if (!invitation.hasInvitation()) {
+      throw new IllegalArgumentException("not an invitation: " + invitation.getBodyCase());
+    }
+    Optional<String> refusal;
+    try {
+      refusal = PolicyCheck.check(ctx.federation, ctx.settings, ctx.policy, ctx.self, from, invitation, lastRound,
+          consecutiveAborts);
+    } catch (RuntimeException e) {
+      refusal = Optional.of("the invitation could not be checked: " + e.getMessage());
+    }
+    ctx.coordinator = from;
+    ctx.round = invitation.getRound();
+    ctx.nonce = invitation.getRoundNonce();
+    if (refusal.isPresent()) {
+      ctx.declineAndEnd(refusal.get(), out);
+      state = new P5Ended();
+      return out;
+    }
+    RoundPlan plan = invitation.getInvitation().getPlan();
+    ctx.accept(plan);
+    out.add(new RoundAction.Joined(ctx.round));
+    out.add(new RoundAction.FetchModel(from, plan.getGlobalModel()));
+    out.add(ctx.timer(plan.getTrainDeadlineMs() + SLACK_MILLIS));
+    state = new P0FetchingModel();
+    return out;
+  }
+
+  /** A round message from {@code from} (the envelope's verified sender). */
+  public List<RoundAction> onMessage(NodeId from, RoundMessage message) {
+    List<RoundAction> out = new ArrayList<>();
+    if (ctx.coordinator == null || !from.equals(ctx.coordinator)) {
+      out.add(new RoundAction.Refused(from, "not_coordinator", "only the round's coordinator sends server messages"));
+    } else if (message.getRound() != ctx.round || !message.getRoundNonce().equals(ctx.nonce)) {
+      out.add(new RoundAction.Refused(from, "wrong_round", "a message for round " + message.getRound()
+          + " (or another instance of it); this is round " + ctx.round));
+    } else {
+      switch (message.getBodyCase()) {
+        case SECAGG -> state = state.onSecAgg(ctx, message.getSecagg(), out);
+        case OUTCOME -> state = state.onOutcome(ctx, message.getOutcome(), out);
+        default -> out.add(new RoundAction.Refused(from, "not_from_coordinator",
+            "a coordinator does not send " + message.getBodyCase()));
+      }
+    }
+    return out;
+  }
+
+  /** The model asked for arrived and checked out against its hash. */
+  public List<RoundAction> onModel(float[] model) {
+    List<RoundAction> out = new ArrayList<>();
+    state = state.onModel(ctx, model, out);
+    return out;
+  }
+
+  /** The model could not be fetched (after the driver's retries). */
+  public List<RoundAction> onModelFailed(String reason) {
+    List<RoundAction> out = new ArrayList<>();
+    state = state.onFailure(ctx, "could not fetch the model: " + reason, out);
+    return out;
+  }
+
+  /**
+   * Training is done: {@code update} is trained minus global, already clipped to the plan's norm, and
+   * {@code examples} the number of local training rows (the weight follows from it and the cap).
+   */
+  public List<RoundAction> onTrained(float[] update, long examples) {
+    List<RoundAction> out = new ArrayList<>();
+    state = state.onTrained(ctx, update, examples, out);
+    return out;
+  }
+
+  /** Training failed (diverged, wrong data): the participant declines. */
+  public List<RoundAction> onTrainingFailed(String reason) {
+    List<RoundAction> out = new ArrayList<>();
+    state = state.onFailure(ctx, "training failed: " + reason, out);
+    return out;
+  }
+
+  /** The held-out evaluation of the new model. */
+  public List<RoundAction> onEvaluated(EvaluationCounts counts) {
+    List<RoundAction> out = new ArrayList<>();
+    state = state.onEvaluated(ctx, counts, out);
+    return out;
+  }
+
+  public List<RoundAction> onTimer(long token) {
+    List<RoundAction> out = new ArrayList<>();
+    if (token == ctx.timerToken) {
+      state = state.onDeadline(ctx, out);
+    }
+    return out;
+  }
+
+  public long round() {
+    return ctx.round;
+  }
+
+  public boolean ended() {
+    return state instanceof P5Ended;
+  }
+
+  /** "fetching_model", "training", a SecAgg phase, "awaiting_outcome", "evaluating" or "ended". */
+  public String phase() {
+    return state.name(ctx);
+  }
+
+  /** The SecAgg client, once training is done (tests look at its abort reason). */
+  public Optional<SecAggClient> secAggClient() {
+    return Optional.ofNullable(ctx.client);
+  }
+
+  /** The local training options a plan asks for. */
+  static TrainingOptions options(RoundPlan plan) {
+    var t = plan.getTraining();
+    return new TrainingOptions(TrainingOptions.Optimizer.parse(t.getOptimizer()), t.getLearningRate(), t.getEpochs(),
+        t.getBatchSize(), t.getProximalMu());
+  }
+
+  static Map<String, Long> none() {
+    return new HashMap<>();
+  }
+}

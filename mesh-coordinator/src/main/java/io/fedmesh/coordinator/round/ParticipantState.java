@@ -1,0 +1,40 @@
+package io.fedmesh.coordinator.round;
+
+import io.fedmesh.ml.eval.EvaluationCounts;
+import io.fedmesh.proto.v1.RoundOutcome;
+import io.fedmesh.proto.v1.SecAggMessage;
+import java.util.List;
+
+/** One state of a participant's round; each returns the state that follows. Defaults refuse or ignore. */
+interface ParticipantState {
+  String name(ParticipantContext ctx);
+
+  default ParticipantState onSecAgg(ParticipantContext ctx, SecAggMessage m, List<RoundAction> out) {
+    out.add(new RoundAction.Refused(ctx.coordinator, "late", m.getBodyCase() + " while " + name(ctx)));
+    return this;
+  }
+
+  /** An outcome before this participant's part is done: the round is over for it. */
+  default ParticipantState onOutcome(ParticipantContext ctx, RoundOutcome outcome, List<RoundAction> out) {
+    return ctx.end(outcome.getCommitted() ? "the round committed without this participant" : outcome.getReason(),
+        outcome.getCommitted(), out);
+  }
+
+  default ParticipantState onModel(ParticipantContext ctx, float[] model, List<RoundAction> out) {
+    return this; // not waiting for one: a late delivery
+  }
+
+  default ParticipantState onTrained(ParticipantContext ctx, float[] update, long examples, List<RoundAction> out) {
+    return this; // training finished after the round gave up on it
+  }
+
+  default ParticipantState onEvaluated(ParticipantContext ctx, EvaluationCounts counts, List<RoundAction> out) {
+    return this;
+  }
+
+  default ParticipantState onFailure(ParticipantContext ctx, String reason, List<RoundAction> out) {
+    return this;
+  }
+
+  ParticipantState onDeadline(ParticipantContext ctx, List<RoundAction> out);
+}

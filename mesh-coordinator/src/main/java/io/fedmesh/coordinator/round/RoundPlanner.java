@@ -1,0 +1,83 @@
+package io.fedmesh.coordinator.round;
+
+import com.google.protobuf.ByteString;
+import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.quantize.Modulus;
+import io.fedmesh.crypto.quantize.Quantizer;
+import io.fedmesh.crypto.secagg.shared.ParameterFinder;
+import io.fedmesh.crypto.secagg.shared.SecAggParameters;
+import io.fedmesh.proto.v1.FederationId;
+import io.fedmesh.proto.v1.ModelRef;
+import io.fedmesh.proto.v1.RoundPlan;
+import io.fedmesh.proto.v1.SecAggConfig;
+import io.fedmesh.proto.v1.TrainingPlan;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns a federation's settings and a chosen cohort into the round's plan: SecAgg+ always in
+ * malicious-server mode, k and t from the parameter finder for the federation's dropout and
+ * corruption targets, the unmask floor above (n + C) / 2, and the widest value grid that cannot wrap.
+ */
+public final class RoundPlanner {
+  /** Bits of each participant's weight: 4,096 steps between nothing and the cap. */
+  public static final int WEIGHT_BITS = 12;
+  /** Words per masked-input chunk: 1 MiB, well inside the envelope limit. */
+  public static final int CHUNK_WORDS = 1 << 18;
+
+  private RoundPlanner() {}
+
+  /**
+   * @param nonce 16 to 64 fresh random bytes for this round instance
+   * @throws IllegalArgumentException if no k and t meet the targets for this cohort size
+   */
+  public static RoundPlan plan(String federation, FederationSettings settings, long round, List<NodeId> cohort,
+      NodeId coordinator, ModelRef global, int vectorLength, byte[] nonce) {
+    int n = cohort.size();
+    ParameterFinder.Result kt = ParameterFinder.find(n, settings.targetDropout(), settings.targetCorrupt(),
+        ParameterFinder.Adversary.MALICIOUS_SERVER);
+    SecAggConfig.Builder secagg = SecAggConfig.newBuilder()
+        .setFederation(FederationId.newBuilder().setName(federation))
+        .setRound(round).setVectorLength(vectorLength)
+        .setNeighbours(kt.neighbours()).setThreshold(kt.threshold())
+        .setClip(settings.clipNorm()).setValueBits(valueBits(settings.clipNorm(), n)).setWeightBits(WEIGHT_BITS)
+        .setChunkWords(Math.min(CHUNK_WORDS, SecAggParameters.MAX_CHUNK_WORDS))
+        .setMaliciousServer(true)
+        .setMinSurvivors(ParameterFinder.minSurvivors(n, settings.targetCorrupt()))
+        .setCoordinator(id(coordinator))
+        .setRoundNonce(ByteString.copyFrom(nonce));
+    cohort.forEach(node -> secagg.addCohort(id(node)));
+    var t = settings.training();
+    return RoundPlan.newBuilder()
+        .setGlobalModel(global)
+        .setModelSpec(settings.model().describe())
+        .setTraining(TrainingPlan.newBuilder().setOptimizer(t.optimizer().name().toLowerCase(Locale.ROOT))
+            .setLearningRate(t.learningRate()).setEpochs(t.epochs()).setBatchSize(t.batchSize())
+            .setProximalMu(t.proximalMu()))
+        .setClipNorm(settings.clipNorm())
+        .setUnitWeights(settings.unitWeights())
+        .setWeightCap(settings.weightCap())
+        .setSecagg(secagg)
+        .setTrainDeadlineMs((int) settings.trainDeadlineMillis())
+        .setPhaseDeadlineMs((int) settings.phaseDeadlineMillis())
+        .build();
+  }
+
+  /** The widest value grid whose sum over n weighted values cannot wrap 32 bits. */
+  static int valueBits(double clip, int n) {
+    for (int bits = 31 - WEIGHT_BITS; bits >= 2; bits--) {
+      try {
+        new Quantizer(clip, bits, WEIGHT_BITS, Modulus.BITS_32).checkCapacity(n);
+        return bits;
+      } catch (RuntimeException tooWide) {
+        // one bit fewer
+      }
+    }
+    throw new IllegalArgumentException(n + " participants are too many to sum with " + WEIGHT_BITS + "-bit weights in 32 bits");
+  }
+
+  static io.fedmesh.proto.v1.NodeId id(NodeId node) {
+    return io.fedmesh.proto.v1.NodeId.newBuilder().setSha256(ByteString.copyFrom(node.toBytes())).build();
+  }
+}

@@ -1,0 +1,9 @@
+package io.fedmesh.coordinator.round;
+
+import io.fedmesh.ml.train.TrainingOptions;
+
+/**
+ * What a participant trains with in one round: local options, the clip norm, and how its weight is
+ * found (1, or min(examples, cap) scaled to the round's weight grid by the engine).
+ */
+public record TrainingRequest(long round, TrainingOptions options, double clipNorm, boolean unitWeights, long weightCap) {}
