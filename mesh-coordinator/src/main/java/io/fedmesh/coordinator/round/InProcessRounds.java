@@ -56,6 +56,7 @@ public final class InProcessRounds {
   private final Map<NodeId, Member> members = new HashMap<>();
   private final Map<NodeId, Long> lastRound = new HashMap<>();
   private final Map<String, byte[]> store = new HashMap<>();
+  private final Map<NodeId, RoundReport> participantReports = new HashMap<>();
   private long now;
   private long sequence;
 
@@ -82,6 +83,7 @@ public final class InProcessRounds {
   /** Runs one round with {@code cohort} from {@code global} (published first) and returns the coordinator's report. */
   public RoundReport run(long round, List<NodeId> cohort, float[] global, String manifest, Strategy strategy, byte[] nonce) {
     ModelRef globalRef = publish(global);
+    participantReports.clear();
     CoordinatorRound coordinator = new CoordinatorRound(federation, settings, round, cohort, coordinatorId, global,
         globalRef, manifest, strategy, nonce);
     Map<NodeId, ParticipantRound> participants = new HashMap<>();
@@ -176,10 +178,17 @@ public final class InProcessRounds {
         if (counts != null) {
           handleParticipant(engine.onEvaluated(counts), engine, member, queue, timers);
         }
-      } else if (!(a instanceof RoundAction.Finished || a instanceof RoundAction.Refused)) {
+      } else if (a instanceof RoundAction.Finished f) {
+        participantReports.put(member.id(), f.report());
+      } else if (!(a instanceof RoundAction.Refused)) {
         throw new IllegalStateException("a participant does not ask for " + a);
       }
     }
+  }
+
+  /** How the last round ended for each participant that took part in it. */
+  public Map<NodeId, RoundReport> participantReports() {
+    return Map.copyOf(participantReports);
   }
 
   /** Participants that are members here. */
