@@ -4,9 +4,10 @@ import io.fedmesh.bench.Median;
 import io.fedmesh.ml.data.Dataset;
 import io.fedmesh.ml.data.Partitioner;
 import io.fedmesh.ml.model.ModelSpec;
-import io.fedmesh.ml.simulation.RoundRecord;
-import io.fedmesh.ml.simulation.Simulation;
-import io.fedmesh.ml.simulation.Summation;
+import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.coordinator.simulation.FederationSimulation;
+import io.fedmesh.coordinator.simulation.RoundRecord;
+import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.ml.strategy.FedAvg;
 import io.fedmesh.ml.train.TrainingOptions;
 import java.util.ArrayList;
@@ -20,6 +21,9 @@ import java.util.function.IntConsumer;
  * pooled data for as many examples; reports each round's median over seeds.
  */
 public final class FederatedAccuracyBench {
+  /** Updates are clipped to this L2 norm (SecAgg+ quantises within it): large enough to rarely bind here. */
+  static final double CLIP = 10.0;
+
   private FederatedAccuracyBench() {}
 
   /** Per round: median federated accuracy and median baseline accuracy over the seeds; and the raw runs. */
@@ -34,8 +38,12 @@ public final class FederatedAccuracyBench {
       for (int[] r : rows) {
         parts.add(train.subset(r));
       }
-      Simulation.Result result = new Simulation(spec, parts, test, new FedAvg(options, 1.0, serverLearningRate, 0), Summation.plain(), s,
-          System::nanoTime).run(rounds, true, r -> { });
+      long cap = parts.stream().mapToLong(Dataset::size).max().orElse(1);
+      FederationSettings settings = new FederationSettings(NodeId.ofBytes(new byte[NodeId.BYTES]), spec, train.sampleShape(),
+          train.classes(), s, "fedavg", serverLearningRate, options, 2, 100_000, 1.0, 60_000, 30_000, 30_000, 0.1, 0.05,
+          Math.max(1, cap), false, CLIP, 0, 1e-5);
+      FederationSimulation.Result result = new FederationSimulation(settings, parts, test,
+          new FedAvg(options, 1.0, serverLearningRate, CLIP), s, System::nanoTime).run(rounds, true, r -> { });
       runs.add(result.rounds());
       onSeedDone.accept(s);
     }

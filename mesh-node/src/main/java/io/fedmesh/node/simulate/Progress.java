@@ -1,6 +1,6 @@
 package io.fedmesh.node.simulate;
 
-import io.fedmesh.ml.simulation.RoundRecord;
+import io.fedmesh.coordinator.simulation.RoundRecord;
 import java.io.PrintWriter;
 import java.util.Locale;
 
@@ -26,7 +26,8 @@ final class Progress {
     err.print(String.format(Locale.ROOT, (terminal ? "\r" : "") + "round %d/%d [%s] accuracy %.4f loss %.4f%s%s", r.round(), rounds, bar,
         r.test().accuracy(), r.test().loss(),
         r.baseline() == null ? "" : String.format(Locale.ROOT, " (central %.4f)", r.baseline().accuracy()),
-        privacy == null ? "" : String.format(Locale.ROOT, " epsilon %.3f", privacy.epsilon())));
+        privacy == null ? "" : String.format(Locale.ROOT, " epsilon %.3f", privacy.epsilon()))
+        + (r.committed() ? "" : " (aborted: " + r.reason() + ")"));
     if (!terminal) {
       err.println();
     }

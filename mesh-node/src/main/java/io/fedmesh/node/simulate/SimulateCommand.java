@@ -1,10 +1,10 @@
 package io.fedmesh.node.simulate;
 
-import io.fedmesh.coordinator.round.SecAggSummation;
+import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.coordinator.simulation.FederationSimulation;
+import io.fedmesh.coordinator.simulation.RoundRecord;
+import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.ml.model.ModelSpec;
-import io.fedmesh.ml.simulation.RoundRecord;
-import io.fedmesh.ml.simulation.Simulation;
-import io.fedmesh.ml.simulation.Summation;
 import io.fedmesh.ml.strategy.CentralDpFixedClipping;
 import io.fedmesh.ml.strategy.FedAvg;
 import io.fedmesh.ml.strategy.Strategy;
@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
         "Simulates a federation in this process: each client trains the model on its own share of the data "
-            + "(DJL, PyTorch engine, one client after another), the updates are summed (plainly, or through SecAgg+ "
-            + "with --secure-aggregation) and averaged by the strategy, and the global model is scored on the test set "
+            + "(DJL, PyTorch engine, one client after another), clips its update and masks it; the updates are summed "
+            + "through SecAgg+ in malicious-server mode by the same round engines a node runs, and averaged by the strategy, and the global model is scored on the test set "
             + "after every round, next to a centralised baseline trained on the pooled data for as many examples.",
         "",
         "Writes DIR/metrics.csv (one row per round), DIR/summary.json and DIR/accuracy.png. With no arguments it "
@@ -38,6 +38,8 @@ import picocli.CommandLine.Spec;
         ""
     })
 public final class SimulateCommand implements Callable<Integer> {
+  static final double DEFAULT_CLIP = 1.0;
+
   @Spec
   CommandSpec spec;
 
@@ -93,18 +95,12 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--server-lr", paramLabel = "LR", description = "Server learning rate (default: ${DEFAULT-VALUE}).")
   double serverLearningRate = 1.0;
 
-  @Option(names = "--secure-aggregation", description = "Sum every round through the SecAgg+ engines.")
-  boolean secure;
-
-  @Option(names = "--secagg-range", paramLabel = "R", description = "Largest update value SecAgg must carry (default: "
-      + "the clip norm if given, else 1.0); larger values are clamped and counted.")
-  Double secaggRange;
-
   @Option(names = "--dp-noise", paramLabel = "SIGMA", description = "Central client-level DP: noise multiplier "
       + "(needs --clip and --sampling-rate; clients are then Poisson-sampled and the coordinator adds the noise).")
   Double dpNoise;
 
-  @Option(names = "--clip", paramLabel = "C", description = "Clip each update to this L2 norm.")
+  @Option(names = "--clip", paramLabel = "C", description = "Clip each update to this L2 norm; SecAgg+ quantises "
+      + "values in [-C, C] (default: " + DEFAULT_CLIP + ").")
   Double clip;
 
   @Option(names = "--sampling-rate", paramLabel = "Q", description = "DP: probability each client takes part in a round.")
@@ -134,31 +130,34 @@ public final class SimulateCommand implements Callable<Integer> {
       spec = ModelSpec.parse(model != null ? model : dataset.equals("synthetic") ? "mlp:32" : "mlp");
       options = new TrainingOptions(TrainingOptions.Optimizer.parse(optimizer), learningRate, epochs, batchSize,
           algorithm.equals("fedprox") ? mu : 0);
-      FedAvg fedAvg = new FedAvg(options, dpNoise != null ? 1.0 : fraction, serverLearningRate, clip != null ? clip : 0);
+      double clipNorm = clip != null ? clip : DEFAULT_CLIP;
+      FedAvg fedAvg = new FedAvg(options, dpNoise != null ? 1.0 : fraction, serverLearningRate, clipNorm);
       strategy = dpNoise == null ? fedAvg
-          : new CentralDpFixedClipping(fedAvg, clients, dpNoise, clip, samplingRate, new Random(seed + 3));
+          : new CentralDpFixedClipping(fedAvg, clients, dpNoise, clipNorm, samplingRate, new Random(seed + 3));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec().commandLine(), e.getMessage());
     }
     SimulationData data;
+    FederationSettings settings;
     try {
       data = SimulationData.load(dataset, part, clients, rowsPerClient, fashionDir, seed);
+      settings = settings(spec, options, data);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec().commandLine(), e.getMessage());
     }
-    SecAggSummation secAgg = secure ? new SecAggSummation(secaggRange != null ? secaggRange : clip != null ? clip : 1.0, seed) : null;
-    Summation summation = secure ? secAgg : Summation.plain();
     PrivacyTracker privacy = dpNoise == null ? null : new PrivacyTracker(samplingRate, dpNoise, delta);
+    String summation = "SecAgg+ (malicious-server mode, values in [-" + settings.clipNorm() + ", " + settings.clipNorm()
+        + "], dropout " + settings.targetDropout() + ", corrupt " + settings.targetCorrupt() + ")";
 
     PrintWriter err = spec().commandLine().getErr();
     PrintWriter stdout = spec().commandLine().getOut();
     stdout.println("simulating: " + data.description());
-    stdout.println("model " + spec.describe() + ", " + strategy.describe() + ", " + summation.describe());
+    stdout.println("model " + spec.describe() + ", " + strategy.describe() + ", " + summation);
     Progress progress = new Progress(err, rounds, System.console() != null);
     long start = System.nanoTime();
-    Simulation.Result result = new Simulation(spec, data.clients(), data.test(), strategy, summation, seed, System::nanoTime)
-        .run(rounds, !noBaseline, record -> {
-          if (privacy != null) {
+    FederationSimulation.Result result = new FederationSimulation(settings, data.clients(), data.test(), strategy, seed,
+        System::nanoTime).run(rounds, !noBaseline, record -> {
+          if (privacy != null && record.committed()) {
             privacy.step();
           }
           progress.round(record, privacy);
@@ -167,7 +166,7 @@ public final class SimulateCommand implements Callable<Integer> {
     progress.done();
 
     SimulationReport report = new SimulationReport(data.description(), spec.describe(), strategy.describe(),
-        summation.describe(), result, privacy, seconds, secAgg == null ? 0 : secAgg.clampedValues());
+        summation, result, privacy, seconds);
     report.write(out);
     RoundRecord last = result.rounds().get(result.rounds().size() - 1);
     stdout.println(String.format(Locale.ROOT, "round %d: test accuracy %.4f, loss %.4f%s%s", last.round(),
@@ -178,6 +177,16 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     stdout.println(String.format(Locale.ROOT, "%.1f s; report in %s (metrics.csv, summary.json, accuracy.png)", seconds, out));
     return 0;
+  }
+
+  /** The federation settings of the simulated federation (the coordinator id is the simulation's own). */
+  private FederationSettings settings(ModelSpec spec, TrainingOptions options, SimulationData data) {
+    var first = data.clients().get(0);
+    long cap = data.clients().stream().mapToLong(c -> c.size()).max().orElse(1);
+    boolean dp = dpNoise != null;
+    return new FederationSettings(NodeId.ofBytes(new byte[NodeId.BYTES]), spec, first.sampleShape(), first.classes(), seed,
+        algorithm, serverLearningRate, options, 2, 100_000, 1.0, 60_000, 30_000, 30_000, 0.1, 0.05, Math.max(1, cap), dp,
+        clip != null ? clip : DEFAULT_CLIP, dp ? dpNoise : 0, delta);
   }
 
   private CommandSpec spec() {

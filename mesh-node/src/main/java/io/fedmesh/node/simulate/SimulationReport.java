@@ -1,8 +1,8 @@
 package io.fedmesh.node.simulate;
 
 import io.fedmesh.ml.eval.Metrics;
-import io.fedmesh.ml.simulation.RoundRecord;
-import io.fedmesh.ml.simulation.Simulation;
+import io.fedmesh.coordinator.simulation.FederationSimulation;
+import io.fedmesh.coordinator.simulation.RoundRecord;
 import io.fedmesh.node.storage.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Locale;
 
 /** The files a simulation leaves: metrics.csv, summary.json and accuracy.png, each written atomically. */
-record SimulationReport(String data, String model, String strategy, String summation, Simulation.Result result,
-    PrivacyTracker privacy, double seconds, long clampedValues) {
+record SimulationReport(String data, String model, String strategy, String summation, FederationSimulation.Result result,
+    PrivacyTracker privacy, double seconds) {
 
   static final String CSV_HEADER = "round,participants,examples,train_loss,test_loss,test_accuracy,test_precision,"
       + "test_recall,test_f1,test_auc,samples_per_s,baseline_accuracy,baseline_auc,epsilon";
@@ -59,7 +59,7 @@ record SimulationReport(String data, String model, String strategy, String summa
     field(out, "baseline", last.baseline() == null ? "null" : metrics(last.baseline()));
     field(out, "mean_samples_per_s", jsonNum(speed));
     field(out, "privacy", privacy == null ? "null" : privacy.json());
-    field(out, "secagg_clamped_values", Long.toString(clampedValues));
+    field(out, "aborted_rounds", Long.toString(result.rounds().stream().filter(r -> !r.committed()).count()));
     out.append("  \"seconds\": ").append(jsonNum(seconds)).append("\n}\n");
     return out.toString();
   }

@@ -46,7 +46,7 @@ class SimulateCommandTest {
   @Test
   void secureAggregationAndCentralDpRunAndReportEpsilon() throws Exception {
     Path report = dir.resolve("dp");
-    assertThat(run("simulate", "--clients", "4", "--rounds", "2", "--rows-per-client", "200", "--secure-aggregation",
+    assertThat(run("simulate", "--clients", "4", "--rounds", "2", "--rows-per-client", "200",
         "--dp-noise", "1.0", "--clip", "0.5", "--sampling-rate", "0.75", "--no-baseline", "--out", report.toString()))
         .as(err.toString()).isZero();
     String summary = Files.readString(report.resolve("summary.json"));

@@ -1,4 +1,4 @@
-package io.fedmesh.ml.simulation;
+package io.fedmesh.coordinator.simulation;
 
 import io.fedmesh.ml.eval.Metrics;
 
@@ -9,6 +9,8 @@ import io.fedmesh.ml.eval.Metrics;
  * @param trainLoss mean local training loss of the participants' last epoch
  * @param samplesPerSecond examples processed per second of local training (all participants)
  * @param baseline the centralised model's test metrics after as many examples, or null if not run
+ * @param committed whether the round produced a new model (an aborted round leaves it unchanged)
+ * @param reason why it aborted ("" if committed)
  */
 public record RoundRecord(int round, int participants, long examples, double trainLoss, Metrics test,
-    double samplesPerSecond, Metrics baseline) {}
+    double samplesPerSecond, Metrics baseline, boolean committed, String reason) {}
