@@ -157,7 +157,8 @@ public final class SimulateCommand implements Callable<Integer> {
     long start = System.nanoTime();
     FederationSimulation.Result result = new FederationSimulation(settings, data.clients(), data.test(), strategy, seed,
         System::nanoTime).run(rounds, !noBaseline, record -> {
-          if (privacy != null && record.committed()) {
+          // An aborted round releases nothing, but charging it too keeps the report simple and errs on the safe side.
+          if (privacy != null) {
             privacy.step();
           }
           progress.round(record, privacy);

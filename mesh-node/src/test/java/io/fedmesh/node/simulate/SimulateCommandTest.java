@@ -36,7 +36,7 @@ class SimulateCommandTest {
     assertThat(csv.get(3)).startsWith("3,3,900,");
     String summary = Files.readString(report.resolve("summary.json"));
     assertThat(summary).contains("\"rounds\": 3", "\"final\": {\"examples\": ", "\"baseline\": {", "\"privacy\": null",
-        "\"summation\": \"plain sum\"");
+        "\"summation\": \"SecAgg+", "\"aborted_rounds\": 0");
     BufferedImage png = ImageIO.read(report.resolve("accuracy.png").toFile());
     assertThat(png.getWidth()).isEqualTo(800);
     assertThat(out.toString()).contains("round 3: test accuracy", "centralised baseline", "report in");
