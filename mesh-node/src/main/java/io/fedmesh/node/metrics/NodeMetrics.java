@@ -40,6 +40,11 @@ public final class NodeMetrics implements AutoCloseable {
     }
   }
 
+  /** The registry, for feature packages that keep their own meters (rounds). */
+  public io.micrometer.core.instrument.MeterRegistry registry() {
+    return registry;
+  }
+
   /** The per-peer limits a node enforces and counts (docs/operations.md, "Limits"). */
   public static final java.util.List<String> LIMITS = java.util.List.of("gossip_rate", "gossip_queue", "news_checks",
       "envelope_rate", "relay_rate", "replay_per_sender", "replay_forgotten", "calls_per_peer");

@@ -1,0 +1,339 @@
+package io.fedmesh.node.round;
+
+import com.google.protobuf.ByteString;
+import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.coordinator.round.CohortSelection;
+import io.fedmesh.coordinator.round.CoordinatorRound;
+import io.fedmesh.coordinator.round.ModelBlob;
+import io.fedmesh.coordinator.round.RoundAction;
+import io.fedmesh.coordinator.round.RoundReport;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.ml.strategy.CentralDpFixedClipping;
+import io.fedmesh.ml.strategy.FedAvg;
+import io.fedmesh.ml.strategy.Strategy;
+import io.fedmesh.ml.train.LocalModel;
+import io.fedmesh.node.model.ModelStore;
+import io.fedmesh.node.relay.RoutedTransfers;
+import io.fedmesh.proto.v1.ModelRef;
+import io.fedmesh.proto.v1.RoundMessage;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * A node's coordinator role in one federation: runs rounds one after another with
+ * {@link CoordinatorRound}, over envelopes. Started and stopped from outside ({@link #start},
+ * {@link #stop}; later by Raft leadership). Every step runs on the driver's own thread. The last
+ * committed round and its model are kept in the data directory (the model in the content-addressed
+ * store), so a restarted coordinator goes on from there; a round in progress at a crash is lost and
+ * simply not counted. The unmask requests are released at once: the seam where the ledger will wait
+ * for a committed unmask entry.
+ */
+final class CoordinatorDriver implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(CoordinatorDriver.class.getName());
+  /** Pause before the next round after one that could not start (too few participants up). */
+  static final long RETRY_MILLIS = 2_000;
+  /** Finished rounds kept for status. */
+  static final int HISTORY = 1_000;
+
+  private final String federation;
+  private final FederationSettings settings;
+  private final RoundLink link;
+  private final RoutedTransfers transfers;
+  private final ModelStore store;
+  private final Supplier<List<NodeId>> candidates;
+  private final int federationParticipants;
+  private final RoundStateFile stateFile;
+  private final RoundMetrics metrics;
+  private final ExecutorService executor;
+  private final ScheduledExecutorService timer;
+  private final SecureRandom random = new SecureRandom();
+  private final List<RoundStatus.Finished> history = new ArrayList<>();
+  private CoordinatorRound engine;
+  private long lastCommitted;
+  private String modelId = "";
+  private String manifest;
+  private float[] global;
+  private int roundsLeft;
+  private long roundStartNanos;
+  private String phase = "idle";
+  private long phaseStartNanos;
+  private volatile RoundStatus status;
+
+  /**
+   * @param candidates the federation's participants that are up now (SWIM says alive), this node excluded
+   * @param federationParticipants n for central DP's divisor: every participant of the federation
+   */
+  CoordinatorDriver(String federation, FederationSettings settings, RoundLink link, RoutedTransfers transfers, ModelStore store,
+      Supplier<List<NodeId>> candidates, int federationParticipants, RoundStateFile stateFile, RoundMetrics metrics,
+      ExecutorService executor, ScheduledExecutorService timer) throws IOException {
+    this.federation = federation;
+    this.settings = settings;
+    this.link = link;
+    this.transfers = transfers;
+    this.store = store;
+    this.candidates = candidates;
+    this.federationParticipants = federationParticipants;
+    this.stateFile = stateFile;
+    this.metrics = metrics;
+    this.executor = executor;
+    this.timer = timer;
+    Properties p = stateFile.read();
+    this.lastCommitted = stateFile.number(p, "round");
+    this.modelId = p.getProperty("model", "").strip();
+    if (!modelId.isEmpty() && !ModelStore.ID.matcher(modelId).matches()) {
+      throw new IOException(stateFile.path() + ": model is '" + modelId + "', expected 64 hex digits");
+    }
+    publish();
+  }
+
+  /** Starts {@code rounds} rounds after whatever is running. */
+  synchronized RoundStatus start(int rounds) {
+    if (rounds < 1 || rounds > 100_000) {
+      throw new IllegalArgumentException("rounds must be in [1, 100000], got " + rounds);
+    }
+    if (roundsLeft > 0 || engine != null && !engine.ended()) {
+      throw new IllegalStateException("rounds of federation '" + federation + "' are already running (round "
+          + (engine == null ? lastCommitted : engine.round()) + ")");
+    }
+    roundsLeft = rounds;
+    executor.execute(() -> guarded(this::nextRound));
+    publish();
+    return status;
+  }
+
+  /** Stops after aborting the round in progress (the coordinator role was taken away). */
+  void stop(String reason) {
+    executor.execute(() -> guarded(() -> {
+      synchronized (this) {
+        roundsLeft = 0;
+      }
+      if (engine != null) {
+        run(engine.abort(reason));
+      }
+    }));
+  }
+
+  RoundStatus status() {
+    return status;
+  }
+
+  /** A round message from the verified sender {@code from}. */
+  void onMessage(NodeId from, RoundMessage message) {
+    executor.execute(() -> guarded(() -> {
+      if (engine == null) {
+        metrics.refused(federation, "coordinator", "no_round");
+        return;
+      }
+      run(engine.onMessage(from, message));
+    }));
+  }
+
+  private void nextRound() {
+    synchronized (this) {
+      if (roundsLeft == 0) {
+        publish();
+        return;
+      }
+      roundsLeft--;
+    }
+    long round = Math.max(lastCommitted, engine == null ? 0 : engine.round()) + 1;
+    roundStartNanos = System.nanoTime();
+    try {
+      loadGlobal();
+    } catch (IOException | RuntimeException e) {
+      endWithoutRound(round, "cannot load the global model: " + e.getMessage());
+      return;
+    }
+    List<NodeId> cohort = CohortSelection.choose(candidates.get(), settings, random);
+    if (cohort.size() < settings.minParticipants()) {
+      endWithoutRound(round, cohort.size() + " participant(s) up and chosen, the federation needs at least "
+          + settings.minParticipants());
+      return;
+    }
+    byte[] nonce = new byte[32];
+    random.nextBytes(nonce);
+    ModelRef ref = ModelBlob.ref(federation, ModelBlob.encode(global));
+    try {
+      engine = new CoordinatorRound(federation, settings, round, cohort, link.self(), global, ref, manifest, strategy(), nonce);
+    } catch (IllegalArgumentException e) {
+      endWithoutRound(round, e.getMessage());
+      return;
+    }
+    LOG.info(String.format(Locale.ROOT, "%s round %d: inviting %d participants (k=%d, t=%d)", federation, round, cohort.size(),
+        engine.plan().getSecagg().getNeighbours(), engine.plan().getSecagg().getThreshold()));
+    run(engine.start());
+  }
+
+  private void endWithoutRound(long round, String reason) {
+    LOG.warning(federation + " round " + round + " not started: " + reason);
+    record(new RoundStatus.Finished(round, "aborted", reason, modelId, 0, 0, Double.NaN, Double.NaN, Double.NaN, 0));
+    metrics.roundEnded(federation, "aborted", Duration.ofNanos(System.nanoTime() - roundStartNanos));
+    engine = null;
+    if (roundsLeft > 0) {
+      timer.schedule(() -> executor.execute(() -> guarded(this::nextRound)), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+    publish();
+  }
+
+  private void loadGlobal() throws IOException {
+    if (global != null) {
+      return;
+    }
+    int length;
+    try (LocalModel initial = new LocalModel(settings.model(), settings.inputShape(), settings.classes(), settings.initSeed())) {
+      manifest = initial.layout().manifest();
+      global = initial.parameters();
+      length = global.length;
+    }
+    if (!modelId.isEmpty()) {
+      ModelStore.StoredModel stored = store.get(modelId).orElseThrow(() -> new IOException("model " + modelId
+          + " of committed round " + lastCommitted + " is not in the store"));
+      global = ModelBlob.decode(stored.blob(), length);
+    } else {
+      modelId = store.put(ModelBlob.encode(global), manifest);
+    }
+  }
+
+  private Strategy strategy() {
+    FedAvg fedAvg = new FedAvg(settings.training(), 1.0, settings.serverLearningRate(), settings.clipNorm());
+    return settings.noiseMultiplier() > 0 ? new CentralDpFixedClipping(fedAvg, federationParticipants,
+        settings.noiseMultiplier(), settings.clipNorm(), settings.sampling(), random) : fedAvg;
+  }
+
+  private void run(List<RoundAction> actions) {
+    CoordinatorRound current = engine;
+    for (RoundAction a : actions) {
+      if (a instanceof RoundAction.Send s) {
+        link.send(federation, s.to(), s.message());
+      } else if (a instanceof RoundAction.StartTimer t) {
+        timer.schedule(() -> executor.execute(() -> guarded(() -> {
+          if (engine == current) {
+            run(current.onTimer(t.token()));
+          }
+        })), t.delayMillis(), TimeUnit.MILLISECONDS);
+      } else if (a instanceof RoundAction.ServeModel s) {
+        serve(s.to(), ModelBlob.hex(s.model()));
+      } else if (a instanceof RoundAction.StoreModel s) {
+        try {
+          store.put(s.blob(), s.manifest());
+        } catch (IOException | RuntimeException e) {
+          // Nothing is announced before the model is safely stored.
+          run(current.abort("cannot store the new model: " + e.getMessage()));
+          return;
+        }
+      } else if (a instanceof RoundAction.AwaitUnmaskRelease) {
+        run(current.releaseUnmask()); // the ledger's seam: today unmasking is released at once
+      } else if (a instanceof RoundAction.Finished f) {
+        finished(f.report());
+      } else if (a instanceof RoundAction.Refused r) {
+        metrics.refused(federation, "coordinator", r.reason());
+        LOG.fine(() -> "round message refused (" + r.reason() + "): " + r.detail());
+      }
+    }
+    trackPhase();
+    publish();
+  }
+
+  private void serve(NodeId to, String id) {
+    try {
+      ModelStore.StoredModel stored = store.get(id).orElseThrow(() -> new IOException("not in the store"));
+      transfers.send(to, federation, ByteString.copyFrom(stored.blob())).whenComplete((receipt, failure) -> {
+        if (failure != null) {
+          LOG.fine(() -> "model " + id + " to " + to.shortForm() + ": " + failure.getMessage());
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      LOG.warning("cannot serve model " + id + ": " + e.getMessage());
+    }
+  }
+
+  private void finished(RoundReport report) {
+    double seconds = (System.nanoTime() - roundStartNanos) / 1e9;
+    var evaluation = report.evaluation();
+    if (report.committed()) {
+      try {
+        stateFile.write("round=" + report.round() + "\nmodel=" + report.modelSha256() + "\n");
+      } catch (IOException e) {
+        LOG.severe(stateFile.path() + ": " + e.getMessage() + "; the round's model is stored but not recorded as current");
+      }
+      lastCommitted = report.round();
+      modelId = report.modelSha256();
+      global = null; // loaded from the store for the next round
+      metrics.last(federation, "model_version", report.round());
+      if (evaluation != null && evaluation.examples() > 0) {
+        metrics.evaluation(federation, evaluation.meanLoss(), evaluation.accuracy(), evaluation.auc());
+      }
+    }
+    metrics.roundEnded(federation, report.committed() ? "committed" : "aborted", Duration.ofMillis((long) (seconds * 1000)));
+    metrics.last(federation, "participants", report.cohort().size());
+    metrics.last(federation, "contributors", report.contributors());
+    metrics.last(federation, "declined", report.declined().size());
+    metrics.last(federation, "dropped", engine == null ? 0 : engine.dropped());
+    boolean hasEval = evaluation != null && evaluation.examples() > 0;
+    record(new RoundStatus.Finished(report.round(), report.committed() ? "committed" : "aborted", report.reason(),
+        report.modelSha256(), report.contributors(), hasEval ? evaluation.examples() : 0,
+        hasEval ? evaluation.meanLoss() : Double.NaN, hasEval ? evaluation.accuracy() : Double.NaN,
+        hasEval ? evaluation.auc() : Double.NaN, (long) (seconds * 1000)));
+    LOG.info(String.format(Locale.ROOT, "%s round %d %s in %.1f s: %d contributors%s%s", federation, report.round(),
+        report.committed() ? "committed" : "aborted", seconds, report.contributors(),
+        report.committed() ? "" : " (" + report.reason() + ")",
+        hasEval ? String.format(Locale.ROOT, ", accuracy %.4f, loss %.4f", evaluation.accuracy(), evaluation.meanLoss()) : ""));
+    executor.execute(() -> guarded(this::nextRound));
+  }
+
+  private void record(RoundStatus.Finished finished) {
+    synchronized (history) {
+      history.add(finished);
+      if (history.size() > HISTORY) {
+        history.remove(0);
+      }
+    }
+  }
+
+  private void trackPhase() {
+    String now = engine == null ? "idle" : engine.phase();
+    if (!now.equals(phase)) {
+      long t = System.nanoTime();
+      if (!phase.equals("idle") && !phase.equals("ended")) {
+        metrics.phaseEnded(federation, phase, Duration.ofNanos(t - phaseStartNanos));
+      }
+      phase = now;
+      phaseStartNanos = t;
+    }
+  }
+
+  private void publish() {
+    List<RoundStatus.Finished> done;
+    synchronized (history) {
+      done = List.copyOf(history);
+    }
+    CoordinatorRound e = engine;
+    boolean active = e != null && !e.ended();
+    status = new RoundStatus(federation, e == null ? lastCommitted : e.round(), active ? e.phase() : "idle",
+        e == null ? 0 : e.plan().getSecagg().getCohortCount(), e == null ? 0 : e.advertised(), e == null ? 0 : e.declined(),
+        e == null ? 0 : e.dropped(), roundsLeft, modelId, done);
+  }
+
+  private static void guarded(Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      LOG.log(java.util.logging.Level.WARNING, "coordinator step failed", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}
