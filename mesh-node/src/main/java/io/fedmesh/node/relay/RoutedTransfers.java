@@ -75,6 +75,8 @@ public final class RoutedTransfers {
     // Lost chunks are not resent: past a generous deadline (a minute, plus a second per MiB) the
     // transfer fails, so it does not block the next one to this peer forever.
     result.orTimeout(defaultTimeout(payload.size()).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    // A backstop (timeout, cancel): dependents run newest first, so where this class completes the
+    // future itself it removes the entry first, and a caller may send again from its own callback.
     result.whenComplete((r, e) -> outgoing.remove(id, result));
     new Object() {
       private long offset;
@@ -100,6 +102,7 @@ public final class RoutedTransfers {
         done = last;
         if (!router.send(Envelopes.sign(envelope, key), this::written)) {
           done = true;
+          outgoing.remove(id, result);
           result.completeExceptionally(new IllegalStateException("no route to " + recipient.shortForm() + " now"));
         }
       }
@@ -109,6 +112,7 @@ public final class RoutedTransfers {
           next();
         } else {
           // A chunk dropped (its stream closed): the receiver will never see the rest in order.
+          outgoing.remove(id, result);
           result.completeExceptionally(new IllegalStateException("the stream towards " + recipient.shortForm()
               + " closed during the transfer"));
         }
@@ -192,7 +196,7 @@ public final class RoutedTransfers {
   }
 
   private void onReceipt(Envelope envelope, NodeId sender) {
-    CompletableFuture<TransferReceipt> waiting = outgoing.get(sender + "/" + envelope.getFederation().getName());
+    CompletableFuture<TransferReceipt> waiting = outgoing.remove(sender + "/" + envelope.getFederation().getName());
     if (waiting != null) {
       waiting.complete(envelope.getTransferReceipt());
     }

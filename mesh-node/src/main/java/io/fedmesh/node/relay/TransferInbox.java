@@ -73,12 +73,13 @@ final class TransferInbox {
       }
     }
     // orTimeout cancels its timer once the future completes: nothing keeps the bytes alive after that.
-    e.bytes.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((bytes, failure) -> {
+    // The caller's future completes only after the expectation is closed, so it may expect again at once.
+    CompletableFuture<byte[]> closed = e.bytes.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((bytes, failure) -> {
       expected.remove(id, e);
       // Timed out mid-transfer: drop the partial buffer now; the sender's next chunks are refused.
       incoming.computeIfPresent(id, (k, in) -> in.expectation == e ? null : in);
     });
-    return e.bytes.exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+    return closed.exceptionallyCompose(failure -> CompletableFuture.failedFuture(
         unwrap(failure) instanceof TimeoutException ? new ExpectedTransferException(Reason.TIMEOUT, "no complete transfer "
             + e.origin() + " within " + timeout.toMillis() + " ms") : unwrap(failure)));
   }
