@@ -6,16 +6,14 @@ import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.signature.SigningKey;
 import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.metrics.NodeMetrics;
-import io.fedmesh.node.transport.ChunkedSender;
 import io.fedmesh.proto.v1.Chunk;
 import io.fedmesh.proto.v1.Envelope;
 import io.fedmesh.proto.v1.FederationId;
 import io.fedmesh.proto.v1.Kind;
 import io.fedmesh.proto.v1.TransferReceipt;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,25 +25,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * sender. Both ends must be members of the federation the chunks name. One transfer per peer and
  * federation at a time; a chunk out of order ends the transfer at the receiver, a dropped one at the
  * sender, and a transfer still unanswered after a minute plus a second per MiB fails.
+ *
+ * <p>Receiving: a transfer nobody {@linkplain #expect expects} is hashed, answered with a receipt and
+ * its bytes dropped (a probe, or a benchmark). A node that needs the bytes (a model, an update) first
+ * calls {@link #expect} with their length and SHA-256, then asks the sender for them; the bytes are
+ * buffered and checked (see {@link TransferInbox} for the bounds).
+ *
+ * <p><b>End-to-end retry is the requester's job.</b> A relayed chunk that is lost (a stream closed, a
+ * relay restarted) is never resent, by the sender or by any relay: the transfer fails at the sender,
+ * and the receiver's expectation fails (out of order) or times out. Whoever needs the bytes calls
+ * {@code expect} again and asks again; {@link #fetch} does both, a given number of times.
  */
 public final class RoutedTransfers {
   static final int IN_FLIGHT = 4;
-  /** Transfers being received at once, at most: each holds only a running hash. */
-  static final int MAX_INCOMING = 1024;
-
-  private static final class Incoming {
-    final MessageDigest sha256;
-    long received;
-    int chunks;
-
-    Incoming() {
-      try {
-        sha256 = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("every JDK has SHA-256", e);
-      }
-    }
-  }
+  /** The largest chunk a transfer sends: the envelope limit. */
+  public static final int CHUNK_BYTES = Envelopes.MAX_CHUNK_BYTES;
 
   private final EnvelopeRouter router;
   private final SigningKey key;
@@ -53,7 +47,7 @@ public final class RoutedTransfers {
   private final NodeMetrics metrics;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
-  private final Map<String, Incoming> incoming = new ConcurrentHashMap<>();
+  private final TransferInbox inbox;
   private final Map<String, CompletableFuture<TransferReceipt>> outgoing = new ConcurrentHashMap<>();
 
   public RoutedTransfers(EnvelopeRouter router, SigningKey key, NodeConfig config, NodeMetrics metrics, Clock clock) {
@@ -62,6 +56,7 @@ public final class RoutedTransfers {
     this.config = config;
     this.metrics = metrics;
     this.clock = clock;
+    this.inbox = new TransferInbox(metrics);
     router.handle(Envelope.PayloadCase.CHUNK, this::onChunk);
     router.handle(Envelope.PayloadCase.TRANSFER_RECEIPT, this::onReceipt);
   }
@@ -79,7 +74,9 @@ public final class RoutedTransfers {
     }
     // Lost chunks are not resent: past a generous deadline (a minute, plus a second per MiB) the
     // transfer fails, so it does not block the next one to this peer forever.
-    result.orTimeout(60 + payload.size() / (1 << 20), java.util.concurrent.TimeUnit.SECONDS);
+    result.orTimeout(defaultTimeout(payload.size()).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    // A backstop (timeout, cancel): dependents run newest first, so where this class completes the
+    // future itself it removes the entry first, and a caller may send again from its own callback.
     result.whenComplete((r, e) -> outgoing.remove(id, result));
     new Object() {
       private long offset;
@@ -97,7 +94,7 @@ public final class RoutedTransfers {
         if (done || result.isDone()) {
           return;
         }
-        int length = (int) Math.min(ChunkedSender.CHUNK_BYTES, payload.size() - offset);
+        int length = (int) Math.min(CHUNK_BYTES, payload.size() - offset);
         boolean last = offset + length == payload.size();
         Envelope envelope = envelope(recipient, federation, Kind.KIND_CHUNK).setChunk(Chunk.newBuilder().setOffset(offset)
             .setData(payload.substring((int) offset, (int) offset + length)).setLast(last)).build();
@@ -105,6 +102,7 @@ public final class RoutedTransfers {
         done = last;
         if (!router.send(Envelopes.sign(envelope, key), this::written)) {
           done = true;
+          outgoing.remove(id, result);
           result.completeExceptionally(new IllegalStateException("no route to " + recipient.shortForm() + " now"));
         }
       }
@@ -114,6 +112,7 @@ public final class RoutedTransfers {
           next();
         } else {
           // A chunk dropped (its stream closed): the receiver will never see the rest in order.
+          outgoing.remove(id, result);
           result.completeExceptionally(new IllegalStateException("the stream towards " + recipient.shortForm()
               + " closed during the transfer"));
         }
@@ -133,41 +132,71 @@ public final class RoutedTransfers {
         .setKind(kind);
   }
 
+  /**
+   * Expects the next transfer from {@code from} in {@code federation} (one that starts after this call):
+   * its bytes are buffered, refused past {@code size} (counted {@code oversized}), and on the last chunk
+   * checked against {@code size} and {@code sha256}. The sender still gets its receipt. Call this before
+   * asking for the bytes, or they may arrive unexpected (and be dropped).
+   *
+   * @param sha256 the payload's SHA-256 (32 bytes)
+   * @param size the payload's length, in [0, {@link TransferInbox#MAX_EXPECTED_BYTES}]
+   * @param timeout how long the whole payload may take to arrive, counted from now
+   * @return completes with the bytes, or fails with an {@link ExpectedTransferException} whose reason
+   *     says why (hash mismatch, short, oversized, out of order, timeout, busy); a failed expectation
+   *     is closed, so the caller may expect again at once
+   * @throws IllegalArgumentException if {@code sha256} is not 32 bytes or {@code size} is out of range
+   */
+  public CompletableFuture<byte[]> expect(NodeId from, String federation, byte[] sha256, long size, Duration timeout) {
+    return inbox.expect(from, federation, sha256, size, timeout);
+  }
+
+  /** {@link #expect(NodeId, String, byte[], long, Duration)} with {@link #defaultTimeout} of {@code size}. */
+  public CompletableFuture<byte[]> expect(NodeId from, String federation, byte[] sha256, long size) {
+    return expect(from, federation, sha256, size, defaultTimeout(size));
+  }
+
+  /**
+   * The end-to-end retry: expects the payload, then runs {@code ask} (which must ask {@code from} for
+   * it, without blocking); if that expectation fails for any reason but {@code busy}, does both again,
+   * {@code attempts} times in all. Completes with the bytes, or with the last failure.
+   */
+  public CompletableFuture<byte[]> fetch(NodeId from, String federation, byte[] sha256, long size, Runnable ask, int attempts) {
+    if (attempts < 1) {
+      throw new IllegalArgumentException("attempts must be at least 1, not " + attempts);
+    }
+    CompletableFuture<byte[]> bytes = expect(from, federation, sha256, size);
+    if (bytes.isDone() && bytes.isCompletedExceptionally()) {
+      return bytes;
+    }
+    ask.run();
+    return attempts == 1 ? bytes : bytes.exceptionallyCompose(failure -> {
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      return cause instanceof ExpectedTransferException e && e.reason() != ExpectedTransferException.Reason.BUSY
+          ? fetch(from, federation, sha256, size, ask, attempts - 1) : CompletableFuture.failedFuture(cause);
+    });
+  }
+
+  /** How long a payload of {@code bytes} may take, end to end: a minute, plus a second per MiB. */
+  public static Duration defaultTimeout(long bytes) {
+    return Duration.ofSeconds(60 + bytes / (1 << 20));
+  }
+
   private void onChunk(Envelope envelope, NodeId sender) {
     String federation = envelope.getFederation().getName();
-    String id = sender + "/" + federation;
     if (!config.federations().containsKey(federation) || config.roles(federation, sender).isEmpty()) {
       metrics.envelopeRefused("not_a_member");
       return;
     }
-    Chunk chunk = envelope.getChunk();
-    Incoming in = chunk.getOffset() == 0 ? new Incoming() : incoming.get(id);
-    if (chunk.getOffset() == 0) {
-      if (incoming.size() >= MAX_INCOMING && !incoming.containsKey(id)) {
-        metrics.envelopeRefused("busy");
-        return;
-      }
-      incoming.put(id, in);
-    }
-    if (in == null || chunk.getOffset() != in.received || chunk.getData().isEmpty() && !chunk.getLast()) {
-      incoming.remove(id);
-      metrics.envelopeRefused("out_of_order");
-      return;
-    }
-    chunk.getData().asReadOnlyByteBufferList().forEach(in.sha256::update);
-    in.received += chunk.getData().size();
-    in.chunks++;
-    if (chunk.getLast()) {
-      incoming.remove(id, in);
-      TransferReceipt receipt = TransferReceipt.newBuilder().setBytes(in.received).setChunks(in.chunks)
-          .setSha256(ByteString.copyFrom(in.sha256.digest())).build();
+    TransferReceipt receipt = inbox.accept(sender, federation, envelope.getChunk());
+    if (receipt != null) {
       router.send(Envelopes.sign(envelope(sender, federation, Kind.KIND_TRANSFER_RECEIPT).setTransferReceipt(receipt).build(), key),
           sent -> { });
     }
   }
 
   private void onReceipt(Envelope envelope, NodeId sender) {
-    CompletableFuture<TransferReceipt> waiting = outgoing.get(sender + "/" + envelope.getFederation().getName());
+    CompletableFuture<TransferReceipt> waiting = outgoing.remove(sender + "/" + envelope.getFederation().getName());
     if (waiting != null) {
       waiting.complete(envelope.getTransferReceipt());
     }

@@ -246,6 +246,11 @@ public final class NodeServer implements AutoCloseable {
     return mesh.transfers().send(recipient, federation, payload);
   }
 
+  /** Routed transfers from and to this node: send, and expect (receive into a buffer, checked). */
+  public RoutedTransfers transfers() {
+    return mesh.transfers();
+  }
+
   /** Behind a firewall: the relay this node is attached through now, or null. */
   public NodeId relay() {
     return mesh.uplink() == null ? null : mesh.uplink().relay();

@@ -22,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
  * instead of filling its memory. Each envelope gets a fresh 16-byte message id from the DRBG.
  */
 public final class ChunkedSender {
-  public static final int CHUNK_BYTES = 1 << 20;
+  public static final int CHUNK_BYTES = Envelopes.MAX_CHUNK_BYTES;
 
   private ChunkedSender() {}
 
