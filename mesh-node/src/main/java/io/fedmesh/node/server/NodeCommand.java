@@ -42,6 +42,12 @@ public final class NodeCommand implements Callable<Integer> {
       out.println("node " + node.id().hex() + " behind a firewall: no port listens for peers; it attaches through its seeds "
           + "(" + loaded.seeds().size() + "), metrics on port " + node.metricsPort() + " (/metrics)");
     }
+    for (String federation : node.rounds().coordinating()) {
+      out.println("coordinating the rounds of federation '" + federation + "' (start them with 'fedmesh round start')");
+    }
+    for (String federation : node.rounds().participating()) {
+      out.println("taking part in the rounds of federation '" + federation + "'");
+    }
     out.flush();
     node.awaitTermination();
     return 0;

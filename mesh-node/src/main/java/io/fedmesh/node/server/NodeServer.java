@@ -62,9 +62,10 @@ public final class NodeServer implements AutoCloseable {
 
   /** What carries envelopes: the channels this node dials, the router, its uplink (behind a firewall), transfers. */
   private record Mesh(ChannelPool channels, EnvelopeRouter router, Uplink uplink, RoutedTransfers transfers,
-      java.util.concurrent.ScheduledExecutorService timer) implements AutoCloseable {
+      java.util.concurrent.ScheduledExecutorService timer, io.fedmesh.node.round.NodeRounds rounds) implements AutoCloseable {
     @Override
     public void close() {
+      rounds.close();
       if (uplink != null) {
         uplink.close();
       }
@@ -219,13 +220,26 @@ public final class NodeServer implements AutoCloseable {
     });
     timer.scheduleWithFixedDelay(authenticator::refresh, 1, 1, TimeUnit.SECONDS);
     RoutedTransfers transfers = new RoutedTransfers(router, identity, config, metrics, clock);
+    io.fedmesh.node.round.NodeRounds rounds;
+    try {
+      rounds = new io.fedmesh.node.round.NodeRounds(self, identity, config, router, transfers, gossip::members, metrics, clock);
+    } catch (IOException e) {
+      gossip.close();
+      if (server != null) {
+        server.shutdownNow();
+      }
+      channels.close();
+      timer.shutdownNow();
+      http.close();
+      throw e;
+    }
     router.watchStalls(timer);
     gossip.start();
     if (uplink != null) {
       uplink.start();
     }
     metrics.members(gossip::count);
-    NodeServer node = new NodeServer(self, server, metrics, http, health, gossip, new Mesh(channels, router, uplink, transfers, timer));
+    NodeServer node = new NodeServer(self, server, metrics, http, health, gossip, new Mesh(channels, router, uplink, transfers, timer, rounds));
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(NodeGrpc.SERVICE_NAME, ServingStatus.SERVING);
     return node;
@@ -249,6 +263,11 @@ public final class NodeServer implements AutoCloseable {
   /** Routed transfers from and to this node: send, and expect (receive into a buffer, checked). */
   public RoutedTransfers transfers() {
     return mesh.transfers();
+  }
+
+  /** This node's round roles: the coordinator drivers and participant agents its config gives it. */
+  public io.fedmesh.node.round.NodeRounds rounds() {
+    return mesh.rounds();
   }
 
   /** Behind a firewall: the relay this node is attached through now, or null. */

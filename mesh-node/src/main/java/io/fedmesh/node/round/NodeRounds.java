@@ -1,0 +1,193 @@
+package io.fedmesh.node.round;
+
+import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.crypto.signature.SigningKey;
+import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.config.ParticipantSettings;
+import io.fedmesh.node.gossip.SwimNode;
+import io.fedmesh.node.metrics.NodeMetrics;
+import io.fedmesh.node.model.ModelStore;
+import io.fedmesh.node.participant.LocalData;
+import io.fedmesh.node.relay.EnvelopeRouter;
+import io.fedmesh.node.relay.RoutedTransfers;
+import io.fedmesh.proto.v1.Envelope;
+import io.fedmesh.proto.v1.MemberState;
+import io.fedmesh.proto.v1.Role;
+import io.fedmesh.proto.v1.RoundMessage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * A node's round roles: the coordinator driver of each federation whose {@code rounds.coordinator} is
+ * this node, and the participant agent of each federation in its {@code participant:} section. Takes
+ * every KIND_ROUND envelope the router verified and hands it to the role it is for, after the checks the
+ * router does not make: the federation is one this node is in, and the sender has the role that may
+ * send that message there (participant to coordinator, coordinator-eligible to participant). Cohort
+ * membership, the round instance and the coordinator's identity are the engines' own checks.
+ */
+public final class NodeRounds implements RoundControl, AutoCloseable {
+  /** The largest model a node stores or accepts: 1 GiB. */
+  public static final long MAX_MODEL_BYTES = 1L << 30;
+
+  private final NodeConfig config;
+  private final RoundMetrics metrics;
+  private final Map<String, CoordinatorDriver> coordinators = new HashMap<>();
+  private final Map<String, ParticipantAgent> participants = new HashMap<>();
+  private final ScheduledExecutorService timer;
+
+  /**
+   * @param members SWIM's view (who is alive), for choosing cohorts
+   * @throws IOException if a participant's local data or a role's state file cannot be read, naming it
+   */
+  public NodeRounds(NodeId self, SigningKey identity, NodeConfig config, EnvelopeRouter router, RoutedTransfers transfers,
+      Supplier<Map<NodeId, SwimNode.Member>> members, NodeMetrics nodeMetrics, Clock clock) throws IOException {
+    this.config = config;
+    this.metrics = new RoundMetrics(nodeMetrics.registry());
+    this.timer = Executors.newSingleThreadScheduledExecutor(daemon("fedmesh-round-timer"));
+    RoundLink link = new RoundLink(router, identity, clock, metrics);
+    try {
+      for (String federation : config.federations().keySet()) {
+        Optional<FederationSettings> rounds = config.rounds(federation);
+        if (rounds.isPresent() && rounds.get().coordinator().equals(self)) {
+          List<NodeId> everyone = participantsOf(federation, self);
+          Supplier<List<NodeId>> alive = () -> {
+            Map<NodeId, SwimNode.Member> view = members.get();
+            return everyone.stream().filter(n -> view.containsKey(n)
+                && view.get(n).state() == MemberState.MEMBER_STATE_ALIVE).toList();
+          };
+          coordinators.put(federation, new CoordinatorDriver(federation, rounds.get(), link, transfers, store(federation),
+              alive, everyone.size(), new RoundStateFile(stateDir().resolve(federation + ".coordinator")), metrics,
+              Executors.newSingleThreadExecutor(daemon("fedmesh-coordinator-" + federation)), timer));
+        }
+      }
+      for (ParticipantSettings p : config.participant().values()) {
+        FederationSettings settings = config.rounds(p.federation()).orElseThrow(() -> new IOException(
+            "participant." + p.federation() + ": the federation has no rounds section"));
+        LocalData data = LocalData.load(p);
+        data.checkFits(settings);
+        participants.put(p.federation(), new ParticipantAgent(p.federation(), settings, p.policy(), identity, link, transfers,
+            store(p.federation()), data.train(), data.holdout(),
+            new RoundStateFile(stateDir().resolve(p.federation() + ".participant")), metrics,
+            Executors.newSingleThreadExecutor(daemon("fedmesh-participant-" + p.federation())), timer));
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e instanceof IllegalArgumentException ? new IOException(e.getMessage(), e) : e;
+    }
+    router.handle(Envelope.PayloadCase.ROUND, this::onEnvelope);
+  }
+
+  private List<NodeId> participantsOf(String federation, NodeId self) {
+    List<NodeId> out = new ArrayList<>();
+    config.federations().get(federation).forEach((node, roles) -> {
+      if (!node.equals(self) && roles.contains(Role.ROLE_PARTICIPANT)) {
+        out.add(node);
+      }
+    });
+    return out;
+  }
+
+  private Path stateDir() {
+    return config.dataDir().resolve("rounds");
+  }
+
+  /** The content-addressed model store of {@code federation} in this node's data directory. */
+  public ModelStore store(String federation) {
+    return new ModelStore(config.dataDir().resolve("models").resolve(federation), MAX_MODEL_BYTES);
+  }
+
+  private void onEnvelope(Envelope envelope, NodeId sender) {
+    String federation = envelope.getFederation().getName();
+    RoundMessage message = envelope.getRound();
+    Set<Role> roles = config.roles(federation, sender);
+    if (roles.isEmpty()) {
+      metrics.refused(federation.isEmpty() ? "none" : federation, "node", "not_a_member");
+      return;
+    }
+    metrics.bytes(federation, RoundLink.kind(message), "received", message.getSerializedSize());
+    boolean toCoordinator = switch (message.getBodyCase()) {
+      case DECLINE, MODEL_REQUEST, EVALUATION -> true;
+      case SECAGG -> clientMessage(message);
+      default -> false;
+    };
+    if (toCoordinator) {
+      CoordinatorDriver driver = coordinators.get(federation);
+      if (driver == null || !roles.contains(Role.ROLE_PARTICIPANT)) {
+        metrics.refused(federation, "coordinator", driver == null ? "not_coordinator_here" : "not_a_participant");
+        return;
+      }
+      driver.onMessage(sender, message);
+    } else {
+      ParticipantAgent agent = participants.get(federation);
+      if (agent == null || !roles.contains(Role.ROLE_COORDINATOR_ELIGIBLE)) {
+        metrics.refused(federation, "participant", agent == null ? "not_participant_here" : "not_coordinator_eligible");
+        return;
+      }
+      agent.onMessage(sender, message);
+    }
+  }
+
+  private static boolean clientMessage(RoundMessage m) {
+    return switch (m.getSecagg().getBodyCase()) {
+      case ADVERTISE_KEYS, GRAPH_NONCE, SHARE_KEYS, MASKED_INPUT_CHUNK, SHARE_COMPLAINT, SURVIVOR_LIST_SIGNATURE,
+          UNMASK_RESPONSE -> true;
+      default -> false;
+    };
+  }
+
+  @Override
+  public RoundStatus start(String federation, int rounds) {
+    if (!config.federations().containsKey(federation)) {
+      throw new IllegalArgumentException("federation '" + federation + "' is unknown to this node");
+    }
+    CoordinatorDriver driver = coordinators.get(federation);
+    if (driver == null) {
+      throw new IllegalStateException(config.rounds(federation).isEmpty()
+          ? "federation '" + federation + "' has no rounds section"
+          : "this node is not the coordinator of federation '" + federation + "'");
+    }
+    return driver.start(rounds);
+  }
+
+  @Override
+  public Optional<RoundStatus> status(String federation) {
+    CoordinatorDriver driver = coordinators.get(federation);
+    return driver == null ? Optional.empty() : Optional.of(driver.status());
+  }
+
+  /** Federations this node coordinates. */
+  public Set<String> coordinating() {
+    return Set.copyOf(coordinators.keySet());
+  }
+
+  /** Federations this node trains in. */
+  public Set<String> participating() {
+    return Set.copyOf(participants.keySet());
+  }
+
+  @Override
+  public void close() {
+    coordinators.values().forEach(CoordinatorDriver::close);
+    participants.values().forEach(ParticipantAgent::close);
+    timer.shutdownNow();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
