@@ -103,6 +103,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         throw refusal(Status.INVALID_ARGUMENT, e.getMessage());
       } catch (IllegalStateException e) {
         throw refusal(Status.FAILED_PRECONDITION, e.getMessage());
+      } catch (RuntimeException e) {
+        throw refusal(Status.INTERNAL, "the coordinator could not start rounds: " + e);
       }
       reply(method, response, response(status, 0));
     } catch (StatusException e) {
@@ -185,19 +187,11 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       try {
         status = AdminService.this.status(federation);
       } catch (StatusException e) {
-        // The driver went away, or forgot the federation, while the watch was open.
+        // The driver went away, forgot the federation, or failed, while the watch was open.
         synchronized (this) {
           if (!ended) {
             end();
             refuse(method, call, e);
-          }
-        }
-        return;
-      } catch (RuntimeException e) {
-        synchronized (this) {
-          if (!ended) {
-            end();
-            refuse(method, call, refusal(Status.INTERNAL, "the coordinator's status failed: " + e));
           }
         }
         return;
@@ -409,7 +403,12 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   }
 
   private RoundStatus status(String federation) throws StatusException {
-    Optional<RoundStatus> status = control().status(federation);
+    Optional<RoundStatus> status;
+    try {
+      status = control().status(federation);
+    } catch (RuntimeException e) {
+      throw refusal(Status.INTERNAL, "the coordinator's status failed: " + e);
+    }
     if (status.isEmpty()) {
       throw refusal(Status.NOT_FOUND, "this node never coordinated federation '" + federation + "'");
     }
