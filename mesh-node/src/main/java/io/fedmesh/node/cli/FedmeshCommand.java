@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
         io.fedmesh.node.identity.KeysCommand.class, io.fedmesh.node.identity.CaCommand.class,
         io.fedmesh.node.server.NodeCommand.class, io.fedmesh.node.server.HealthCommand.class,
         io.fedmesh.node.server.MembersCommand.class,
+        io.fedmesh.node.admin.RoundCommand.class, io.fedmesh.node.admin.ModelCommand.class,
+        io.fedmesh.node.admin.FederationCommand.class,
         io.fedmesh.node.config.ConfigCommand.class,
         picocli.CommandLine.HelpCommand.class},
     footer = {

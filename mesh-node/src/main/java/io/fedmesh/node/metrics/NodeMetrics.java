@@ -191,6 +191,17 @@ public final class NodeMetrics implements AutoCloseable {
     revokedCalls();
   }
 
+  /**
+   * One call of the admin service that reached it (authorised), by method ({@code StartRounds}, ...) and
+   * outcome: {@code ok}, {@code cancelled} (the client went away), or the refusal's status code in lower
+   * case ({@code invalid_argument}, {@code not_found}, {@code failed_precondition}, {@code data_loss},
+   * {@code internal}).
+   */
+  public void adminRequest(String method, String outcome) {
+    Counter.builder("fedmesh.admin.requests").description("Admin service calls, by method and outcome")
+        .tag("method", method).tag("outcome", outcome).register(registry).increment();
+  }
+
   /** The round-trip time of one acknowledged SWIM probe. */
   public void probeRoundTrip(long millis) {
     io.micrometer.core.instrument.Timer.builder("fedmesh.gossip.probe.rtt")

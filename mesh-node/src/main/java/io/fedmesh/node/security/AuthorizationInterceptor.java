@@ -23,7 +23,9 @@ import java.util.Set;
  * cannot reach another's state.
  */
 public final class AuthorizationInterceptor implements ServerInterceptor {
-  private static final String NODE_SERVICE_PREFIX = io.fedmesh.proto.v1.NodeGrpc.SERVICE_NAME + "/";
+  /** Services every method of which is federation-scoped: one the policy forgot is closed, not open. */
+  private static final java.util.List<String> SCOPED_SERVICE_PREFIXES = java.util.List.of(
+      io.fedmesh.proto.v1.NodeGrpc.SERVICE_NAME + "/", io.fedmesh.proto.v1.AdminGrpc.SERVICE_NAME + "/");
   private final AuthorizationPolicy policy;
   private final NodeConfig config;
   private final NodeMetrics metrics;
@@ -38,8 +40,9 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     Optional<AuthorizationPolicy.Requirement> requirement = policy.requirement(call.getMethodDescriptor().getFullMethodName());
     if (requirement.isEmpty()) {
-      if (call.getMethodDescriptor().getFullMethodName().startsWith(NODE_SERVICE_PREFIX)) {
-        // A node method the policy forgot is closed, not open.
+      String method = call.getMethodDescriptor().getFullMethodName();
+      if (SCOPED_SERVICE_PREFIXES.stream().anyMatch(method::startsWith)) {
+        // A node or admin method the policy forgot is closed, not open.
         metrics.authorizationFailure("no_policy");
         call.close(Status.PERMISSION_DENIED.withDescription("no_policy: this method has no authorisation rule"), new Metadata());
         return new ServerCall.Listener<>() {};

@@ -1,5 +1,6 @@
 package io.fedmesh.node.security;
 
+import io.fedmesh.proto.v1.AdminGrpc;
 import io.fedmesh.proto.v1.NodeGrpc;
 import io.fedmesh.proto.v1.Role;
 import java.util.Map;
@@ -31,6 +32,29 @@ public final class AuthorizationPolicy {
         NodeGrpc.getMembersMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN),
         NodeGrpc.getTransferMethod().getFullMethodName(), Requirement.membership(),
         NodeGrpc.getMeshMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN)));
+  }
+
+  /** The admin service's policy: every method needs ADMIN in the federation the request names. */
+  public static AuthorizationPolicy adminService() {
+    Requirement admin = new Requirement(Role.ROLE_ADMIN);
+    return new AuthorizationPolicy(Map.of(
+        AdminGrpc.getStartRoundsMethod().getFullMethodName(), admin,
+        AdminGrpc.getGetRoundStatusMethod().getFullMethodName(), admin,
+        AdminGrpc.getWatchRoundsMethod().getFullMethodName(), admin,
+        AdminGrpc.getListModelsMethod().getFullMethodName(), admin,
+        AdminGrpc.getPullModelMethod().getFullMethodName(), admin,
+        AdminGrpc.getDescribeFederationMethod().getFullMethodName(), admin));
+  }
+
+  /** This policy's rules and {@code other}'s (rules of distinct methods; a method in both is a mistake). */
+  public AuthorizationPolicy and(AuthorizationPolicy other) {
+    Map<String, Requirement> all = new java.util.HashMap<>(byMethod);
+    other.byMethod.forEach((method, requirement) -> {
+      if (all.putIfAbsent(method, requirement) != null) {
+        throw new IllegalArgumentException(method + " has two authorisation rules");
+      }
+    });
+    return new AuthorizationPolicy(all);
   }
 
   public Optional<Requirement> requirement(String fullMethodName) {

@@ -4,6 +4,7 @@ import io.fedmesh.crypto.CryptoException;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.x509.NodeCertificates;
 import io.fedmesh.crypto.x509.Pem;
+import io.fedmesh.node.admin.AdminService;
 import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.gossip.GossipRunner;
 import io.fedmesh.node.gossip.GossipService;
@@ -11,6 +12,8 @@ import io.fedmesh.node.gossip.SwimNode;
 import io.fedmesh.node.metrics.CallMetricsInterceptor;
 import io.fedmesh.node.metrics.MetricsHttpServer;
 import io.fedmesh.node.metrics.NodeMetrics;
+import io.fedmesh.node.model.ModelStore;
+import io.fedmesh.node.round.RoundControl;
 import io.fedmesh.node.security.AuthenticationInterceptor;
 import io.fedmesh.node.security.AuthorizationInterceptor;
 import io.fedmesh.node.security.AuthorizationPolicy;
@@ -43,14 +46,16 @@ import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running node: its gRPC server on mutual TLS 1.3 (node service, standard health service, server
- * reflection), every call counted, authenticated and authorised, and its Prometheus endpoint.
+ * A running node: its gRPC server on mutual TLS 1.3 (node service, admin service, standard health
+ * service, server reflection), every call counted, authenticated and authorised, and its Prometheus endpoint.
  */
 public final class NodeServer implements AutoCloseable {
   /** Largest inbound message: bulk data streams as ~1 MiB chunks, never one message. */
   static final int MAX_INBOUND_MESSAGE_BYTES = 4 << 20;
   /** Envelopes sent more than this before or after now are refused; ids are remembered twice as long. */
   public static final java.time.Duration REPLAY_WINDOW = java.time.Duration.ofMinutes(2);
+  /** The largest model a federation's store takes (1 GiB). */
+  public static final long MODEL_MAX_BYTES = 1L << 30;
 
   private final NodeId self;
   private final Server server;
@@ -59,6 +64,33 @@ public final class NodeServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final GossipRunner gossip;
   private final Mesh mesh;
+  private final Admin admin;
+
+  /**
+   * What the admin service reads: the coordinator driver once attached, and the model stores. Its timer
+   * runs the admin service's watches (apart from the relay timer, so a slow status cannot delay relays).
+   */
+  private record Admin(java.util.concurrent.atomic.AtomicReference<RoundControl> rounds, ModelStores models,
+      java.util.concurrent.ScheduledExecutorService timer) {}
+
+  /** The model stores of the node's federations, {@code <data_dir>/models/<federation>}, made on first use. */
+  private static final class ModelStores implements java.util.function.Function<String, ModelStore> {
+    private final NodeConfig config;
+    private final java.util.concurrent.ConcurrentMap<String, ModelStore> stores = new java.util.concurrent.ConcurrentHashMap<>();
+
+    ModelStores(NodeConfig config) {
+      this.config = config;
+    }
+
+    @Override
+    public ModelStore apply(String federation) {
+      if (!config.federations().containsKey(federation)) {
+        throw new IllegalArgumentException("this node is in no federation '" + federation + "'");
+      }
+      return stores.computeIfAbsent(federation,
+          f -> new ModelStore(config.dataDir().resolve("models").resolve(f), MODEL_MAX_BYTES));
+    }
+  }
 
   /** What carries envelopes: the channels this node dials, the router, its uplink (behind a firewall), transfers. */
   private record Mesh(ChannelPool channels, EnvelopeRouter router, Uplink uplink, RoutedTransfers transfers,
@@ -76,8 +108,9 @@ public final class NodeServer implements AutoCloseable {
   }
 
   private NodeServer(NodeId self, Server server, NodeMetrics metrics, MetricsHttpServer metricsHttp, HealthStatusManager health,
-      GossipRunner gossip, Mesh mesh) {
+      GossipRunner gossip, Mesh mesh, Admin admin) {
     this.mesh = mesh;
+    this.admin = admin;
     this.self = self;
     this.health = health;
     this.gossip = gossip;
@@ -131,6 +164,13 @@ public final class NodeServer implements AutoCloseable {
     });
     NodeService nodeService = new NodeService(self, config, clock, guard, metrics, timer, transferIdleMillis);
     ChannelPool channels = new ChannelPool(tls);
+    java.util.concurrent.ScheduledExecutorService adminTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "fedmesh-admin");
+      t.setDaemon(true);
+      return t;
+    });
+    Admin admin = new Admin(new java.util.concurrent.atomic.AtomicReference<>(), new ModelStores(config), adminTimer);
+    AdminService adminService = new AdminService(config, admin.rounds()::get, admin.models(), metrics, adminTimer);
     EnvelopeRouter router = new EnvelopeRouter(self, guard, metrics, new ConnectStreams(channels, authenticator, metrics),
         config.relay().stallTimeoutMillis(), new TokenBuckets(limits.envelopesPerSecond(), limits.envelopeBurst()));
     Server server;
@@ -151,6 +191,7 @@ public final class NodeServer implements AutoCloseable {
           .maxConnectionAgeGrace(10, TimeUnit.SECONDS)
           .addStreamTracerFactory(callMetrics.byteTracer())
           .addService(nodeService)
+          .addService(adminService)
           .addService(health.getHealthService())
           .addService(gossipService.rateLimited())
           .addService(ConnectService.definition(router))
@@ -158,7 +199,8 @@ public final class NodeServer implements AutoCloseable {
           // The last interceptor added runs first: count, then authenticate, then authorise, then
           // bound the calls each peer has open (over all its connections).
           .intercept(new ConcurrentCallLimit(limits.callsPerPeer(), metrics))
-          .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService(), config, metrics))
+          .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService().and(AuthorizationPolicy.adminService()),
+              config, metrics))
           .intercept(openCalls)
           .intercept(new AuthenticationInterceptor(authenticator, metrics))
           .intercept(callMetrics)
@@ -167,6 +209,7 @@ public final class NodeServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       channels.close();
       timer.shutdownNow();
+      adminTimer.shutdownNow();
       throw e;
     }
     MetricsHttpServer http;
@@ -178,6 +221,7 @@ public final class NodeServer implements AutoCloseable {
       }
       channels.close();
       timer.shutdownNow();
+      adminTimer.shutdownNow();
       throw new IOException("metrics_listen " + config.metricsListen() + ": " + e.getMessage(), e);
     }
     String host = config.advertiseHost() != null ? config.advertiseHost()
@@ -193,6 +237,7 @@ public final class NodeServer implements AutoCloseable {
       }
       channels.close();
       timer.shutdownNow();
+      adminTimer.shutdownNow();
       http.close();
       throw new IOException(tls.certificate() + ": " + e.getMessage(), e);
     }
@@ -239,9 +284,12 @@ public final class NodeServer implements AutoCloseable {
       uplink.start();
     }
     metrics.members(gossip::count);
-    NodeServer node = new NodeServer(self, server, metrics, http, health, gossip, new Mesh(channels, router, uplink, transfers, timer, rounds));
+    NodeServer node = new NodeServer(self, server, metrics, http, health, gossip, new Mesh(channels, router, uplink, transfers, timer, rounds),
+        admin);
+    node.roundControl(rounds);
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(NodeGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(io.fedmesh.proto.v1.AdminGrpc.SERVICE_NAME, ServingStatus.SERVING);
     return node;
   }
 
@@ -288,6 +336,25 @@ public final class NodeServer implements AutoCloseable {
     return metrics;
   }
 
+  /**
+   * Attaches this node's coordinator driver: from now on the admin service's StartRounds, GetRoundStatus
+   * and WatchRounds go to {@code control} (null detaches it; they are then refused FAILED_PRECONDITION,
+   * "this node runs no coordinator"). Safe from any thread, at any time after start.
+   */
+  public void roundControl(RoundControl control) {
+    admin.rounds().set(control);
+  }
+
+  /**
+   * The model store of {@code federation} ({@code <data_dir>/models/<federation>}, created on the
+   * first write, blobs up to {@link #MODEL_MAX_BYTES}): the one the admin service lists and serves.
+   *
+   * @throws IllegalArgumentException if this node is in no such federation
+   */
+  public ModelStore models(String federation) {
+    return admin.models().apply(federation);
+  }
+
   /** Who this node believes is alive, suspect or dead (SWIM), itself included. */
   public java.util.Map<NodeId, SwimNode.Member> members() {
     return gossip.members();
@@ -307,6 +374,7 @@ public final class NodeServer implements AutoCloseable {
   @Override
   public void close() {
     gossip.close();
+    admin.timer().shutdownNow();
     mesh.close();
     health.enterTerminalState();
     if (server != null) {

@@ -14,10 +14,10 @@ import picocli.CommandLine.ParameterException;
  * loaded, a channel opened with that node's identity, the call made, the channel closed. Failures
  * become the CLI's one line: a bad config or refused call exits 1, a bad target exits 2.
  */
-final class PeerCall {
+public final class PeerCall {
   private PeerCall() {}
 
-  static <T> T run(CommandSpec spec, Path config, String target, Function<ManagedChannel, T> call) throws Exception {
+  public static <T> T run(CommandSpec spec, Path config, String target, Function<ManagedChannel, T> call) throws Exception {
     NodeConfig loaded;
     try {
       loaded = NodeConfig.load(config);

@@ -19,7 +19,30 @@ public final class AtomicFiles {
   private AtomicFiles() {}
 
   public static void write(Path target, byte[] content) throws IOException {
+    write(target, bytes(content), false);
+  }
+
+  /** What writes a file's content, into the temporary file's channel. */
+  @FunctionalInterface
+  public interface Content {
+    void writeTo(FileChannel out) throws IOException;
+  }
+
+  /**
+   * Writes content that {@code content} streams into the temporary file (so it is never all in memory).
+   * If it throws, the temporary file is deleted and the target left as it was.
+   */
+  public static void write(Path target, Content content) throws IOException {
     write(target, content, false);
+  }
+
+  private static Content bytes(byte[] content) {
+    return out -> {
+      ByteBuffer buffer = ByteBuffer.wrap(content);
+      while (buffer.hasRemaining()) {
+        out.write(buffer);
+      }
+    };
   }
 
   /**
@@ -27,10 +50,10 @@ public final class AtomicFiles {
    * moment it exists, never world-readable for an instant.
    */
   public static void writeOwnerOnly(Path target, byte[] content) throws IOException {
-    write(target, content, true);
+    write(target, bytes(content), true);
   }
 
-  private static void write(Path target, byte[] content, boolean ownerOnly) throws IOException {
+  private static void write(Path target, Content content, boolean ownerOnly) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path temp = ownerOnly
@@ -43,10 +66,7 @@ public final class AtomicFiles {
     }
     try {
       try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer buffer = ByteBuffer.wrap(content);
-        while (buffer.hasRemaining()) {
-          out.write(buffer);
-        }
+        content.writeTo(out);
         out.force(true);
       }
       try {
