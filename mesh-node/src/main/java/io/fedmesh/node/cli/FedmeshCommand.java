@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
             + "are combined by secure aggregation, so only their sum is ever revealed.",
         ""
     },
-    subcommands = {io.fedmesh.node.simulate.SimulateCommand.class, PrivacyCommand.class, BenchCommand.class,
+    subcommands = {io.fedmesh.node.demo.DemoCommand.class, io.fedmesh.node.simulate.SimulateCommand.class, PrivacyCommand.class, BenchCommand.class,
         io.fedmesh.node.identity.KeysCommand.class, io.fedmesh.node.identity.CaCommand.class,
         io.fedmesh.node.server.NodeCommand.class, io.fedmesh.node.server.HealthCommand.class,
         io.fedmesh.node.server.MembersCommand.class,

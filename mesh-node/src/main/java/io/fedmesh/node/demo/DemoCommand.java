@@ -73,6 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
     stdout.println("demo: " + federation.description());
     stdout.println("identities, configs and logs in " + out.toAbsolutePath());
     stdout.flush();
+    int status;
     try (NodeProcesses processes = new NodeProcesses()) {
       Path logs = out.resolve("logs");
       DemoNetwork.Node coordinatorNode = federation.network().nodes.get(0);
@@ -108,11 +109,14 @@ public final class DemoCommand implements Callable<Integer> {
         report.baseline(rounds);
         report.write(out);
         report.print(stdout);
-        return finished.stream().anyMatch(r -> r.getOutcome().equals("committed")) ? 0 : 1;
+        status = finished.stream().anyMatch(r -> r.getOutcome().equals("committed")) ? 0 : 1;
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
     }
+    stdout.println("stopped the " + nodes + " node processes");
+    stdout.flush();
+    return status;
   }
 
   private void waitForMembers(ManagedChannel channel, NodeProcesses processes, int expected) throws Exception {

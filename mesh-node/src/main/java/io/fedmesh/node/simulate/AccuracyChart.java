@@ -16,7 +16,7 @@ import javax.imageio.ImageIO;
  * A line chart of test accuracy per round, federated against the centralised baseline, drawn with
  * Java2D (headless) and encoded as PNG: what a person opens to see whether the federation learns.
  */
-final class AccuracyChart {
+public final class AccuracyChart {
   private static final int WIDTH = 800;
   private static final int HEIGHT = 500;
   private static final int LEFT = 70;
@@ -30,6 +30,15 @@ final class AccuracyChart {
 
   /** @param baseline per round, or empty; NaN values are skipped */
   static byte[] png(String title, List<Double> federated, List<Double> baseline) throws IOException {
+    return png(title, "test accuracy", federated, baseline);
+  }
+
+  /**
+   * A chart of any score in [0, 1] per round (accuracy, ROC AUC), federated against the baseline.
+   *
+   * @param score the axis label ("held-out accuracy", "ROC AUC")
+   */
+  public static byte[] png(String title, String score, List<Double> federated, List<Double> baseline) throws IOException {
     System.setProperty("java.awt.headless", "true");
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
@@ -75,7 +84,7 @@ final class AccuracyChart {
       g.setColor(Color.BLACK);
       g.drawRect(LEFT, TOP, plotW, plotH);
       g.drawString("round", LEFT + plotW / 2 - 15, HEIGHT - 20);
-      g.drawString("test accuracy", 8, TOP - 12);
+      g.drawString(score, 8, TOP - 12);
       g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
       g.drawString(title, LEFT, 28);
       draw(g, federated, FEDERATED, lo, hi, rounds, plotW, plotH);

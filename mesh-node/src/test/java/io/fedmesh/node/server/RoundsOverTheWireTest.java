@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * firewall reached through its relay), in this JVM: the committed model is the one the in-process
  * engine's arithmetic gives for the same inputs, within the quantisation bound.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RoundsOverTheWireTest {
   static final String FED = "card-fraud";
   static final int PARTICIPANTS = 4;
@@ -37,8 +41,8 @@ class RoundsOverTheWireTest {
   static String rounds(TestMesh.Identity c) {
     return "    rounds:\n      coordinator: " + c.id().hex() + "\n      model: mlp:8\n      input_shape: [12]\n      classes: 2\n"
         + "      training: {optimizer: sgd, learning_rate: 0.1, epochs: 1, batch_size: 100000}\n"
-        + "      participants: {min: 3, max: 100}\n      deadlines_ms: {train: 60000, phase: 20000, evaluation: 20000}\n"
-        + "      weight_cap: 1000\n      clip_norm: 5.0\n";
+        + "      participants: {min: 3, max: 100}\n      deadlines_ms: {train: 20000, phase: 10000, evaluation: 10000}\n"
+        + "      targets: {dropout: 0.25, corrupt: 0.0}\n      weight_cap: 1000\n      clip_norm: 5.0\n";
   }
 
   @BeforeAll
@@ -58,7 +62,7 @@ class RoundsOverTheWireTest {
     String seed = "seeds: [" + c.id().hex() + "@127.0.0.1:" + coordinator.port() + "]\n";
     for (int i = 0; i < PARTICIPANTS; i++) {
       String own = "participant:\n  " + FED + ":\n    data: {synthetic: {institution: " + i + ", institutions: " + PARTICIPANTS
-          + ", rows: 300, seed: 7}}\n    holdout: 0.2\n";
+          + ", rows: 300, seed: 7}}\n    holdout: 0.2\n    policy: {targets: {dropout: 0.25, corrupt: 0.0}}\n";
       String reach = i == PARTICIPANTS - 1 ? "reachable: false\n" : "";
       participants.add(mesh.start(dir, ps.get(i), timing + seed + reach + federation + own));
       configs.add(dir.resolve(ps.get(i).dir().getFileName() + ".yaml"));
@@ -70,13 +74,20 @@ class RoundsOverTheWireTest {
 
   @AfterAll
   static void stop() {
-    participants.forEach(NodeServer::close);
+    for (NodeServer p : participants) {
+      try {
+        p.close();
+      } catch (RuntimeException alreadyClosed) {
+        // the second test stopped one
+      }
+    }
     if (coordinator != null) {
       coordinator.close();
     }
   }
 
   @Test
+  @Order(1)
   void twoRoundsCommitTheWeightedMeanOfEveryParticipantsUpdateIncludingTheFirewalledOne() throws Exception {
     float[] initial = initialModel();
     RoundStatus started = coordinator.rounds().start(FED, 1);
@@ -105,6 +116,26 @@ class RoundsOverTheWireTest {
     RoundStatus.Finished second = coordinator.rounds().status(FED).orElseThrow().history().get(1);
     assertThat(second.outcome()).as(second.reason()).isEqualTo("committed");
     assertThat(second.round()).isEqualTo(2);
+  }
+
+  @Test
+  @Order(2)
+  void aParticipantThatStopsMidRoundLeavesThatRoundToTheThresholdAndTheNextRoundCommitsWithoutIt() throws Exception {
+    int before = coordinator.rounds().status(FED).orElseThrow().history().size();
+    coordinator.rounds().start(FED, 2);
+    assertThat(TestMesh.waitFor(() -> coordinator.rounds().status(FED).orElseThrow().advertised() >= 1, 60_000))
+        .as("the round is under way").isTrue();
+    participants.get(0).close(); // a crash, as the others see it: its streams and gossip simply stop
+    assertThat(TestMesh.waitFor(() -> coordinator.rounds().status(FED).orElseThrow().history().size() == before + 2, 180_000))
+        .as("both rounds ended").isTrue();
+    List<RoundStatus.Finished> history = coordinator.rounds().status(FED).orElseThrow().history();
+    RoundStatus.Finished hit = history.get(before);
+    RoundStatus.Finished next = history.get(before + 1);
+    // Depending on when it stopped: without its keys the round goes on with the others; after its
+    // keys but before its graph nonce the round aborts; later, SecAgg+ recovers its masks.
+    assertThat(hit.outcome().equals("committed") ? hit.contributors() : 3).isEqualTo(3);
+    assertThat(next.outcome()).as(next.reason()).isEqualTo("committed");
+    assertThat(next.contributors()).isEqualTo(PARTICIPANTS - 1);
   }
 
   private static float[] initialModel() {
