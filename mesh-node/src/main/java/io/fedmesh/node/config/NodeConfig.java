@@ -95,8 +95,8 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
     Map<String, FederationSettings> rounds, Map<String, ParticipantSettings> participant) {
 
   public NodeConfig {
-    rounds = Map.copyOf(rounds);
-    participant = Map.copyOf(participant);
+    rounds = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(rounds));
+    participant = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(participant));
   }
 
   /** The federation's {@code rounds:} section: empty if it has none (it runs no rounds) or is unknown. */
