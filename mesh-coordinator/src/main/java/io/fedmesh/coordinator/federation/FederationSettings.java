@@ -40,10 +40,13 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
     double noiseMultiplier, double delta) {
 
   public FederationSettings {
-    inputShape = inputShape.clone();
     if (coordinator == null) {
       throw new IllegalArgumentException("a federation's rounds need a coordinator");
     }
+    if (model == null || inputShape == null || strategy == null || training == null) {
+      throw new IllegalArgumentException("a federation's rounds need a model, an input shape, a strategy and training options");
+    }
+    inputShape = inputShape.clone();
     if (inputShape.length == 0 || Arrays.stream(inputShape).anyMatch(d -> d < 1 || d > 1 << 20)) {
       throw new IllegalArgumentException("input shape must be 1 or more dimensions of 1 to 2^20, got " + Arrays.toString(inputShape));
     }
@@ -92,6 +95,39 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
   @Override
   public int[] inputShape() {
     return inputShape.clone();
+  }
+
+  /** Equal settings are equal field by field, the input shape by its dimensions (not by array identity). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof FederationSettings f && coordinator.equals(f.coordinator) && model.equals(f.model)
+        && Arrays.equals(inputShape, f.inputShape) && classes == f.classes && initSeed == f.initSeed
+        && strategy.equals(f.strategy) && Double.compare(serverLearningRate, f.serverLearningRate) == 0
+        && training.equals(f.training) && minParticipants == f.minParticipants && maxParticipants == f.maxParticipants
+        && Double.compare(sampling, f.sampling) == 0 && trainDeadlineMillis == f.trainDeadlineMillis
+        && phaseDeadlineMillis == f.phaseDeadlineMillis && evaluationDeadlineMillis == f.evaluationDeadlineMillis
+        && Double.compare(targetDropout, f.targetDropout) == 0 && Double.compare(targetCorrupt, f.targetCorrupt) == 0
+        && weightCap == f.weightCap && unitWeights == f.unitWeights && Double.compare(clipNorm, f.clipNorm) == 0
+        && Double.compare(noiseMultiplier, f.noiseMultiplier) == 0 && Double.compare(delta, f.delta) == 0;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(coordinator, model, Arrays.hashCode(inputShape), classes, initSeed, strategy,
+        serverLearningRate, training, minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis,
+        evaluationDeadlineMillis, targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta);
+  }
+
+  @Override
+  public String toString() {
+    return "FederationSettings[coordinator=" + coordinator + ", model=" + model + ", inputShape=" + Arrays.toString(inputShape)
+        + ", classes=" + classes + ", initSeed=" + initSeed + ", strategy=" + strategy + ", serverLearningRate="
+        + serverLearningRate + ", training=" + training + ", minParticipants=" + minParticipants + ", maxParticipants="
+        + maxParticipants + ", sampling=" + sampling + ", trainDeadlineMillis=" + trainDeadlineMillis
+        + ", phaseDeadlineMillis=" + phaseDeadlineMillis + ", evaluationDeadlineMillis=" + evaluationDeadlineMillis
+        + ", targetDropout=" + targetDropout + ", targetCorrupt=" + targetCorrupt + ", weightCap=" + weightCap
+        + ", unitWeights=" + unitWeights + ", clipNorm=" + clipNorm + ", noiseMultiplier=" + noiseMultiplier + ", delta="
+        + delta + "]";
   }
 
   /** Defaults for everything but who coordinates and what is trained (docs/operations.md lists them). */

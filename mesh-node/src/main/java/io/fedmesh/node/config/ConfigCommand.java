@@ -1,8 +1,13 @@
 package io.fedmesh.node.config;
 
+import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.coordinator.federation.ParticipantPolicy;
+import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.cli.FedmeshVersion;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,7 +49,10 @@ public final class ConfigCommand implements Runnable {
         out.println("  metrics_listen  " + c.metricsListen().getHostString() + ":" + c.metricsListen().getPort());
         out.println("  tls             key " + c.tls().key() + ", certificate " + c.tls().certificate() + ", ca "
             + c.tls().ca() + ", crl " + c.tls().crl());
-        c.federations().forEach((name, members) -> out.println("  federation      " + name + ": " + members.size() + " member(s)"));
+        c.federations().forEach((name, members) -> out.println("  federation      " + name + ": " + members.size() + " member(s)"
+            + c.rounds(name).map(r -> "").orElse(", no rounds")));
+        c.rounds().forEach((name, r) -> out.println("  rounds          " + name + ": " + describe(r)));
+        c.participant().forEach((name, p) -> out.println("  participant     " + name + ": " + describe(p)));
         out.println("  advertise_host  " + (c.advertiseHost() == null ? "(the listen host)" : c.advertiseHost()));
         c.seeds().forEach(seed -> out.println("  seed            " + seed.id().hex() + " at " + seed.address()));
         out.println("  gossip          probe every " + c.gossip().probeIntervalMillis() + " ms, timeout "
@@ -60,6 +68,25 @@ public final class ConfigCommand implements Runnable {
         e.problems().forEach(p -> err.println("  " + p));
         return 1;
       }
+    }
+
+    private static String describe(FederationSettings r) {
+      return r.model().describe() + ", input " + Arrays.toString(r.inputShape()) + ", " + r.classes() + " classes, coordinator "
+          + r.coordinator().shortForm() + ", " + r.strategy() + " (" + r.training().optimizer().name().toLowerCase(Locale.ROOT)
+          + " lr " + r.training().learningRate() + ", " + r.training().epochs() + " epoch(s), batch " + r.training().batchSize()
+          + "), " + r.minParticipants() + "-" + r.maxParticipants() + " participants"
+          + (r.sampling() < 1 ? " (sampling " + r.sampling() + ")" : "") + ", clip " + r.clipNorm() + ", "
+          + (r.unitWeights() ? "unit weights" : "weights capped at " + r.weightCap()) + ", "
+          + (r.noiseMultiplier() > 0 ? "central DP noise " + r.noiseMultiplier() + " (delta " + r.delta() + ")" : "no DP");
+    }
+
+    private static String describe(ParticipantSettings p) {
+      ParticipantPolicy policy = p.policy();
+      return p.data().describe() + ", " + p.holdout() + " held out (seed " + p.holdoutSeed() + "); policy: "
+          + (policy.requireMaliciousServer() ? "malicious-server mode" : "semi-honest mode allowed") + ", cohort >= "
+          + policy.minCohort() + ", threshold >= " + policy.minThreshold() + ", coordinators "
+          + (policy.coordinators().isEmpty() ? "as in rounds" : policy.coordinators().stream().map(NodeId::shortForm).sorted().toList())
+          + ", stops after " + policy.maxConsecutiveAborts() + " aborts in a row";
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.fedmesh.node.config;
 
+import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.crypto.CryptoException;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.proto.v1.Role;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -43,10 +45,64 @@ import org.yaml.snakeyaml.error.YAMLException;
  *         stall_timeout_ms: 10000}   # hang up on a Connect stream that takes nothing queued for this long
  * limits: {gossip_per_s: 100, envelopes_per_s: 1000, calls_per_connection: 100}   # per peer; see Limits
  * </pre>
+ *
+ * <p>How a federation trains ({@link #rounds(String)}, the same on every member), and how this node takes
+ * part ({@link #participant()}); defaults shown, {@code <id>} is a node id (64 hex digits):
+ *
+ * <pre>
+ * federations:
+ *   card-fraud:
+ *     members: {&lt;id&gt;: [participant], &lt;id&gt;: [coordinator-eligible, admin]}
+ *     rounds:                       # optional; without it the federation runs no rounds
+ *       coordinator: &lt;id&gt;          # required; a member with role coordinator-eligible
+ *       model: mlp:16               # required; logistic, mlp, mlp:W1,W2,..., cnn or a .json spec (relative to this file)
+ *       input_shape: [30]           # required; one example's shape
+ *       classes: 2                  # required; 2 to 10000
+ *       init_seed: 1                # the initial model's weights
+ *       strategy: fedavg            # fedavg | fedprox (fedprox needs training.proximal_mu &gt; 0)
+ *       server_lr: 1.0
+ *       training: {optimizer: sgd, learning_rate: 0.05, epochs: 1, batch_size: 32, proximal_mu: 0}
+ *       participants: {min: 2, max: 100, sampling: 1.0}      # 2 &lt;= min &lt;= max &lt;= 100000; sampling in (0, 1]
+ *       deadlines_ms: {train: 120000, phase: 30000, evaluation: 60000}   # each 100 ms to 24 h
+ *       targets: {dropout: 0.1, corrupt: 0.05}               # fractions in [0, 0.5)
+ *       weight_cap: 10000           # a participant weighs min(its examples, cap)
+ *       unit_weights: false         # every participant weighs 1 (required when dp.noise_multiplier &gt; 0)
+ *       clip_norm: 1.0              # L2 norm each update is clipped to
+ *       dp: {noise_multiplier: 0, delta: 1.0e-5}             # central DP; 0: none
+ * participant:                      # optional; one entry per federation this node trains in
+ *   card-fraud:                     # a federation above that has a rounds section
+ *     data:                         # required; exactly one kind; paths relative to this file
+ *       synthetic: {institution: 0, institutions: 4, rows: 2000, seed: 1}   # institution required
+ *       # csv: {path: fraud.csv, label: label}                              # path required
+ *       # idx: {images: imgs-idx3-ubyte, labels: labels-idx1-ubyte, first: 0, count: 0}   # count 0: to the end
+ *     holdout: 0.2                  # fraction of local rows kept for federated evaluation, in (0, 0.9]
+ *     holdout_seed: 1
+ *     policy:                       # enforced by this node whatever the coordinator says
+ *       require_malicious_server: true
+ *       min_cohort: 3
+ *       min_threshold: 2
+ *       targets: {dropout: 0.1, corrupt: 0.05}
+ *       coordinators: []            # coordinator-eligible members; empty: the rounds section's coordinator
+ *       max_consecutive_aborts: 5
+ * </pre>
+ *
+ * <p>Problems are collected with their path ({@code federations.card-fraud.rounds.clip_norm: expected a
+ * positive number, got '-1'}); unknown fields are problems too.
  */
 public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress metricsListen, Tls tls,
     Map<String, Map<NodeId, Set<Role>>> federations, String advertiseHost, List<Seed> seeds,
-    io.fedmesh.node.gossip.SwimParameters gossip, boolean reachable, Relay relay, Limits limits) {
+    io.fedmesh.node.gossip.SwimParameters gossip, boolean reachable, Relay relay, Limits limits,
+    Map<String, FederationSettings> rounds, Map<String, ParticipantSettings> participant) {
+
+  public NodeConfig {
+    rounds = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(rounds));
+    participant = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(participant));
+  }
+
+  /** The federation's {@code rounds:} section: empty if it has none (it runs no rounds) or is unknown. */
+  public Optional<FederationSettings> rounds(String federation) {
+    return Optional.ofNullable(rounds.get(federation));
+  }
 
   /**
    * What one authenticated peer may use of this node (docs/operations.md, "Limits"): beyond, its
@@ -127,7 +183,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
   public record Tls(Path key, Path certificate, Path ca, Path crl, java.time.Duration crlGrace) {}
 
   private static final Set<String> TOP = Set.of("data_dir", "listen", "metrics_listen", "tls", "federations",
-      "advertise_host", "seeds", "gossip", "reachable", "relay", "limits");
+      "advertise_host", "seeds", "gossip", "reachable", "relay", "limits", "participant");
   private static final Set<String> TLS = Set.of("key", "certificate", "ca", "crl", "crl_grace_hours");
   private static final Pattern FEDERATION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final int DEFAULT_PORT = 7400;
@@ -180,6 +236,8 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
         dataDir.resolve(string(tls.get("ca"), "tls.ca", "ca.crt", problems)),
         dataDir.resolve(string(tls.get("crl"), "tls.crl", "crl.pem", problems)), crlGrace(tls.get("crl_grace_hours"), problems));
     Map<String, Map<NodeId, Set<Role>>> federations = new TreeMap<>();
+    Map<String, FederationSettings> rounds = new TreeMap<>();
+    Set<String> withRounds = new java.util.HashSet<>();
     Map<String, Object> feds = top.containsKey("federations") ? map(top.get("federations"), "federations", problems) : Map.of();
     for (Map.Entry<String, Object> f : feds.entrySet()) {
       String name = String.valueOf(f.getKey());
@@ -188,7 +246,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
         problems.add(where + ": a federation name is 1-63 lowercase letters, digits and '-', starting with a letter or digit");
       }
       Map<String, Object> fed = map(f.getValue(), where, problems);
-      unknownKeys(fed, Set.of("members"), where + ".", problems);
+      unknownKeys(fed, Set.of("members", "rounds"), where + ".", problems);
       Map<NodeId, Set<Role>> members = new LinkedHashMap<>();
       Map<String, Object> m = fed.containsKey("members") ? map(fed.get("members"), where + ".members", problems) : Map.of();
       if (m.isEmpty()) {
@@ -206,6 +264,14 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
         members.put(id, roles(member.getValue(), at, problems));
       }
       federations.put(name, members);
+      if (fed.containsKey("rounds")) {
+        withRounds.add(name);
+        FederationSettings settings = RoundsSection.parse(Section.of(fed.get("rounds"), where + ".rounds", problems), members,
+            base, problems);
+        if (settings != null) {
+          rounds.put(name, settings);
+        }
+      }
     }
     String advertise = top.get("advertise_host") == null ? null : String.valueOf(top.get("advertise_host"));
     List<Seed> seeds = new ArrayList<>();
@@ -273,10 +339,13 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
       problems.add("relay: reconnect_base_ms, reconnect_max_ms and stall_timeout_ms are whole milliseconds");
     }
     Limits limits = Limits.parse(top.containsKey("limits") ? map(top.get("limits"), "limits", problems) : Map.of(), problems);
+    Map<String, ParticipantSettings> participant = ParticipantSection.parse(Section.of(top.get("participant"), "participant",
+        problems), federations, withRounds, rounds, base, problems);
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(file, problems);
     }
-    return new NodeConfig(dataDir, listen, metrics, material, federations, advertise, seeds, gossip, reachable, relay, limits);
+    return new NodeConfig(dataDir, listen, metrics, material, federations, advertise, seeds, gossip, reachable, relay, limits,
+        rounds, participant);
   }
 
   /** How long a revocation list past its next update stays in force: whole hours, 0 to 720 (30 days). */

@@ -44,7 +44,7 @@ final class DemoReport {
     for (DemoNetwork.Node n : federation.network().nodes.subList(1, federation.network().nodes.size())) {
       NodeConfig c = NodeConfig.load(n.config());
       settings = c.rounds(DemoCommand.FEDERATION).orElseThrow();
-      LocalData data = LocalData.load(c.participant().get(DemoCommand.FEDERATION));
+      LocalData data = LocalData.load(c.participant().get(DemoCommand.FEDERATION)).fitTo(settings);
       train.add(data.train());
       held.add(data.holdout());
     }

@@ -74,16 +74,18 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
       for (ParticipantSettings p : config.participant().values()) {
         FederationSettings settings = config.rounds(p.federation()).orElseThrow(() -> new IOException(
             "participant." + p.federation() + ": the federation has no rounds section"));
-        LocalData data = LocalData.load(p);
-        data.checkFits(settings);
+        LocalData data = LocalData.load(p).fitTo(settings);
         participants.put(p.federation(), new ParticipantAgent(p.federation(), settings, p.policy(), identity, link, transfers,
             store(p.federation()), data.train(), data.holdout(),
             new RoundStateFile(stateDir().resolve(p.federation() + ".participant")), metrics,
             Executors.newSingleThreadExecutor(daemon("fedmesh-participant-" + p.federation())), timer));
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
       close();
-      throw e instanceof IllegalArgumentException ? new IOException(e.getMessage(), e) : e;
+      throw e;
+    } catch (IllegalArgumentException e) {
+      close();
+      throw new IOException(e.getMessage(), e);
     }
     router.handle(Envelope.PayloadCase.ROUND, this::onEnvelope);
   }

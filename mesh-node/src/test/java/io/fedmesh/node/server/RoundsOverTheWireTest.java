@@ -150,7 +150,8 @@ class RoundsOverTheWireTest {
     double weights = 0;
     for (Path config : configs) {
       NodeConfig c = NodeConfig.load(config);
-      LocalData data = LocalData.load(c.participant().get(FED));
+      var settings0 = c.rounds(FED).orElseThrow();
+      LocalData data = LocalData.load(c.participant().get(FED)).fitTo(settings0);
       Dataset train = data.train();
       var settings = c.rounds(FED).orElseThrow();
       try (LocalModel m = new LocalModel(settings.model(), settings.inputShape(), settings.classes(), settings.initSeed())) {

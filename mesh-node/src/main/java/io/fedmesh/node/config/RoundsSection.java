@@ -1,0 +1,154 @@
+package io.fedmesh.node.config;
+
+import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.ml.model.ModelSpec;
+import io.fedmesh.ml.train.TrainingOptions;
+import io.fedmesh.proto.v1.Role;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** A federation's {@code rounds:} section (see {@link NodeConfig}) read into {@link FederationSettings}. */
+final class RoundsSection {
+  private static final Set<String> KEYS = Set.of("coordinator", "model", "input_shape", "classes", "init_seed", "strategy",
+      "server_lr", "training", "participants", "deadlines_ms", "targets", "weight_cap", "unit_weights", "clip_norm", "dp");
+  /** The defaults, from the one place that defines them (the coordinator, model, shape and classes are placeholders). */
+  static final FederationSettings DEFAULTS = FederationSettings.defaults(NodeId.ofBytes(new byte[NodeId.BYTES]),
+      ModelSpec.logistic(), new int[] {1}, 2);
+  private static final long MAX_DEADLINE = 86_400_000L;
+
+  private RoundsSection() {}
+
+  /**
+   * @param members the federation's members and their roles (the coordinator must be coordinator-eligible)
+   * @param base the config file's directory (a {@code .json} model spec is read relative to it)
+   * @return the settings, or null after adding one problem or more to {@code problems}
+   */
+  static FederationSettings parse(Section s, Map<NodeId, Set<Role>> members, Path base, List<String> problems) {
+    int before = problems.size();
+    FederationSettings d = DEFAULTS;
+    s.known(KEYS);
+    s.require("coordinator", "model", "input_shape", "classes");
+    NodeId coordinator = s.has("coordinator") ? s.nodeId("coordinator") : null;
+    if (coordinator != null && !members.containsKey(coordinator)) {
+      s.problem("coordinator", coordinator.hex() + " is not a member of this federation");
+    } else if (coordinator != null && !members.get(coordinator).contains(Role.ROLE_COORDINATOR_ELIGIBLE)) {
+      s.problem("coordinator", coordinator.hex() + " is a member without role coordinator-eligible");
+    }
+    ModelSpec model = s.has("model") ? model(s, base) : null;
+    int[] shape = s.has("input_shape") ? inputShape(s) : null;
+    int classes = s.integer("classes", 2, 2, 10_000);
+    long initSeed = s.whole("init_seed", d.initSeed(), Long.MIN_VALUE, Long.MAX_VALUE);
+    String strategy = s.text("strategy", d.strategy());
+    if (!strategy.equals("fedavg") && !strategy.equals("fedprox")) {
+      s.problem("strategy", "expected fedavg or fedprox, got '" + strategy + "'");
+    }
+    double serverLr = s.number("server_lr", d.serverLearningRate(), "a positive number", v -> v > 0);
+    TrainingOptions training = training(s.section("training"), d.training(), problems);
+    if (training != null && strategy.equals("fedprox") && training.proximalMu() == 0) {
+      s.problem("strategy", "fedprox needs training.proximal_mu > 0 (with 0 it is fedavg)");
+    } else if (training != null && strategy.equals("fedavg") && training.proximalMu() > 0) {
+      s.problem("training.proximal_mu", "a proximal term is FedProx: set strategy: fedprox, or proximal_mu: 0");
+    }
+    Section p = s.section("participants").known(Set.of("min", "max", "sampling"));
+    int min = p.integer("min", d.minParticipants(), 2, 100_000);
+    int max = p.integer("max", d.maxParticipants(), 2, 100_000);
+    if (min > max) {
+      problems.add(p.path() + ": min (" + min + ") must not exceed max (" + max + ")");
+    }
+    double sampling = p.number("sampling", d.sampling(), "a number in (0, 1]", v -> v > 0 && v <= 1);
+    Section dl = s.section("deadlines_ms").known(Set.of("train", "phase", "evaluation"));
+    long train = dl.whole("train", d.trainDeadlineMillis(), 100, MAX_DEADLINE);
+    long phase = dl.whole("phase", d.phaseDeadlineMillis(), 100, MAX_DEADLINE);
+    long evaluation = dl.whole("evaluation", d.evaluationDeadlineMillis(), 100, MAX_DEADLINE);
+    Section t = s.section("targets").known(Set.of("dropout", "corrupt"));
+    double dropout = t.number("dropout", d.targetDropout(), "a fraction in [0, 0.5)", v -> v >= 0 && v < 0.5);
+    double corrupt = t.number("corrupt", d.targetCorrupt(), "a fraction in [0, 0.5)", v -> v >= 0 && v < 0.5);
+    long weightCap = s.whole("weight_cap", d.weightCap(), 1, 1L << 40);
+    boolean unitWeights = s.bool("unit_weights", d.unitWeights());
+    double clipNorm = s.number("clip_norm", d.clipNorm(), "a positive number", v -> v > 0);
+    Section dp = s.section("dp").known(Set.of("noise_multiplier", "delta"));
+    double noise = dp.number("noise_multiplier", d.noiseMultiplier(), "a number >= 0", v -> v >= 0);
+    double delta = dp.number("delta", d.delta(), "a number in (0, 1)", v -> v > 0 && v < 1);
+    if (noise > 0 && !unitWeights) {
+      dp.problem("noise_multiplier", "DP rounds need unit_weights: true (the accountant assumes every update weighs 1)");
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    try {
+      return new FederationSettings(coordinator, model, shape, classes, initSeed, strategy, serverLr, training, min, max,
+          sampling, train, phase, evaluation, dropout, corrupt, weightCap, unitWeights, clipNorm, noise, delta);
+    } catch (IllegalArgumentException e) {
+      problems.add(s.path() + ": " + e.getMessage());
+      return null;
+    }
+  }
+
+  private static ModelSpec model(Section s, Path base) {
+    String text = s.text("model", null);
+    if (text == null) {
+      return null;
+    }
+    // A spec file (ModelSpec.parse reads a file when the text ends in .json or holds a /) is relative to the config file.
+    if ((text.endsWith(".json") || text.contains("/")) && !Path.of(text).isAbsolute()) {
+      text = base.resolve(text).toString();
+    }
+    try {
+      return ModelSpec.parse(text);
+    } catch (IllegalArgumentException e) {
+      s.problem("model", e.getMessage());
+      return null;
+    }
+  }
+
+  private static int[] inputShape(Section s) {
+    List<?> dims = s.list("input_shape", "a list of dimensions such as [30] or [1, 28, 28]");
+    if (!(s.raw("input_shape") instanceof List<?>)) {
+      return null;
+    }
+    if (dims.isEmpty() || dims.size() > 8) {
+      s.problem("input_shape", "expected 1 to 8 dimensions such as [30] or [1, 28, 28], got " + dims.size());
+      return null;
+    }
+    int[] shape = new int[dims.size()];
+    for (int i = 0; i < shape.length; i++) {
+      Object v = dims.get(i);
+      if (!(v instanceof Integer n) || n < 1 || n > 1 << 20) {
+        s.problem("input_shape", "expected dimensions from 1 to " + (1 << 20) + ", got " + Section.describe(v));
+        return null;
+      }
+      shape[i] = n;
+    }
+    return shape;
+  }
+
+  private static TrainingOptions training(Section t, TrainingOptions d, List<String> problems) {
+    int before = problems.size();
+    t.known(Set.of("optimizer", "learning_rate", "epochs", "batch_size", "proximal_mu"));
+    TrainingOptions.Optimizer optimizer = d.optimizer();
+    if (t.has("optimizer")) {
+      String name = t.text("optimizer", "sgd");
+      try {
+        optimizer = TrainingOptions.Optimizer.parse(name);
+      } catch (IllegalArgumentException e) {
+        t.problem("optimizer", "expected sgd or adam, got '" + name + "'");
+      }
+    }
+    double lr = t.number("learning_rate", d.learningRate(), "a positive number", v -> v > 0);
+    int epochs = t.integer("epochs", d.epochs(), 1, 10_000);
+    int batch = t.integer("batch_size", d.batchSize(), 1, 1 << 20);
+    double mu = t.number("proximal_mu", d.proximalMu(), "a number >= 0", v -> v >= 0);
+    if (problems.size() > before) {
+      return null;
+    }
+    try {
+      return new TrainingOptions(optimizer, lr, epochs, batch, mu);
+    } catch (IllegalArgumentException e) {
+      problems.add(t.path() + ": " + e.getMessage());
+      return null;
+    }
+  }
+}
