@@ -62,8 +62,6 @@ record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, Stri
         .append("      training: {optimizer: sgd, learning_rate: 0.1, epochs: 1, batch_size: 64}\n")
         .append("      participants: {min: 3, max: 100}\n")
         .append("      deadlines_ms: {train: 60000, phase: 20000, evaluation: 20000}\n")
-        // One participant in four may drop out and the round still commits.
-        .append("      targets: {dropout: 0.25, corrupt: 0.0}\n")
         .append("      weight_cap: 10000\n      clip_norm: 1.0\n");
     return y.toString();
   }
@@ -73,8 +71,7 @@ record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, Stri
         ? "{synthetic: {institution: " + (i - 1) + ", institutions: " + participants + ", rows: " + SYNTHETIC_ROWS + ", seed: 7}}"
         : "{idx: {images: " + fashionDir.resolve("train-images-idx3-ubyte") + ", labels: " + fashionDir.resolve("train-labels-idx1-ubyte")
             + ", first: " + (i - 1) * IMAGES + ", count: " + IMAGES + "}}";
-    return "participant:\n  " + DemoCommand.FEDERATION + ":\n    data: " + data + "\n    holdout: 0.2\n"
-        + "    policy: {targets: {dropout: 0.25, corrupt: 0.0}}\n";
+    return "participant:\n  " + DemoCommand.FEDERATION + ":\n    data: " + data + "\n    holdout: 0.2\n";
   }
 
   /** Empties {@code out} if it holds an earlier demo; refuses a directory that holds anything else. */

@@ -106,14 +106,14 @@ final class CoordinatorDriver implements AutoCloseable {
           + (engine == null ? lastCommitted : engine.round()) + ")");
     }
     roundsLeft = rounds;
-    executor.execute(() -> guarded(this::nextRound));
+    submit(() -> guarded(this::nextRound));
     publish();
     return status;
   }
 
   /** Stops after aborting the round in progress (the coordinator role was taken away). */
   void stop(String reason) {
-    executor.execute(() -> guarded(() -> {
+    submit(() -> guarded(() -> {
       synchronized (this) {
         roundsLeft = 0;
       }
@@ -129,7 +129,7 @@ final class CoordinatorDriver implements AutoCloseable {
 
   /** A round message from the verified sender {@code from}. */
   void onMessage(NodeId from, RoundMessage message) {
-    executor.execute(() -> guarded(() -> {
+    submit(() -> guarded(() -> {
       if (engine == null) {
         metrics.refused(federation, "coordinator", "no_round");
         return;
@@ -180,7 +180,7 @@ final class CoordinatorDriver implements AutoCloseable {
     metrics.roundEnded(federation, "aborted", Duration.ofNanos(System.nanoTime() - roundStartNanos));
     engine = null;
     if (roundsLeft > 0) {
-      timer.schedule(() -> executor.execute(() -> guarded(this::nextRound)), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+      timer.schedule(() -> submit(() -> guarded(this::nextRound)), RETRY_MILLIS, TimeUnit.MILLISECONDS);
     }
     publish();
   }
@@ -216,7 +216,7 @@ final class CoordinatorDriver implements AutoCloseable {
       if (a instanceof RoundAction.Send s) {
         link.send(federation, s.to(), s.message());
       } else if (a instanceof RoundAction.StartTimer t) {
-        timer.schedule(() -> executor.execute(() -> guarded(() -> {
+        timer.schedule(() -> submit(() -> guarded(() -> {
           if (engine == current) {
             run(current.onTimer(t.token()));
           }
@@ -288,7 +288,7 @@ final class CoordinatorDriver implements AutoCloseable {
         report.committed() ? "committed" : "aborted", seconds, report.contributors(),
         report.committed() ? "" : " (" + report.reason() + ")",
         hasEval ? String.format(Locale.ROOT, ", accuracy %.4f, loss %.4f", evaluation.accuracy(), evaluation.meanLoss()) : ""));
-    executor.execute(() -> guarded(this::nextRound));
+    submit(() -> guarded(this::nextRound));
   }
 
   private void record(RoundStatus.Finished finished) {
@@ -329,6 +329,15 @@ final class CoordinatorDriver implements AutoCloseable {
       step.run();
     } catch (RuntimeException e) {
       LOG.log(java.util.logging.Level.WARNING, "coordinator step failed", e);
+    }
+  }
+
+  /** Runs {@code step} on this role's thread; after close, nothing runs (a stopping node drops late events). */
+  private void submit(Runnable step) {
+    try {
+      executor.execute(step);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // closed: the node is stopping
     }
   }
 

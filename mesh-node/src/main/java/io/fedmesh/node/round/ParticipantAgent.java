@@ -82,7 +82,7 @@ final class ParticipantAgent implements AutoCloseable {
 
   /** A round message from the verified sender {@code from}; handled on the agent's thread. */
   void onMessage(NodeId from, RoundMessage message) {
-    executor.execute(() -> guarded(() -> handle(from, message)));
+    submit(() -> guarded(() -> handle(from, message)));
   }
 
   private void handle(NodeId from, RoundMessage message) {
@@ -112,7 +112,7 @@ final class ParticipantAgent implements AutoCloseable {
       if (a instanceof RoundAction.Send s) {
         link.send(federation, s.to(), s.message());
       } else if (a instanceof RoundAction.StartTimer t) {
-        timer.schedule(() -> executor.execute(() -> guarded(() -> {
+        timer.schedule(() -> submit(() -> guarded(() -> {
           if (engine == current) {
             run(engine, engine.onTimer(t.token()));
           }
@@ -172,7 +172,7 @@ final class ParticipantAgent implements AutoCloseable {
         .setModelRequest(ModelRequest.newBuilder().setModel(ref)).build();
     transfers.fetch(from, federation, ref.getSha256().toByteArray(), ref.getSizeBytes(),
         () -> link.send(federation, from, ask), FETCH_ATTEMPTS).whenComplete((bytes, failure) ->
-        executor.execute(() -> guarded(() -> {
+        submit(() -> guarded(() -> {
           if (engine != current) {
             return;
           }
@@ -236,6 +236,15 @@ final class ParticipantAgent implements AutoCloseable {
   /** Whether it is in a round now, and which. */
   String phase() {
     return current == null ? "idle" : current.phase();
+  }
+
+  /** Runs {@code step} on this role's thread; after close, nothing runs (a stopping node drops late events). */
+  private void submit(Runnable step) {
+    try {
+      executor.execute(step);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // closed: the node is stopping
+    }
   }
 
   @Override

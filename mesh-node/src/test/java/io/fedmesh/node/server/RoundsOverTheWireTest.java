@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RoundsOverTheWireTest {
   static final String FED = "card-fraud";
-  static final int PARTICIPANTS = 4;
+  static final int PARTICIPANTS = 5;
   @TempDir
   static Path dir;
   static TestMesh mesh;
@@ -41,8 +41,8 @@ class RoundsOverTheWireTest {
   static String rounds(TestMesh.Identity c) {
     return "    rounds:\n      coordinator: " + c.id().hex() + "\n      model: mlp:8\n      input_shape: [12]\n      classes: 2\n"
         + "      training: {optimizer: sgd, learning_rate: 0.1, epochs: 1, batch_size: 100000}\n"
-        + "      participants: {min: 3, max: 100}\n      deadlines_ms: {train: 20000, phase: 10000, evaluation: 10000}\n"
-        + "      targets: {dropout: 0.25, corrupt: 0.0}\n      weight_cap: 1000\n      clip_norm: 5.0\n";
+        + "      participants: {min: 4, max: 100}\n      deadlines_ms: {train: 20000, phase: 10000, evaluation: 10000}\n"
+        + "      targets: {dropout: 0.2, corrupt: 0.0}\n      weight_cap: 1000\n      clip_norm: 5.0\n";
   }
 
   @BeforeAll
@@ -62,7 +62,7 @@ class RoundsOverTheWireTest {
     String seed = "seeds: [" + c.id().hex() + "@127.0.0.1:" + coordinator.port() + "]\n";
     for (int i = 0; i < PARTICIPANTS; i++) {
       String own = "participant:\n  " + FED + ":\n    data: {synthetic: {institution: " + i + ", institutions: " + PARTICIPANTS
-          + ", rows: 300, seed: 7}}\n    holdout: 0.2\n    policy: {targets: {dropout: 0.25, corrupt: 0.0}}\n";
+          + ", rows: 300, seed: 7}}\n    holdout: 0.2\n    policy: {targets: {dropout: 0.2, corrupt: 0.0}}\n";
       String reach = i == PARTICIPANTS - 1 ? "reachable: false\n" : "";
       participants.add(mesh.start(dir, ps.get(i), timing + seed + reach + federation + own));
       configs.add(dir.resolve(ps.get(i).dir().getFileName() + ".yaml"));
@@ -133,7 +133,7 @@ class RoundsOverTheWireTest {
     RoundStatus.Finished next = history.get(before + 1);
     // Depending on when it stopped: without its keys the round goes on with the others; after its
     // keys but before its graph nonce the round aborts; later, SecAgg+ recovers its masks.
-    assertThat(hit.outcome().equals("committed") ? hit.contributors() : 3).isEqualTo(3);
+    assertThat(hit.outcome().equals("committed") ? hit.contributors() : PARTICIPANTS - 1).isEqualTo(PARTICIPANTS - 1);
     assertThat(next.outcome()).as(next.reason()).isEqualTo("committed");
     assertThat(next.contributors()).isEqualTo(PARTICIPANTS - 1);
   }
