@@ -147,12 +147,6 @@ public final class DemoCommand implements Callable<Integer> {
       failIfNodeDied(processes);
       RoundStatusResponse s = admin.withDeadlineAfter(10, TimeUnit.SECONDS).getRoundStatus(RoundStatusRequest.newBuilder()
           .setFederation(fed).build());
-      String line = s.getPhase().equals("idle") ? "" : String.format(Locale.ROOT, "round %d/%d: %-24s invited %d, advertised %d, declined %d",
-          s.getRound(), rounds, s.getPhase(), s.getInvited(), s.getAdvertised(), s.getDeclined());
-      if (!line.isEmpty() && !line.equals(shown)) {
-        stdout.println("  " + line);
-        shown = line;
-      }
       for (; reported < s.getHistoryCount(); reported++) {
         FinishedRound r = s.getHistory(reported);
         stdout.println(r.getOutcome().equals("committed")
@@ -160,6 +154,12 @@ public final class DemoCommand implements Callable<Integer> {
                 r.getRound(), r.getDurationMillis() / 1000.0, r.getContributors(), r.getLoss(), r.getAccuracy(),
                 Double.isNaN(r.getAuc()) ? "" : String.format(Locale.ROOT, ", AUC %.4f", r.getAuc()))
             : "round " + r.getRound() + " aborted: " + r.getReason());
+      }
+      String line = s.getPhase().equals("idle") ? "" : String.format(Locale.ROOT, "round %d/%d: %-24s invited %d, advertised %d, declined %d",
+          s.getRound(), rounds, s.getPhase(), s.getInvited(), s.getAdvertised(), s.getDeclined());
+      if (!line.isEmpty() && !line.equals(shown)) {
+        stdout.println("  " + line);
+        shown = line;
       }
       stdout.flush();
       if (s.getHistoryCount() >= rounds && s.getRoundsLeft() == 0 && s.getPhase().equals("idle")) {
