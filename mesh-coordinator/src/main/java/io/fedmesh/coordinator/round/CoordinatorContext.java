@@ -46,6 +46,7 @@ final class CoordinatorContext {
   ModelRef nextRef;
   EvaluationCounts evaluation;
   final Set<Integer> evaluated = new HashSet<>();
+  final Map<NodeId, Integer> served = new HashMap<>();
 
   CoordinatorContext(String federation, FederationSettings settings, RoundPlan plan, SecAggParameters params,
       List<NodeId> cohort, float[] global, ModelRef globalRef, String manifest, Strategy strategy) {

@@ -30,6 +30,8 @@ import java.util.Map;
  * server refuses is counted as that participant's violation.
  */
 public final class CoordinatorRound {
+  /** Model transfers one participant may ask for in one round (the global and the new model, with retries). */
+  public static final int MAX_MODEL_SENDS = 6;
   private final CoordinatorContext ctx;
   private CoordinatorState state;
 
@@ -98,7 +100,11 @@ public final class CoordinatorRound {
       switch (message.getBodyCase()) {
         case MODEL_REQUEST -> {
           ModelRef asked = message.getModelRequest().getModel();
-          if (asked.getSha256().equals(ctx.globalRef.getSha256())) {
+          if (ctx.served.merge(from, 1, Integer::sum) > MAX_MODEL_SENDS) {
+            // Each request costs a whole model on the wire: a participant gets a few retries per round, no more.
+            out.add(new RoundAction.Refused(from, "too_many_model_requests", "more than " + MAX_MODEL_SENDS
+                + " model requests in round " + ctx.round()));
+          } else if (asked.getSha256().equals(ctx.globalRef.getSha256())) {
             out.add(new RoundAction.ServeModel(from, ctx.globalRef));
           } else if (ctx.nextRef != null && asked.getSha256().equals(ctx.nextRef.getSha256())) {
             out.add(new RoundAction.ServeModel(from, ctx.nextRef));
