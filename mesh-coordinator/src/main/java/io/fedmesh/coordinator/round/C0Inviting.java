@@ -6,8 +6,13 @@ import java.util.List;
 /**
  * Invitations are out; participants fetch the model, train and advertise their keys (SecAgg+ phase 0).
  * Declines are recorded; once every cohort member has advertised or declined, the phase closes early.
+ * The training deadline is cut in {@link #SLICES} slices: after each but the last, the invitation goes
+ * again to members not yet heard from, since an envelope can be lost on the way (a relay restarting);
+ * a participant already in the round ignores the repeat.
  */
 final class C0Inviting implements CoordinatorState {
+  static final int SLICES = 4;
+  private int slice = 1;
   @Override
   public String name(CoordinatorContext ctx) {
     return "inviting";
@@ -34,6 +39,22 @@ final class C0Inviting implements CoordinatorState {
 
   @Override
   public CoordinatorState onDeadline(CoordinatorContext ctx, List<RoundAction> out) {
+    if (slice < SLICES) {
+      slice++;
+      RoundMessage invitation = ctx.invitation();
+      for (int c = 0; c < ctx.cohort.size(); c++) {
+        if (!ctx.advertised.contains(c) && !ctx.declined.containsKey(ctx.cohort.get(c))) {
+          out.add(new RoundAction.Send(ctx.cohort.get(c), invitation));
+        }
+      }
+      out.add(ctx.timer(slice(ctx)));
+      return this;
+    }
     return ctx.deadline(this, out);
+  }
+
+  /** One slice of the training deadline (the last takes the remainder). */
+  static long slice(CoordinatorContext ctx) {
+    return ctx.settings.trainDeadlineMillis() / SLICES;
   }
 }

@@ -75,6 +75,10 @@ final class CoordinatorContext {
     return RoundMessage.newBuilder().setRound(round()).setRoundNonce(plan.getSecagg().getRoundNonce());
   }
 
+  RoundMessage invitation() {
+    return message().setInvitation(io.fedmesh.proto.v1.RoundInvitation.newBuilder().setPlan(plan)).build();
+  }
+
   RoundAction.StartTimer timer(long millis) {
     return new RoundAction.StartTimer(++timerToken, millis);
   }

@@ -8,7 +8,6 @@ import io.fedmesh.crypto.secagg.shared.Phase;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.ml.strategy.Strategy;
 import io.fedmesh.proto.v1.ModelRef;
-import io.fedmesh.proto.v1.RoundInvitation;
 import io.fedmesh.proto.v1.RoundMessage;
 import io.fedmesh.proto.v1.RoundPlan;
 import java.util.ArrayList;
@@ -79,11 +78,11 @@ public final class CoordinatorRound {
   /** Sends the invitations and starts the training deadline. */
   public List<RoundAction> start() {
     List<RoundAction> out = new ArrayList<>();
-    RoundMessage invitation = ctx.message().setInvitation(RoundInvitation.newBuilder().setPlan(ctx.plan)).build();
+    RoundMessage invitation = ctx.invitation();
     for (NodeId member : ctx.cohort) {
       out.add(new RoundAction.Send(member, invitation));
     }
-    out.add(ctx.timer(ctx.settings.trainDeadlineMillis()));
+    out.add(ctx.timer(C0Inviting.slice(ctx)));
     return out;
   }
 

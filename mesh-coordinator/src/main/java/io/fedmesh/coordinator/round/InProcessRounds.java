@@ -26,18 +26,6 @@ import java.util.Set;
  */
 public final class InProcessRounds {
 
-  /** What a participant does locally. */
-  public interface LocalWork {
-    /** Trains from {@code global}: the clipped update and the number of local training examples. */
-    Trained train(float[] global, TrainingRequest request);
-
-    /** Evaluates {@code model} on held-out data, or null if there is none. */
-    EvaluationCounts evaluate(float[] model);
-  }
-
-  /** A participant's update (trained - global, clipped) and its number of local training examples. */
-  public record Trained(float[] update, long examples) {}
-
   /**
    * A federation member in this process.
    *
@@ -167,7 +155,7 @@ public final class InProcessRounds {
       } else if (a instanceof RoundAction.Train t) {
         List<RoundAction> next;
         try {
-          Trained trained = member.work().train(t.global(), t.request());
+          LocalWork.Trained trained = member.work().train(t.global(), t.request());
           next = engine.onTrained(trained.update(), trained.examples());
         } catch (RuntimeException e) {
           next = engine.onTrainingFailed(e.getMessage());

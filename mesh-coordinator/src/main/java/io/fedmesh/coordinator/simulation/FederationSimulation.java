@@ -3,6 +3,7 @@ package io.fedmesh.coordinator.simulation;
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
 import io.fedmesh.coordinator.round.InProcessRounds;
+import io.fedmesh.coordinator.round.LocalWork;
 import io.fedmesh.coordinator.round.RoundReport;
 import io.fedmesh.coordinator.round.TrainingRequest;
 import io.fedmesh.crypto.identity.NodeId;
@@ -87,16 +88,16 @@ public final class FederationSimulation {
       for (int c = 0; c < clients.size(); c++) {
         SigningKey key = SigningKey.generate(keys);
         Dataset data = clients.get(c);
-        InProcessRounds.LocalWork work = new InProcessRounds.LocalWork() {
+        LocalWork work = new LocalWork() {
           @Override
-          public InProcessRounds.Trained train(float[] global, TrainingRequest request) {
+          public LocalWork.Trained train(float[] global, TrainingRequest request) {
             ParticipantStep.Contribution step = ParticipantStep.run(model, global, data, request.options(),
                 request.clipNorm(), request.unitWeights(), training, clock);
             current.examples += step.examples();
             current.lossSum += step.lastEpochLoss() * data.size();
             current.dataRows += data.size();
             current.trainingNanos += step.trainingNanos();
-            return new InProcessRounds.Trained(step.update(), data.size());
+            return new LocalWork.Trained(step.update(), data.size());
           }
 
           @Override

@@ -36,12 +36,12 @@ class InProcessRoundsTest {
       SigningKey key = SigningKey.generate(random);
       float value = (i + 1) / 10f;
       long examples = i + 1;
-      InProcessRounds.LocalWork work = new InProcessRounds.LocalWork() {
+      LocalWork work = new LocalWork() {
         @Override
-        public InProcessRounds.Trained train(float[] global, TrainingRequest request) {
+        public LocalWork.Trained train(float[] global, TrainingRequest request) {
           float[] u = new float[global.length];
           java.util.Arrays.fill(u, value / (float) Math.sqrt(global.length)); // norm = value <= clip 1
-          return new InProcessRounds.Trained(u, examples);
+          return new LocalWork.Trained(u, examples);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.fedmesh.node.round;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.coordinator.round.LocalWork;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.signature.SigningKey;
 import io.fedmesh.node.config.NodeConfig;
@@ -47,11 +48,27 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
   private final ScheduledExecutorService timer;
 
   /**
+   * What a participant trains with: DJL on the data its participant section names (the default), or a
+   * stand-in for benchmarks that exclude training. May throw IOException naming the data that cannot be read.
+   */
+  public interface LocalWorkFactory {
+    LocalWork create(ParticipantSettings participant, FederationSettings federation) throws IOException;
+  }
+
+  /** The default: the participant's rows ({@link LocalData}) trained and evaluated with DJL. */
+  public static final LocalWorkFactory DJL = (participant, federation) -> {
+    LocalData data = LocalData.load(participant).fitTo(federation);
+    return new DjlLocalWork(federation, data.train(), data.holdout());
+  };
+
+  /**
    * @param members SWIM's view (who is alive), for choosing cohorts
+   * @param work how participants train ({@link #DJL} on a node)
    * @throws IOException if a participant's local data or a role's state file cannot be read, naming it
    */
   public NodeRounds(NodeId self, SigningKey identity, NodeConfig config, EnvelopeRouter router, RoutedTransfers transfers,
-      Supplier<Map<NodeId, SwimNode.Member>> members, NodeMetrics nodeMetrics, Clock clock) throws IOException {
+      Supplier<Map<NodeId, SwimNode.Member>> members, NodeMetrics nodeMetrics, Clock clock, LocalWorkFactory work)
+      throws IOException {
     this.config = config;
     this.metrics = new RoundMetrics(nodeMetrics.registry());
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("fedmesh-round-timer"));
@@ -63,8 +80,10 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
           List<NodeId> everyone = participantsOf(federation, self);
           Supplier<List<NodeId>> alive = () -> {
             Map<NodeId, SwimNode.Member> view = members.get();
+            // Suspect is not dead (a loaded machine answers probes late): inviting one costs at most the
+            // training deadline, never the round.
             return everyone.stream().filter(n -> view.containsKey(n)
-                && view.get(n).state() == MemberState.MEMBER_STATE_ALIVE).toList();
+                && view.get(n).state() != MemberState.MEMBER_STATE_DEAD).toList();
           };
           coordinators.put(federation, new CoordinatorDriver(federation, rounds.get(), link, transfers, store(federation),
               alive, everyone.size(), new RoundStateFile(stateDir().resolve(federation + ".coordinator")), metrics,
@@ -74,9 +93,10 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
       for (ParticipantSettings p : config.participant().values()) {
         FederationSettings settings = config.rounds(p.federation()).orElseThrow(() -> new IOException(
             "participant." + p.federation() + ": the federation has no rounds section"));
-        LocalData data = LocalData.load(p).fitTo(settings);
+        LocalWork local = work.create(p, settings);
+        Supplier<String> manifest = local instanceof DjlLocalWork djl ? djl::manifest : () -> "(no layout: " + local + ")";
         participants.put(p.federation(), new ParticipantAgent(p.federation(), settings, p.policy(), identity, link, transfers,
-            store(p.federation()), data.train(), data.holdout(),
+            store(p.federation()), local, manifest,
             new RoundStateFile(stateDir().resolve(p.federation() + ".participant")), metrics,
             Executors.newSingleThreadExecutor(daemon("fedmesh-participant-" + p.federation())), timer));
       }

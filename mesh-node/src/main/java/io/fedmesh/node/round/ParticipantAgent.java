@@ -2,16 +2,14 @@ package io.fedmesh.node.round;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
+import io.fedmesh.coordinator.round.LocalWork;
 import io.fedmesh.coordinator.round.ModelBlob;
 import io.fedmesh.coordinator.round.ParticipantRound;
 import io.fedmesh.coordinator.round.RoundAction;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.signature.SigningKey;
-import io.fedmesh.ml.data.Dataset;
 import io.fedmesh.ml.eval.EvaluationCounts;
-import io.fedmesh.ml.train.LocalModel;
 import io.fedmesh.ml.train.NonFiniteUpdateException;
-import io.fedmesh.ml.train.ParticipantStep;
 import io.fedmesh.node.model.ModelStore;
 import io.fedmesh.node.relay.RoutedTransfers;
 import io.fedmesh.proto.v1.ModelRef;
@@ -46,21 +44,20 @@ final class ParticipantAgent implements AutoCloseable {
   private final RoundLink link;
   private final RoutedTransfers transfers;
   private final ModelStore store;
-  private final Dataset train;
-  private final Dataset holdout;
+  private final LocalWork work;
   private final RoundStateFile stateFile;
   private final RoundMetrics metrics;
   private final ExecutorService executor;
   private final ScheduledExecutorService timer;
   private final SecureRandom random = new SecureRandom();
-  private LocalModel model;
+  private final java.util.function.Supplier<String> manifest;
   private ParticipantRound current;
   private RoundMessage invitation;
   private long lastRound;
   private int consecutiveAborts;
 
   ParticipantAgent(String federation, FederationSettings settings, ParticipantPolicy policy, SigningKey identity,
-      RoundLink link, RoutedTransfers transfers, ModelStore store, Dataset train, Dataset holdout, RoundStateFile stateFile,
+      RoundLink link, RoutedTransfers transfers, ModelStore store, LocalWork work, java.util.function.Supplier<String> manifest, RoundStateFile stateFile,
       RoundMetrics metrics, ExecutorService executor, ScheduledExecutorService timer) throws IOException {
     this.federation = federation;
     this.settings = settings;
@@ -69,8 +66,8 @@ final class ParticipantAgent implements AutoCloseable {
     this.link = link;
     this.transfers = transfers;
     this.store = store;
-    this.train = train;
-    this.holdout = holdout;
+    this.work = work;
+    this.manifest = manifest;
     this.stateFile = stateFile;
     this.metrics = metrics;
     this.executor = executor;
@@ -125,12 +122,10 @@ final class ParticipantAgent implements AutoCloseable {
       } else if (a instanceof RoundAction.Train t) {
         run(engine, trainFor(engine, t));
       } else if (a instanceof RoundAction.Evaluate e) {
-        EvaluationCounts counts;
-        synchronized (TrainingLock.LOCK) {
-          model().setParameters(e.model());
-          counts = model().evaluateCounts(holdout);
+        EvaluationCounts counts = work.evaluate(e.model());
+        if (counts != null) {
+          run(engine, engine.onEvaluated(counts));
         }
-        run(engine, engine.onEvaluated(counts));
       } else if (a instanceof RoundAction.Finished f) {
         finished(f);
       } else if (a instanceof RoundAction.Refused r) {
@@ -141,19 +136,16 @@ final class ParticipantAgent implements AutoCloseable {
   }
 
   private List<RoundAction> trainFor(ParticipantRound engine, RoundAction.Train t) {
+    LocalWork.Trained trained;
     try {
-      ParticipantStep.Contribution step;
-      synchronized (TrainingLock.LOCK) {
-        step = ParticipantStep.run(model(), t.global(), train, t.request().options(), t.request().clipNorm(),
-            t.request().unitWeights(), random, System::nanoTime);
-      }
-      return engine.onTrained(step.update(), train.size());
+      trained = work.train(t.global(), t.request());
     } catch (NonFiniteUpdateException e) {
       metrics.refused(federation, "participant", "non_finite_update");
       return engine.onTrainingFailed(e.getMessage());
     } catch (RuntimeException e) {
       return engine.onTrainingFailed(String.valueOf(e.getMessage()));
     }
+    return engine.onTrained(trained.update(), trained.examples());
   }
 
   private void fetch(ParticipantRound engine, NodeId from, ModelRef ref) {
@@ -183,7 +175,7 @@ final class ParticipantAgent implements AutoCloseable {
           float[] parameters;
           try {
             parameters = ModelBlob.decode(bytes, length);
-            store.putVerified(id, bytes, model().layout().manifest());
+            store.putVerified(id, bytes, manifest.get());
           } catch (IOException | RuntimeException e) {
             run(engine, engine.onModelFailed(e.getMessage()));
             return;
@@ -217,13 +209,6 @@ final class ParticipantAgent implements AutoCloseable {
     }
   }
 
-  private LocalModel model() {
-    if (model == null) {
-      model = new LocalModel(settings.model(), settings.inputShape(), settings.classes(), settings.initSeed());
-    }
-    return model;
-  }
-
   /** Nothing a step throws may stop the agent's thread: it is logged and the round left to its deadlines. */
   private static void guarded(Runnable step) {
     try {
@@ -250,9 +235,11 @@ final class ParticipantAgent implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
-    if (model != null) {
-      synchronized (TrainingLock.LOCK) {
-        model.close();
+    if (work instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.warning("closing the local model: " + e.getMessage());
       }
     }
   }

@@ -126,11 +126,25 @@ public final class NodeServer implements AutoCloseable {
    *     or a port cannot be bound
    */
   public static NodeServer start(NodeConfig config, Clock clock) throws IOException {
-    return start(config, clock, io.fedmesh.node.transport.TransferReceiver.IDLE_MILLIS);
+    return start(config, clock, io.fedmesh.node.transport.TransferReceiver.IDLE_MILLIS, io.fedmesh.node.round.NodeRounds.DJL);
+  }
+
+  /**
+   * Starts a node whose participants train with {@code localWork} instead of DJL: for benchmarks of
+   * the round protocol that exclude training.
+   */
+  public static NodeServer start(NodeConfig config, Clock clock, io.fedmesh.node.round.NodeRounds.LocalWorkFactory localWork)
+      throws IOException {
+    return start(config, clock, io.fedmesh.node.transport.TransferReceiver.IDLE_MILLIS, localWork);
   }
 
   /** @param transferIdleMillis how long a Transfer stream may go quiet before it is ended (tests shorten it) */
   static NodeServer start(NodeConfig config, Clock clock, long transferIdleMillis) throws IOException {
+    return start(config, clock, transferIdleMillis, io.fedmesh.node.round.NodeRounds.DJL);
+  }
+
+  private static NodeServer start(NodeConfig config, Clock clock, long transferIdleMillis,
+      io.fedmesh.node.round.NodeRounds.LocalWorkFactory localWork) throws IOException {
     NodeConfig.Tls tls = config.tls();
     X509Certificate ca = certificate(tls.ca());
     X509Certificate own = certificate(tls.certificate());
@@ -267,7 +281,8 @@ public final class NodeServer implements AutoCloseable {
     RoutedTransfers transfers = new RoutedTransfers(router, identity, config, metrics, clock);
     io.fedmesh.node.round.NodeRounds rounds;
     try {
-      rounds = new io.fedmesh.node.round.NodeRounds(self, identity, config, router, transfers, gossip::members, metrics, clock);
+      rounds = new io.fedmesh.node.round.NodeRounds(self, identity, config, router, transfers, gossip::members, metrics, clock,
+          localWork);
     } catch (IOException e) {
       gossip.close();
       if (server != null) {

@@ -1,0 +1,24 @@
+package io.fedmesh.coordinator.round;
+
+import io.fedmesh.ml.eval.EvaluationCounts;
+
+/**
+ * What a participant does on its own data when its round engine asks ({@link RoundAction.Train},
+ * {@link RoundAction.Evaluate}): DJL training and evaluation on a node and in simulation, a synthetic
+ * update in benchmarks that exclude training. Called on the participant's own thread, one call at a time.
+ */
+public interface LocalWork {
+
+  /** A participant's update (trained - global, clipped to the round's norm) and its number of local training examples. */
+  record Trained(float[] update, long examples) {}
+
+  /**
+   * Trains from {@code global} as {@code request} says.
+   *
+   * @throws RuntimeException if training fails (diverged, bad data): the participant declines, naming why
+   */
+  Trained train(float[] global, TrainingRequest request);
+
+  /** Evaluates {@code model} on held-out data, or returns null if there is none (then no report is sent). */
+  EvaluationCounts evaluate(float[] model);
+}
