@@ -43,7 +43,7 @@ final class PrivacyTracker {
 
   String describe() {
     DpGuarantee last = afterRound.get(afterRound.size() - 1);
-    return String.format(Locale.ROOT, "privacy spent: epsilon %.4f at delta %g after %d rounds (q %g, sigma %g, best RDP order %g)",
+    return String.format(Locale.ROOT, "privacy spent (nominal: a seeded simulation gives no privacy): epsilon %.4f at delta %g after %d rounds (q %g, sigma %g, best RDP order %g)",
         last.epsilon(), delta, afterRound.size(), samplingRate, noiseMultiplier, last.order());
   }
 
