@@ -6,8 +6,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The top of the {@code fedmesh} command tree. Every participant runs this one binary; later issues
- * add the node, key, CA, simulation and admin commands beneath it.
+ * The top of the {@code fedmesh} command tree. Every participant runs this one binary. The node's own
+ * commands are listed here; {@link FedmeshMain#commandLine()} adds those of {@link CommandPlugin}s
+ * (mesh-bench's {@code bench}) and then {@code help}.
  */
 @Command(
     name = "fedmesh",
@@ -22,14 +23,13 @@ import picocli.CommandLine.Spec;
             + "are combined by secure aggregation, so only their sum is ever revealed.",
         ""
     },
-    subcommands = {io.fedmesh.node.demo.DemoCommand.class, io.fedmesh.node.simulate.SimulateCommand.class, PrivacyCommand.class, BenchCommand.class,
+    subcommands = {io.fedmesh.node.demo.DemoCommand.class, io.fedmesh.node.simulate.SimulateCommand.class, PrivacyCommand.class,
         io.fedmesh.node.identity.KeysCommand.class, io.fedmesh.node.identity.CaCommand.class,
         io.fedmesh.node.server.NodeCommand.class, io.fedmesh.node.server.HealthCommand.class,
         io.fedmesh.node.server.MembersCommand.class,
         io.fedmesh.node.admin.RoundCommand.class, io.fedmesh.node.admin.ModelCommand.class,
         io.fedmesh.node.admin.FederationCommand.class,
-        io.fedmesh.node.config.ConfigCommand.class,
-        picocli.CommandLine.HelpCommand.class},
+        io.fedmesh.node.config.ConfigCommand.class},
     footer = {
         "",
         "Exit codes: 0 success, 1 the command failed, 2 the command line is wrong.",

@@ -1,6 +1,7 @@
 package io.fedmesh.node.cli;
 
 import java.io.PrintWriter;
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 
 /**
@@ -31,7 +32,7 @@ public final class FedmeshMain {
 
   /** Runs the command line with the given streams; returns the exit code. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine commandLine = new CommandLine(new FedmeshCommand())
+    CommandLine commandLine = commandLine()
         .setOut(out)
         .setErr(err)
         .setParameterExceptionHandler((e, arguments) -> {
@@ -44,5 +45,22 @@ public final class FedmeshMain {
           return EXIT_FAILED;
         });
     return commandLine.execute(args);
+  }
+
+  /**
+   * The whole command tree: {@link FedmeshCommand}'s own commands, then the command of each
+   * {@link CommandPlugin} on the class path, then {@code bench} saying it is not in this build if no
+   * plugin supplied it, then {@code help}. Plugins are added before any setting (streams, handlers) so
+   * that those settings reach them too.
+   */
+  static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new FedmeshCommand());
+    for (CommandPlugin plugin : ServiceLoader.load(CommandPlugin.class)) {
+      commandLine.addSubcommand(plugin.command());
+    }
+    if (!commandLine.getSubcommands().containsKey("bench")) {
+      commandLine.addSubcommand(new BenchNotInBuildCommand());
+    }
+    return commandLine.addSubcommand(new CommandLine.HelpCommand());
   }
 }

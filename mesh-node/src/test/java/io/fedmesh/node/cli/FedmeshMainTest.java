@@ -33,6 +33,22 @@ class FedmeshMainTest {
   }
 
   @Test
+  void withoutMeshBenchTheHelpStillListsBenchAndBenchSaysItIsNotInThisBuild() {
+    // mesh-node's own tests run without mesh-bench on the class path, as a node-only image would.
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString()).containsPattern("\\n +bench +Benchmarks that run whole protocols");
+
+    for (String[] args : new String[][] {{"bench"}, {"bench", "secagg", "--clients", "5", "--dim", "10"}, {"bench", "--help"}}) {
+      StringWriter e = new StringWriter();
+      int code = FedmeshMain.run(args, new PrintWriter(new StringWriter(), true), new PrintWriter(e, true));
+      assertThat(code).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(e.toString().lines()).as(String.join(" ", args))
+          .containsExactly("fedmesh: benchmarks are not in this build (module mesh-bench); from a source tree, "
+              + "'./fedmesh bench' builds and runs them");
+    }
+  }
+
+  @Test
   void anUnknownOptionIsOneLineOnStderrAndExitCode2() {
     assertThat(run("--frobnicate")).isEqualTo(2);
     assertThat(err.toString().lines()).containsExactly("fedmesh: Unknown option: '--frobnicate' (see 'fedmesh --help')");

@@ -1,8 +1,9 @@
-package io.fedmesh.node.cli;
+package io.fedmesh.bench.cli;
 
 import io.fedmesh.bench.secagg.SecAggBench;
 import io.fedmesh.bench.secagg.SecAggBench.DropPhase;
 import io.fedmesh.bench.secagg.SecAggBenchReport;
+import io.fedmesh.node.cli.FedmeshVersion;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,7 +1,8 @@
-package io.fedmesh.node.cli;
+package io.fedmesh.bench.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fedmesh.node.cli.FedmeshMain;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,7 @@
-package io.fedmesh.node.cli;
+package io.fedmesh.bench.cli;
 
-import io.fedmesh.node.bench.TransferBench;
+import io.fedmesh.bench.node.TransferBench;
+import io.fedmesh.node.cli.FedmeshVersion;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
-package io.fedmesh.node.cli;
+package io.fedmesh.bench.cli;
 
+import io.fedmesh.node.cli.FedmeshVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;

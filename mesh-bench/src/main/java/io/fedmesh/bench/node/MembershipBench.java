@@ -1,4 +1,4 @@
-package io.fedmesh.node.bench;
+package io.fedmesh.bench.node;
 
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.config.NodeConfig;

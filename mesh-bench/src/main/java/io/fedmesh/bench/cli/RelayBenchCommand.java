@@ -1,6 +1,7 @@
-package io.fedmesh.node.cli;
+package io.fedmesh.bench.cli;
 
-import io.fedmesh.node.bench.RelayBench;
+import io.fedmesh.bench.node.RelayBench;
+import io.fedmesh.node.cli.FedmeshVersion;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

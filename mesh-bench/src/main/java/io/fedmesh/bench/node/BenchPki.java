@@ -1,4 +1,4 @@
-package io.fedmesh.node.bench;
+package io.fedmesh.bench.node;
 
 import io.fedmesh.crypto.random.Randomness;
 import io.fedmesh.crypto.signature.SigningKey;

@@ -1,4 +1,4 @@
-package io.fedmesh.node.bench;
+package io.fedmesh.bench.node;
 
 import com.google.protobuf.ByteString;
 import io.fedmesh.bench.Median;

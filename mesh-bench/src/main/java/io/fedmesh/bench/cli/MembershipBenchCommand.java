@@ -1,6 +1,7 @@
-package io.fedmesh.node.cli;
+package io.fedmesh.bench.cli;
 
-import io.fedmesh.node.bench.MembershipBench;
+import io.fedmesh.bench.node.MembershipBench;
+import io.fedmesh.node.cli.FedmeshVersion;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,4 +1,4 @@
-package io.fedmesh.node.cli;
+package io.fedmesh.bench.cli;
 
 import io.fedmesh.bench.ml.FederatedAccuracyBench;
 import io.fedmesh.bench.ml.TrainingThroughputBench;
@@ -7,6 +7,7 @@ import io.fedmesh.ml.data.IdxFiles;
 import io.fedmesh.ml.data.Partitioner;
 import io.fedmesh.ml.model.ModelSpec;
 import io.fedmesh.ml.train.TrainingOptions;
+import io.fedmesh.node.cli.FedmeshVersion;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
