@@ -68,6 +68,7 @@ final class CoordinatorDriver implements AutoCloseable {
   private String phase = "idle";
   private long phaseStartNanos;
   private volatile RoundStatus status;
+  private boolean active = true;
 
   /**
    * @param candidates the federation's participants that are up now (SWIM says alive), this node excluded
@@ -101,6 +102,9 @@ final class CoordinatorDriver implements AutoCloseable {
     if (rounds < 1 || rounds > 100_000) {
       throw new IllegalArgumentException("rounds must be in [1, 100000], got " + rounds);
     }
+    if (!active) {
+      throw new IllegalStateException("this node does not hold the coordinator role of federation '" + federation + "' now");
+    }
     if (roundsLeft > 0 || engine != null && !engine.ended()) {
       throw new IllegalStateException("rounds of federation '" + federation + "' are already running (round "
           + (engine == null ? lastCommitted : engine.round()) + ")");
@@ -111,16 +115,25 @@ final class CoordinatorDriver implements AutoCloseable {
     return status;
   }
 
-  /** Stops after aborting the round in progress (the coordinator role was taken away). */
-  void stop(String reason) {
-    submit(() -> guarded(() -> {
-      synchronized (this) {
+  /**
+   * Takes the coordinator role away ({@code active} false: the round in progress is aborted with
+   * {@code reason}, no rounds are left, and {@link #start} is refused) or gives it back. The seam where
+   * Raft leadership will drive the role.
+   */
+  void role(boolean active, String reason) {
+    synchronized (this) {
+      this.active = active;
+      if (!active) {
         roundsLeft = 0;
       }
-      if (engine != null) {
-        run(engine.abort(reason));
-      }
-    }));
+    }
+    if (!active) {
+      submit(() -> guarded(() -> {
+        if (engine != null && !engine.ended()) {
+          run(engine.abort(reason));
+        }
+      }));
+    }
   }
 
   RoundStatus status() {

@@ -188,6 +188,21 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
     return driver == null ? Optional.empty() : Optional.of(driver.status());
   }
 
+  /**
+   * Gives this node's coordinator role in {@code federation} back ({@code active}) or takes it away (the
+   * round in progress aborts with {@code reason}; round starts are refused until it is given back). The
+   * seam for Raft leadership; today the role is the config's and always held.
+   *
+   * @throws IllegalArgumentException if this node has no coordinator driver for the federation
+   */
+  public void coordinatorRole(String federation, boolean active, String reason) {
+    CoordinatorDriver driver = coordinators.get(federation);
+    if (driver == null) {
+      throw new IllegalArgumentException("this node does not coordinate federation '" + federation + "'");
+    }
+    driver.role(active, reason);
+  }
+
   /** Federations this node coordinates. */
   public Set<String> coordinating() {
     return Set.copyOf(coordinators.keySet());

@@ -138,6 +138,17 @@ class RoundsOverTheWireTest {
     assertThat(next.contributors()).isEqualTo(PARTICIPANTS - 1);
   }
 
+  @Test
+  @Order(3)
+  void withoutTheCoordinatorRoleNoRoundStarts() {
+    coordinator.rounds().coordinatorRole(FED, false, "leadership lost");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> coordinator.rounds().start(FED, 1))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("does not hold the coordinator role");
+    coordinator.rounds().coordinatorRole(FED, true, "");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> participants.get(1).rounds().start(FED, 1))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("not the coordinator");
+  }
+
   private static float[] initialModel() {
     try (LocalModel m = new LocalModel(io.fedmesh.ml.model.ModelSpec.parse("mlp:8"), new int[] {12}, 2, 1)) {
       return m.parameters();
