@@ -25,14 +25,13 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
  * A node's coordinator role in one federation: runs rounds one after another with
  * {@link CoordinatorRound}, over envelopes. Started and stopped from outside ({@link #start},
- * {@link #stop}; later by Raft leadership). Every step runs on the driver's own thread. The last
+ * {@link #role}; later by Raft leadership). Every step runs on the driver's own thread. The last
  * committed round and its model are kept in the data directory (the model in the content-addressed
  * store), so a restarted coordinator goes on from there; a round in progress at a crash is lost and
  * simply not counted. The unmask requests are released at once: the seam where the ledger will wait
@@ -54,8 +53,7 @@ final class CoordinatorDriver implements AutoCloseable {
   private final int federationParticipants;
   private final RoundStateFile stateFile;
   private final RoundMetrics metrics;
-  private final ExecutorService executor;
-  private final ScheduledExecutorService timer;
+  private final RoleThread thread;
   private final SecureRandom random = new SecureRandom();
   private final List<RoundStatus.Finished> history = new ArrayList<>();
   private CoordinatorRound engine;
@@ -86,8 +84,7 @@ final class CoordinatorDriver implements AutoCloseable {
     this.federationParticipants = federationParticipants;
     this.stateFile = stateFile;
     this.metrics = metrics;
-    this.executor = executor;
-    this.timer = timer;
+    this.thread = new RoleThread(executor, timer, "coordinator of " + federation);
     Properties p = stateFile.read();
     this.lastCommitted = stateFile.number(p, "round");
     this.modelId = p.getProperty("model", "").strip();
@@ -110,7 +107,7 @@ final class CoordinatorDriver implements AutoCloseable {
           + (engine == null ? lastCommitted : engine.round()) + ")");
     }
     roundsLeft = rounds;
-    submit(() -> guarded(this::nextRound));
+    thread.submit(this::nextRound);
     publish();
     return status;
   }
@@ -128,11 +125,11 @@ final class CoordinatorDriver implements AutoCloseable {
       }
     }
     if (!active) {
-      submit(() -> guarded(() -> {
+      thread.submit(() -> {
         if (engine != null && !engine.ended()) {
           run(engine.abort(reason));
         }
-      }));
+      });
     }
   }
 
@@ -142,13 +139,13 @@ final class CoordinatorDriver implements AutoCloseable {
 
   /** A round message from the verified sender {@code from}. */
   void onMessage(NodeId from, RoundMessage message) {
-    submit(() -> guarded(() -> {
+    thread.submit(() -> {
       if (engine == null) {
         metrics.refused(federation, "coordinator", "no_round");
         return;
       }
       run(engine.onMessage(from, message));
-    }));
+    });
   }
 
   private void nextRound() {
@@ -193,7 +190,7 @@ final class CoordinatorDriver implements AutoCloseable {
     metrics.roundEnded(federation, "aborted", Duration.ofNanos(System.nanoTime() - roundStartNanos));
     engine = null;
     if (roundsLeft > 0) {
-      timer.schedule(() -> submit(() -> guarded(this::nextRound)), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+      thread.after(RETRY_MILLIS, this::nextRound);
     }
     publish();
   }
@@ -229,11 +226,11 @@ final class CoordinatorDriver implements AutoCloseable {
       if (a instanceof RoundAction.Send s) {
         link.send(federation, s.to(), s.message());
       } else if (a instanceof RoundAction.StartTimer t) {
-        timer.schedule(() -> submit(() -> guarded(() -> {
+        thread.after(t.delayMillis(), () -> {
           if (engine == current) {
             run(current.onTimer(t.token()));
           }
-        })), t.delayMillis(), TimeUnit.MILLISECONDS);
+        });
       } else if (a instanceof RoundAction.ServeModel s) {
         serve(s.to(), ModelBlob.hex(s.model()));
       } else if (a instanceof RoundAction.StoreModel s) {
@@ -301,7 +298,7 @@ final class CoordinatorDriver implements AutoCloseable {
         report.committed() ? "committed" : "aborted", seconds, report.contributors(),
         report.committed() ? "" : " (" + report.reason() + ")",
         hasEval ? String.format(Locale.ROOT, ", accuracy %.4f, loss %.4f", evaluation.accuracy(), evaluation.meanLoss()) : ""));
-    submit(() -> guarded(this::nextRound));
+    thread.submit(this::nextRound);
   }
 
   private void record(RoundStatus.Finished finished) {
@@ -337,25 +334,10 @@ final class CoordinatorDriver implements AutoCloseable {
         e == null ? 0 : e.dropped(), roundsLeft, modelId, done);
   }
 
-  private static void guarded(Runnable step) {
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      LOG.log(java.util.logging.Level.WARNING, "coordinator step failed", e);
-    }
-  }
 
-  /** Runs {@code step} on this role's thread; after close, nothing runs (a stopping node drops late events). */
-  private void submit(Runnable step) {
-    try {
-      executor.execute(step);
-    } catch (java.util.concurrent.RejectedExecutionException stopped) {
-      // closed: the node is stopping
-    }
-  }
 
   @Override
   public void close() {
-    executor.shutdownNow();
+    thread.close();
   }
 }

@@ -22,7 +22,6 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -47,8 +46,7 @@ final class ParticipantAgent implements AutoCloseable {
   private final LocalWork work;
   private final RoundStateFile stateFile;
   private final RoundMetrics metrics;
-  private final ExecutorService executor;
-  private final ScheduledExecutorService timer;
+  private final RoleThread thread;
   private final SecureRandom random = new SecureRandom();
   private final java.util.function.Supplier<String> manifest;
   private ParticipantRound current;
@@ -70,8 +68,7 @@ final class ParticipantAgent implements AutoCloseable {
     this.manifest = manifest;
     this.stateFile = stateFile;
     this.metrics = metrics;
-    this.executor = executor;
-    this.timer = timer;
+    this.thread = new RoleThread(executor, timer, "participant of " + federation);
     Properties p = stateFile.read();
     this.lastRound = stateFile.number(p, "last_round");
     this.consecutiveAborts = (int) Math.min(Integer.MAX_VALUE, stateFile.number(p, "consecutive_aborts"));
@@ -79,7 +76,7 @@ final class ParticipantAgent implements AutoCloseable {
 
   /** A round message from the verified sender {@code from}; handled on the agent's thread. */
   void onMessage(NodeId from, RoundMessage message) {
-    submit(() -> guarded(() -> handle(from, message)));
+    thread.submit(() -> handle(from, message));
   }
 
   private void handle(NodeId from, RoundMessage message) {
@@ -109,11 +106,11 @@ final class ParticipantAgent implements AutoCloseable {
       if (a instanceof RoundAction.Send s) {
         link.send(federation, s.to(), s.message());
       } else if (a instanceof RoundAction.StartTimer t) {
-        timer.schedule(() -> submit(() -> guarded(() -> {
+        thread.after(t.delayMillis(), () -> {
           if (engine == current) {
             run(engine, engine.onTimer(t.token()));
           }
-        })), t.delayMillis(), TimeUnit.MILLISECONDS);
+        });
       } else if (a instanceof RoundAction.Joined j) {
         lastRound = j.round();
         persist(); // before anything of this round is sent
@@ -164,7 +161,7 @@ final class ParticipantAgent implements AutoCloseable {
         .setModelRequest(ModelRequest.newBuilder().setModel(ref)).build();
     transfers.fetch(from, federation, ref.getSha256().toByteArray(), ref.getSizeBytes(),
         () -> link.send(federation, from, ask), FETCH_ATTEMPTS).whenComplete((bytes, failure) ->
-        submit(() -> guarded(() -> {
+        thread.submit(() -> {
           if (engine != current) {
             return;
           }
@@ -181,7 +178,7 @@ final class ParticipantAgent implements AutoCloseable {
             return;
           }
           run(engine, engine.onModel(parameters));
-        })));
+        }));
   }
 
   private void finished(RoundAction.Finished f) {
@@ -209,32 +206,16 @@ final class ParticipantAgent implements AutoCloseable {
     }
   }
 
-  /** Nothing a step throws may stop the agent's thread: it is logged and the round left to its deadlines. */
-  private static void guarded(Runnable step) {
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      LOG.log(java.util.logging.Level.WARNING, "participant step failed", e);
-    }
-  }
 
   /** Whether it is in a round now, and which. */
   String phase() {
     return current == null ? "idle" : current.phase();
   }
 
-  /** Runs {@code step} on this role's thread; after close, nothing runs (a stopping node drops late events). */
-  private void submit(Runnable step) {
-    try {
-      executor.execute(step);
-    } catch (java.util.concurrent.RejectedExecutionException stopped) {
-      // closed: the node is stopping
-    }
-  }
 
   @Override
   public void close() {
-    executor.shutdownNow();
+    thread.close();
     if (work instanceof AutoCloseable closeable) {
       try {
         closeable.close();

@@ -2,15 +2,9 @@ package io.fedmesh.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,64 +15,40 @@ import org.junit.jupiter.api.Test;
  * the second when the first is stopped.
  */
 class FirewalledNodeIT {
-  private final List<Process> processes = new ArrayList<>();
+  private LauncherNodes nodes;
 
   @AfterEach
   void stop() throws Exception {
-    for (Process p : processes) {
-      p.destroy();
-      p.waitFor(30, TimeUnit.SECONDS);
+    if (nodes != null) {
+      nodes.close();
     }
-  }
-
-  /** Starts a node process and returns the first group of its start line's match. */
-  private String node(Path config, String expect) throws Exception {
-    Path root = Path.of(System.getProperty("fedmesh.root", "..")).toAbsolutePath().normalize();
-    Process p = new ProcessBuilder(root.resolve("fedmesh").toString(), "node", "--config", config.toString())
-        .redirectErrorStream(true).start();
-    processes.add(p);
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    for (String line = out.readLine(); line != null; line = out.readLine()) {
-      Matcher m = Pattern.compile(expect).matcher(line);
-      if (m.find()) {
-        return m.groupCount() > 0 ? m.group(1) : "";
-      }
-    }
-    throw new AssertionError("the node exited without its start line (" + expect + ")");
   }
 
   @Test
   void aFirewalledNodeJoinsThroughItsRelayAndFailsOverToTheNext() throws Exception {
-    Path work = Files.createTempDirectory("fedmesh-firewall");
-    assertThat(FedmeshLauncherIT.fedmesh("ca", "init", "--out", work.resolve("ca").toString()).exitCode()).isZero();
+    nodes = new LauncherNodes("fedmesh-firewall");
+    Path work = nodes.work;
     String[] names = {"node1", "node2", "node4"};
     String[] ids = new String[3];
     for (int i = 0; i < 3; i++) {
-      Path data = work.resolve(names[i] + "/data");
-      FedmeshLauncherIT.Result keys = FedmeshLauncherIT.fedmesh("keys", "init", "--out", data.toString(), "--ip", "127.0.0.1");
-      assertThat(keys.exitCode()).as(keys.stderr()).isZero();
-      ids[i] = keys.stdout().strip();
-      assertThat(FedmeshLauncherIT.fedmesh("ca", "sign", "--ca", work.resolve("ca").toString(), "--csr", data.resolve("node.csr").toString(),
-          "--out", data.resolve("node.crt").toString(), "--yes").exitCode()).isZero();
-      Files.copy(work.resolve("ca/ca.crt"), data.resolve("ca.crt"));
-      Files.copy(work.resolve("ca/crl.pem"), data.resolve("crl.pem"));
+      ids[i] = nodes.identity(names[i]);
     }
     String federation = "federations:\n  card-fraud:\n    members:\n      " + ids[0] + ": [participant, admin]\n      "
         + ids[1] + ": [participant, coordinator-eligible]\n      " + ids[2] + ": [participant]\n";
     String timing = "listen: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\ngossip: {probe_interval_ms: 200, probe_timeout_ms: 100}\n";
     Path config1 = Files.writeString(work.resolve("node1/node.yaml"), timing + federation);
-    String port1 = node(config1, "listening on port (\\d+)");
+    String port1 = nodes.start(config1, "listening on port (\\d+)");
     Path config2 = Files.writeString(work.resolve("node2/node.yaml"), timing + "seeds: [" + ids[0] + "@127.0.0.1:" + port1 + "]\n" + federation);
-    String port2 = node(config2, "listening on port (\\d+)");
+    String port2 = nodes.start(config2, "listening on port (\\d+)");
     Path config4 = Files.writeString(work.resolve("node4/node.yaml"), timing + "reachable: false\nseeds: [" + ids[0] + "@127.0.0.1:"
         + port1 + ", " + ids[1] + "@127.0.0.1:" + port2 + "]\n" + federation);
-    node(config4, "behind a firewall: no port listens for peers");
+    nodes.start(config4, "behind a firewall: no port listens for peers");
 
     String via1 = "\"node\": \"" + ids[2] + "\", \"state\": \"alive\", \"incarnation\": \\d+, \"address\": \"\", \"via\": \"" + ids[0] + "\"";
     assertThat(members(config1, port2, via1, 30)).as("node 2 sees node 4 alive, attached via node 1").isTrue();
 
-    processes.get(0).destroy(); // node 1, the relay, stops
-    assertThat(processes.get(0).waitFor(30, TimeUnit.SECONDS)).isTrue();
+    nodes.processes.get(0).destroy(); // node 1, the relay, stops
+    assertThat(nodes.processes.get(0).waitFor(30, TimeUnit.SECONDS)).isTrue();
     String via2 = "\"node\": \"" + ids[2] + "\", \"state\": \"alive\", \"incarnation\": \\d+, \"address\": \"\", \"via\": \"" + ids[1] + "\"";
     assertThat(members(config1, port2, via2, 30)).as("node 4 failed over to node 2").isTrue();
   }

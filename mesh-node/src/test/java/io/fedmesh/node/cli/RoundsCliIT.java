@@ -2,9 +2,6 @@ package io.fedmesh.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,49 +17,19 @@ import org.junit.jupiter.api.Test;
  * the end, list the models, pull the new one and verify it.
  */
 class RoundsCliIT {
-  private final List<Process> processes = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws Exception {
-    for (Process p : processes) {
-      p.destroy();
-      p.waitFor(30, TimeUnit.SECONDS);
-    }
-  }
-
-  private String node(Path config, String expect) throws Exception {
-    Path root = Path.of(System.getProperty("fedmesh.root", "..")).toAbsolutePath().normalize();
-    Process p = new ProcessBuilder(root.resolve("fedmesh").toString(), "node", "--config", config.toString())
-        .redirectErrorStream(true).start();
-    processes.add(p);
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    for (String line = out.readLine(); line != null; line = out.readLine()) {
-      Matcher m = Pattern.compile(expect).matcher(line);
-      if (m.find()) {
-        Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
-        drain.setDaemon(true);
-        drain.start();
-        return m.groupCount() > 0 ? m.group(1) : "";
-      }
-    }
-    throw new AssertionError("the node exited without its start line (" + expect + ")");
-  }
-
   @Test
   void aHandMadeFederationRunsRoundsFromTheCli() throws Exception {
-    Path work = Files.createTempDirectory("fedmesh-rounds");
-    assertThat(FedmeshLauncherIT.fedmesh("ca", "init", "--out", work.resolve("ca").toString()).exitCode()).isZero();
+    try (LauncherNodes nodes = new LauncherNodes("fedmesh-rounds")) {
+      run(nodes);
+    }
+  }
+
+  private void run(LauncherNodes nodes) throws Exception {
+    Path work = nodes.work;
     String[] names = {"coordinator", "bank-a", "bank-b", "bank-c"};
     String[] ids = new String[names.length];
     for (int i = 0; i < names.length; i++) {
-      Path data = work.resolve(names[i] + "/data");
-      FedmeshLauncherIT.Result keys = FedmeshLauncherIT.fedmesh("keys", "init", "--out", data.toString(), "--ip", "127.0.0.1");
-      assertThat(keys.exitCode()).as(keys.stderr()).isZero();
-      ids[i] = keys.stdout().strip();
-      assertThat(FedmeshLauncherIT.fedmesh("ca", "sign", "--ca", work.resolve("ca").toString(), "--csr",
-          data.resolve("node.csr").toString(), "--out", data.resolve("node.crt").toString(), "--yes").exitCode()).isZero();
-      Files.copy(work.resolve("ca/ca.crt"), data.resolve("ca.crt"));
-      Files.copy(work.resolve("ca/crl.pem"), data.resolve("crl.pem"));
+      ids[i] = nodes.identity(names[i]);
     }
     String federation = "federations:\n  card-fraud:\n    members:\n      " + ids[0] + ": [coordinator-eligible, admin]\n"
         + "      " + ids[1] + ": [participant]\n      " + ids[2] + ": [participant]\n      " + ids[3] + ": [participant]\n"
@@ -73,12 +39,12 @@ class RoundsCliIT {
     Path coordinator = Files.writeString(work.resolve("coordinator/node.yaml"), timing + federation);
     FedmeshLauncherIT.Result check = FedmeshLauncherIT.fedmesh("config", "check", coordinator.toString());
     assertThat(check.exitCode()).as(check.stdout() + check.stderr()).isZero();
-    String port = node(coordinator, "listening on port (\\d+)");
+    String port = nodes.start(coordinator, "listening on port (\\d+)");
     for (int i = 1; i < names.length; i++) {
       Path config = Files.writeString(work.resolve(names[i] + "/node.yaml"), timing + "seeds: [" + ids[0] + "@127.0.0.1:"
           + port + "]\n" + federation + "participant:\n  card-fraud:\n    data: {synthetic: {institution: " + (i - 1)
           + ", institutions: 3, rows: 600}}\n");
-      node(config, "taking part in the rounds of federation 'card-fraud'");
+      nodes.start(config, "taking part in the rounds of federation 'card-fraud'");
     }
     String target = "127.0.0.1:" + port;
     String[] admin = {"--config", coordinator.toString(), "--target", target, "--federation", "card-fraud"};
