@@ -92,7 +92,8 @@ public final class InProcessRounds {
           }
           ParticipantRound p = participants.get(d.to);
           if (d.message.hasInvitation()) {
-            p = new ParticipantRound(federation, settings, member.policy(), member.id(), member.identity(), member.random());
+            p = new ParticipantRound(federation, settings, member.policy(), members::containsKey, member.id(), member.identity(),
+                member.random());
             participants.put(d.to, p);
             handleParticipant(p.start(d.from, d.message, lastRound.getOrDefault(d.to, 0L), 0), p, member, queue, timers);
           } else if (p != null) {

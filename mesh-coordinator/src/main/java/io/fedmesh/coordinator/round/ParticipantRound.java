@@ -32,14 +32,17 @@ public final class ParticipantRound {
   public static final long SLACK_MILLIS = 5_000;
 
   private final ParticipantContext ctx;
+  private final java.util.function.Predicate<NodeId> participants;
   private ParticipantState state;
 
   /**
+   * @param participants who may be in a cohort: the federation's members with the participant role
    * @param identity this node's identity key (signs in malicious-server mode)
    * @param random a DRBG (SecureRandom); seeded only in simulation
    */
-  public ParticipantRound(String federation, FederationSettings settings, ParticipantPolicy policy, NodeId self,
-      SigningKey identity, SecureRandom random) {
+  public ParticipantRound(String federation, FederationSettings settings, ParticipantPolicy policy,
+      java.util.function.Predicate<NodeId> participants, NodeId self, SigningKey identity, SecureRandom random) {
+    this.participants = participants;
     this.ctx = new ParticipantContext(federation, settings, policy, self, identity, random);
     this.state = new P5Ended(); // until start
   }
@@ -55,7 +58,7 @@ public final class ParticipantRound {
     }
     Optional<String> refusal;
     try {
-      refusal = PolicyCheck.check(ctx.federation, ctx.settings, ctx.policy, ctx.self, from, invitation, lastRound,
+      refusal = PolicyCheck.check(ctx.federation, ctx.settings, ctx.policy, participants, ctx.self, from, invitation, lastRound,
           consecutiveAborts);
     } catch (RuntimeException e) {
       refusal = Optional.of("the invitation could not be checked: " + e.getMessage());

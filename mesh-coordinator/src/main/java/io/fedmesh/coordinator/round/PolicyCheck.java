@@ -19,13 +19,17 @@ public final class PolicyCheck {
   private PolicyCheck() {}
 
   /**
+   * @param participants who may be in a cohort: the federation's members with the participant role (the
+   *     federation state, the same on every member); a cohort naming anyone else is refused, so a
+   *     coordinator cannot surround a participant with identities it made up
    * @param from the invitation envelope's verified sender
    * @param lastRound the highest round this participant has joined in this federation (0: none)
    * @param consecutiveAborts rounds of this coordinator aborted in a row
    * @return why the participant declines, or empty if it takes part
    */
   public static Optional<String> check(String federation, FederationSettings settings, ParticipantPolicy policy,
-      NodeId self, NodeId from, RoundMessage invitation, long lastRound, int consecutiveAborts) {
+      java.util.function.Predicate<NodeId> participants, NodeId self, NodeId from, RoundMessage invitation, long lastRound,
+      int consecutiveAborts) {
     RoundPlan plan = invitation.getInvitation().getPlan();
     var secagg = plan.getSecagg();
     boolean accepted = policy.coordinators().isEmpty() ? from.equals(settings.coordinator()) : policy.coordinators().contains(from);
@@ -59,6 +63,11 @@ public final class PolicyCheck {
     int me = indexOf(plan, self);
     if (me < 0) {
       return Optional.of("this node is not in the round's cohort");
+    }
+    for (var member : secagg.getCohortList()) {
+      if (member.getSha256().size() != NodeId.BYTES || !participants.test(NodeId.ofBytes(member.getSha256().toByteArray()))) {
+        return Optional.of("the cohort names a node that is not a participant of federation '" + federation + "'");
+      }
     }
     if (n < policy.minCohort()) {
       return Optional.of("cohort of " + n + " is below policy min_cohort " + policy.minCohort());

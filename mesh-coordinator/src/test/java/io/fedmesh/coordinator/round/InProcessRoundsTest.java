@@ -110,6 +110,22 @@ class InProcessRoundsTest {
   }
 
   @Test
+  void aCohortPaddedWithIdentitiesTheCoordinatorMadeUpIsDeclined() {
+    // A lying coordinator surrounds the victims with keys of its own (Sybils): their node ids are no
+    // participants of the federation, so every member declines rather than deal shares to them.
+    Fixture f = fixture(4, Set.of(), ParticipantPolicy.defaults(), false);
+    List<NodeId> padded = new ArrayList<>(f.cohort());
+    SimulationRandom random = SimulationRandom.fromSeed(99);
+    for (int i = 0; i < 4; i++) {
+      padded.add(SigningKey.generate(random).verifyingKey().nodeId());
+    }
+    RoundReport report = f.rounds().run(1, padded, new float[M], "m", fedAvg(), new byte[32]);
+    assertFalse(report.committed());
+    assertEquals(4, report.declined().size());
+    assertTrue(report.declined().values().stream().allMatch(r -> r.contains("not a participant")), report.declined().toString());
+  }
+
+  @Test
   void aRoundNumberNotHigherThanTheLastJoinedIsDeclined() {
     Fixture f = fixture(4, Set.of(), ParticipantPolicy.defaults(), false);
     assertTrue(f.rounds().run(3, f.cohort(), new float[M], "m", fedAvg(), new byte[32]).committed());

@@ -95,7 +95,9 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
             "participant." + p.federation() + ": the federation has no rounds section"));
         LocalWork local = work.create(p, settings);
         Supplier<String> manifest = local instanceof DjlLocalWork djl ? djl::manifest : () -> "(no layout: " + local + ")";
-        participants.put(p.federation(), new ParticipantAgent(p.federation(), settings, p.policy(), identity, link, transfers,
+        String federation = p.federation();
+        participants.put(federation, new ParticipantAgent(federation, settings, p.policy(),
+            node -> config.roles(federation, node).contains(Role.ROLE_PARTICIPANT), identity, link, transfers,
             store(p.federation()), local, manifest,
             new RoundStateFile(stateDir().resolve(p.federation() + ".participant")), metrics,
             Executors.newSingleThreadExecutor(daemon("fedmesh-participant-" + p.federation())), timer));

@@ -39,6 +39,7 @@ final class ParticipantAgent implements AutoCloseable {
   private final String federation;
   private final FederationSettings settings;
   private final ParticipantPolicy policy;
+  private final java.util.function.Predicate<NodeId> participants;
   private final SigningKey identity;
   private final RoundLink link;
   private final RoutedTransfers transfers;
@@ -54,12 +55,15 @@ final class ParticipantAgent implements AutoCloseable {
   private long lastRound;
   private int consecutiveAborts;
 
-  ParticipantAgent(String federation, FederationSettings settings, ParticipantPolicy policy, SigningKey identity,
+  /** @param participants the federation's members with the participant role: who may be in a cohort */
+  ParticipantAgent(String federation, FederationSettings settings, ParticipantPolicy policy,
+      java.util.function.Predicate<NodeId> participants, SigningKey identity,
       RoundLink link, RoutedTransfers transfers, ModelStore store, LocalWork work, java.util.function.Supplier<String> manifest, RoundStateFile stateFile,
       RoundMetrics metrics, ExecutorService executor, ScheduledExecutorService timer) throws IOException {
     this.federation = federation;
     this.settings = settings;
     this.policy = policy;
+    this.participants = participants;
     this.identity = identity;
     this.link = link;
     this.transfers = transfers;
@@ -87,7 +91,7 @@ final class ParticipantAgent implements AutoCloseable {
       }
       // A higher round supersedes one in progress (its coordinator restarted or gave up on it): the old
       // engine hears nothing more, and the new one trains afresh, so no update serves two rounds.
-      ParticipantRound engine = new ParticipantRound(federation, settings, policy, link.self(), identity, random);
+      ParticipantRound engine = new ParticipantRound(federation, settings, policy, participants, link.self(), identity, random);
       current = engine;
       invitation = message;
       run(engine, engine.start(from, message, lastRound, consecutiveAborts));
