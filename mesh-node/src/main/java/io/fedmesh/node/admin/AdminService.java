@@ -350,7 +350,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       DescribeFederationResponse.Builder out = DescribeFederationResponse.newBuilder()
           .setFederation(FederationId.newBuilder().setName(federation))
           .setRoundsYaml(roundsYaml(federation))
-          .setRunsCoordinator(rounds.get() != null);
+          .setRunsCoordinator(rounds.get() != null && rounds.get().coordinates(federation));
       for (Map.Entry<NodeId, Set<io.fedmesh.proto.v1.Role>> m : config.federations().get(federation).entrySet()) {
         out.addMembers(Member.newBuilder().setNode(io.fedmesh.proto.v1.NodeId.newBuilder()
             .setSha256(ByteString.copyFrom(m.getKey().toBytes()))).addAllRoles(m.getValue().stream().sorted().toList()));
@@ -361,13 +361,9 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     }
   }
 
-  /**
-   * The federation's {@code rounds:} settings as YAML, or "" when it has none. Today's {@link NodeConfig}
-   * carries no rounds section, so this is always ""; the config's rounds settings are rendered here
-   * once it has them.
-   */
+  /** The federation's {@code rounds:} settings in the section's shape, or "" when it has none. */
   private String roundsYaml(String federation) {
-    return "";
+    return config.describeRounds(federation);
   }
 
   private String federation(FederationId id) throws StatusException {

@@ -99,6 +99,11 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
     participant = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(participant));
   }
 
+  /** The federation's rounds settings in the shape of its {@code rounds:} section, or "" if it has none. */
+  public String describeRounds(String federation) {
+    return rounds(federation).map(RoundsSection::render).orElse("");
+  }
+
   /** The federation's {@code rounds:} section: empty if it has none (it runs no rounds) or is unknown. */
   public Optional<FederationSettings> rounds(String federation) {
     return Optional.ofNullable(rounds.get(federation));

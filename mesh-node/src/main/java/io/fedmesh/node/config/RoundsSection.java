@@ -151,4 +151,19 @@ final class RoundsSection {
       return null;
     }
   }
+
+  /** The settings in the shape of the {@code rounds:} section (the model as described, for people). */
+  static String render(FederationSettings f) {
+    var t = f.training();
+    return String.format(java.util.Locale.ROOT, "coordinator: %s%nmodel: %s%ninput_shape: %s%nclasses: %d%ninit_seed: %d%n"
+        + "strategy: %s%nserver_lr: %s%ntraining: {optimizer: %s, learning_rate: %s, epochs: %d, batch_size: %d, proximal_mu: %s}%n"
+        + "participants: {min: %d, max: %d, sampling: %s}%ndeadlines_ms: {train: %d, phase: %d, evaluation: %d}%n"
+        + "targets: {dropout: %s, corrupt: %s}%nweight_cap: %d%nunit_weights: %s%nclip_norm: %s%n"
+        + "dp: {noise_multiplier: %s, delta: %s}%n", f.coordinator().hex(), f.model().describe(),
+        java.util.Arrays.toString(f.inputShape()), f.classes(), f.initSeed(), f.strategy(), f.serverLearningRate(),
+        t.optimizer().name().toLowerCase(java.util.Locale.ROOT), t.learningRate(), t.epochs(), t.batchSize(), t.proximalMu(),
+        f.minParticipants(), f.maxParticipants(), f.sampling(), f.trainDeadlineMillis(), f.phaseDeadlineMillis(),
+        f.evaluationDeadlineMillis(), f.targetDropout(), f.targetCorrupt(), f.weightCap(), f.unitWeights(), f.clipNorm(),
+        f.noiseMultiplier(), f.delta());
+  }
 }

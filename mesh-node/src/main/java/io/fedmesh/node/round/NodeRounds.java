@@ -205,6 +205,11 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
     driver.role(active, reason);
   }
 
+  @Override
+  public boolean coordinates(String federation) {
+    return coordinators.containsKey(federation);
+  }
+
   /** Federations this node coordinates. */
   public Set<String> coordinating() {
     return Set.copyOf(coordinators.keySet());

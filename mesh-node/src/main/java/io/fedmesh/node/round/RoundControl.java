@@ -17,6 +17,11 @@ public interface RoundControl {
    */
   RoundStatus start(String federation, int rounds);
 
+  /** Whether this node runs the coordinator of {@code federation}. */
+  default boolean coordinates(String federation) {
+    return status(federation).isPresent();
+  }
+
   /** The federation's rounds as this node's coordinator role sees them; empty if it never coordinated any. */
   Optional<RoundStatus> status(String federation);
 }

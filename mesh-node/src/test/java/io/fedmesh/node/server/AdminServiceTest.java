@@ -152,6 +152,11 @@ class AdminServiceTest {
     }
 
     @Override
+    public boolean coordinates(String federation) {
+      return federation.equals(FEDERATION);
+    }
+
+    @Override
     public synchronized Optional<RoundStatus> status(String federation) {
       if (!federation.equals(FEDERATION) || script.isEmpty()) {
         return Optional.empty();
