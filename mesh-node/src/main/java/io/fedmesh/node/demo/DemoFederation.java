@@ -69,7 +69,7 @@ record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, Stri
   private String participantYaml(int i, int participants) {
     String data = dataset.equals("synthetic")
         ? "{synthetic: {institution: " + (i - 1) + ", institutions: " + participants + ", rows: " + SYNTHETIC_ROWS + ", seed: 7}}"
-        : "{idx: {images: " + fashionDir.resolve("train-images-idx3-ubyte") + ", labels: " + fashionDir.resolve("train-labels-idx1-ubyte")
+        : "{idx: {images: " + fashionDir.resolve("train-images-idx3-ubyte.gz") + ", labels: " + fashionDir.resolve("train-labels-idx1-ubyte.gz")
             + ", first: " + (i - 1) * IMAGES + ", count: " + IMAGES + "}}";
     return "participant:\n  " + DemoCommand.FEDERATION + ":\n    data: " + data + "\n    holdout: 0.2\n";
   }

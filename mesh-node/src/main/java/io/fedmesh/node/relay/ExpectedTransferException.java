@@ -19,7 +19,9 @@ public final class ExpectedTransferException extends Exception {
     /** The payload was not complete within the expectation's timeout. */
     TIMEOUT,
     /** Not taken on: too many expectations open, or one already open for that sender and federation. */
-    BUSY;
+    BUSY,
+    /** Its requester gave it up ({@link RoutedTransfers#abandon}): not retried. */
+    ABANDONED;
 
     public String label() {
       return name().toLowerCase(java.util.Locale.ROOT);

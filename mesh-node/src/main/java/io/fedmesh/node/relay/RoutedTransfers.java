@@ -173,8 +173,20 @@ public final class RoutedTransfers {
       Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
           ? failure.getCause() : failure;
       return cause instanceof ExpectedTransferException e && e.reason() != ExpectedTransferException.Reason.BUSY
+          && e.reason() != ExpectedTransferException.Reason.ABANDONED
           ? fetch(from, federation, sha256, size, ask, attempts - 1) : CompletableFuture.failedFuture(cause);
     });
+  }
+
+  /**
+   * Gives up the open expectation of a transfer from {@code from} in {@code federation}, if any: its
+   * future fails and the slot is free for the next {@link #expect}. For a requester whose need passed
+   * (the round it fetched for is over) before its bytes came.
+   *
+   * @return whether an expectation was open
+   */
+  public boolean abandon(NodeId from, String federation) {
+    return inbox.abandon(from, federation);
   }
 
   /** How long a payload of {@code bytes} may take, end to end: a minute, plus a second per MiB. */

@@ -84,6 +84,13 @@ final class TransferInbox {
             + e.origin() + " within " + timeout.toMillis() + " ms") : unwrap(failure)));
   }
 
+  /** See {@link RoutedTransfers#abandon(NodeId, String)}. */
+  boolean abandon(NodeId from, String federation) {
+    Expectation e = expected.get(key(from, federation));
+    return e != null && e.bytes.completeExceptionally(new ExpectedTransferException(Reason.ABANDONED,
+        "the transfer " + e.origin() + " is no longer wanted"));
+  }
+
   /**
    * Takes one chunk that {@code sender}, a member of {@code federation}, sent here (its envelope
    * verified). Returns the receipt to send back if it was the last chunk, else null.

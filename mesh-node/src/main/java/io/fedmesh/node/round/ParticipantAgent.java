@@ -161,6 +161,8 @@ final class ParticipantAgent implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warning("model store: " + e.getMessage() + "; fetching the model again");
     }
+    // A fetch of an earlier round that never completed (its round ended first) must not block this one.
+    transfers.abandon(from, federation);
     RoundMessage ask = RoundMessage.newBuilder().setRound(invitation.getRound()).setRoundNonce(invitation.getRoundNonce())
         .setModelRequest(ModelRequest.newBuilder().setModel(ref)).build();
     transfers.fetch(from, federation, ref.getSha256().toByteArray(), ref.getSizeBytes(),

@@ -153,6 +153,21 @@ class ExpectedTransfersTest {
   }
 
   @Test
+  void anAbandonedExpectationFreesItsSlotAndIsNotRetried() throws Exception {
+    ByteString payload = payload(1000, 8);
+    int[] asks = {0};
+    CompletableFuture<byte[]> stale = nf.transfers().fetch(c.id(), FEDERATION, sha256(payload), payload.size(),
+        () -> asks[0]++, 3);
+    assertThat(nf.transfers().abandon(c.id(), FEDERATION)).isTrue();
+    assertThat(failure(stale).reason()).isEqualTo(Reason.ABANDONED);
+    assertThat(asks[0]).as("an abandoned fetch asks no more").isEqualTo(1);
+    CompletableFuture<byte[]> fresh = nf.transfers().expect(c.id(), FEDERATION, sha256(payload), payload.size());
+    send(payload);
+    assertThat(fresh.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(payload.toByteArray());
+    assertThat(nf.transfers().abandon(c.id(), FEDERATION)).as("nothing open any more").isFalse();
+  }
+
+  @Test
   void aSecondExpectAfterAFailureWorksWhichIsTheRequestersRetry() throws Exception {
     ByteString good = payload(2 * 1024 * 1024 + 9, 6);
     ByteString bad = payload(2 * 1024 * 1024 + 9, 7);
