@@ -278,6 +278,7 @@ class LyingCoordinatorRedTeamTest {
 
   /** How a node's participant agent classifies a report (ParticipantAgent.finished): does it count as an abort? */
   static boolean abortCounts(RoundReport report) {
-    return !report.committed() && !report.reason().startsWith("declined") && !report.reason().startsWith("left out");
+    return !report.committed() && !report.reason().startsWith(ParticipantRound.DECLINED)
+        && !report.reason().startsWith(ParticipantRound.LEFT_OUT);
   }
 }

@@ -194,7 +194,8 @@ final class ParticipantAgent implements AutoCloseable {
 
   private void finished(RoundAction.Finished f) {
     var report = f.report();
-    String outcome = report.committed() ? "committed" : report.reason().startsWith("declined") ? "declined" : "aborted";
+    String outcome = report.committed() ? "committed" : report.reason().startsWith(ParticipantRound.DECLINED) ? "declined"
+        : report.reason().startsWith(ParticipantRound.LEFT_OUT) ? "left_out" : "aborted";
     if (report.committed()) {
       consecutiveAborts = 0;
     } else if (outcome.equals("aborted")) {
