@@ -43,6 +43,8 @@ final class RoundAttackHarness {
   final Map<NodeId, ParticipantRound> participants = new HashMap<>();
   final Map<NodeId, RoundReport> participantReports = new HashMap<>();
   final Map<NodeId, Integer> trainings = new HashMap<>();
+  /** Each participant's consecutive aborts, counted as a node's ParticipantAgent counts them. */
+  final Map<NodeId, Integer> consecutiveAborts = new HashMap<>();
   final List<Refusal> refusals = new ArrayList<>();
   final List<Delivery> delivered = new ArrayList<>();
   final Map<String, byte[]> store = new HashMap<>();
@@ -180,7 +182,7 @@ final class RoundAttackHarness {
           SimulationRandom.fromSeed(100 + i));
       participants.put(d.to(), p);
       long last = participantReports.containsKey(d.to()) ? participantReports.get(d.to()).round() : 0;
-      participantActions(d.to(), p.start(d.from(), d.message(), last, 0));
+      participantActions(d.to(), p.start(d.from(), d.message(), last, consecutiveAborts.getOrDefault(d.to(), 0)));
     } else if (participants.containsKey(d.to())) {
       participantActions(d.to(), participants.get(d.to()).onMessage(d.from(), d.message()));
     }
@@ -229,6 +231,12 @@ final class RoundAttackHarness {
         participantActions(who, engine.onEvaluated(goodCounts()));
       } else if (a instanceof RoundAction.Finished f) {
         participantReports.put(who, f.report());
+        if (f.report().committed()) {
+          consecutiveAborts.put(who, 0);
+        } else if (!f.report().reason().startsWith(ParticipantRound.DECLINED)
+            && !f.report().reason().startsWith(ParticipantRound.LEFT_OUT)) {
+          consecutiveAborts.merge(who, 1, Integer::sum);
+        }
       } else if (a instanceof RoundAction.Refused r) {
         refusals.add(new Refusal(who, r));
       }
