@@ -27,6 +27,13 @@ final class C0Inviting implements CoordinatorState {
         ctx.declined.putIfAbsent(ctx.cohort.get(client), reason.length() > 500 ? reason.substring(0, 500) : reason);
       }
     } else if (message.hasSecagg()) {
+      if (ctx.declined.containsKey(ctx.cohort.get(client))) {
+        // A decline is final: counting the member as both declined and advertised would close the phase
+        // before every other member answered.
+        out.add(new RoundAction.Refused(ctx.cohort.get(client), "declined", "a SecAgg message after its decline"));
+        ctx.count("declined");
+        return this;
+      }
       next = ctx.toServer(client, message.getSecagg(), this, out);
     } else {
       return CoordinatorState.super.onMessage(ctx, client, message, out);

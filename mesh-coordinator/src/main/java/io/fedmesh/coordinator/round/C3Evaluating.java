@@ -63,6 +63,12 @@ final class C3Evaluating implements CoordinatorState {
       }
       confusion[i / classes][i % classes] = v;
     }
+    // Each bin bounded like a confusion cell: 64 bins of unbounded uint64 could wrap their sum to the row
+    // total and pass the histogram check with counts that swamp everyone's AUC.
+    if (r.getNegativeScoresList().stream().anyMatch(v -> v < 0 || v > 1L << 40)
+        || r.getPositiveScoresList().stream().anyMatch(v -> v < 0 || v > 1L << 40)) {
+      throw new IllegalArgumentException("score count out of range");
+    }
     return new EvaluationCounts(r.getExamples(), r.getLossSum(), confusion,
         r.getNegativeScoresList().stream().mapToLong(Long::longValue).toArray(),
         r.getPositiveScoresList().stream().mapToLong(Long::longValue).toArray());

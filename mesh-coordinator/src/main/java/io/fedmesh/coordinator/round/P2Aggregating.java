@@ -82,6 +82,10 @@ final class P2Aggregating implements ParticipantState {
     if (outcome.getCommitted() && summed) {
       return P3AwaitingOutcome.committed(ctx, outcome, out);
     }
+    if (outcome.getCommitted()) {
+      // Its keys (and graph nonce) are out but its input was not summed: to this participant, an abort.
+      return ctx.end("the coordinator reported a commit without this participant's input, after it advertised", false, out);
+    }
     return ParticipantState.super.onOutcome(ctx, outcome, out);
   }
 

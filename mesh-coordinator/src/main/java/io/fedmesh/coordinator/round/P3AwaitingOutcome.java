@@ -12,7 +12,8 @@ final class P3AwaitingOutcome implements ParticipantState {
 
   @Override
   public ParticipantState onOutcome(ParticipantContext ctx, RoundOutcome outcome, List<RoundAction> out) {
-    return outcome.getCommitted() ? committed(ctx, outcome, out) : ctx.end(outcome.getReason(), false, out);
+    return outcome.getCommitted() ? committed(ctx, outcome, out)
+        : ctx.end(ParticipantRound.ABORTED + outcome.getReason(), false, out);
   }
 
   static ParticipantState committed(ParticipantContext ctx, RoundOutcome outcome, List<RoundAction> out) {

@@ -81,7 +81,7 @@ final class ParticipantContext {
     String line = reason.replace('\n', ' ');
     out.add(new RoundAction.Send(coordinator, message().setDecline(RoundDecline.newBuilder()
         .setReason(line.length() > 500 ? line.substring(0, 500) : line)).build()));
-    return end("declined: " + line, false, out);
+    return end(ParticipantRound.DECLINED + line, false, out);
   }
 
   ParticipantState end(String reason, boolean committed, List<RoundAction> out) {

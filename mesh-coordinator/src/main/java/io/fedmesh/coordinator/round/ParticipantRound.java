@@ -30,6 +30,12 @@ import java.util.Optional;
 public final class ParticipantRound {
   /** What a participant adds to the coordinator's deadlines for relay latency and clock skew. */
   public static final long SLACK_MILLIS = 5_000;
+  /** How a report's reason starts when this participant declined (never counted as the coordinator's abort). */
+  public static final String DECLINED = "declined: ";
+  /** ... when the round committed before this participant revealed anything (neither an abort nor a commit). */
+  public static final String LEFT_OUT = "left out: ";
+  /** ... when the coordinator said the round aborted, followed by its reason. */
+  public static final String ABORTED = "the coordinator aborted: ";
 
   private final ParticipantContext ctx;
   private final java.util.function.Predicate<NodeId> participants;

@@ -14,10 +14,16 @@ interface ParticipantState {
     return this;
   }
 
-  /** An outcome before this participant's part is done: the round is over for it. */
+  /**
+   * An outcome before this participant's part is done: the round is over for it. The coordinator's words
+   * never decide how the round counts (max_consecutive_aborts caps a coordinator that aborts to retry):
+   * its abort reason is quoted after a fixed prefix, and a round that did not sum this participant's input
+   * is not its commit ("left out" if it revealed nothing yet, an abort otherwise: P2Aggregating).
+   */
   default ParticipantState onOutcome(ParticipantContext ctx, RoundOutcome outcome, List<RoundAction> out) {
-    return ctx.end(outcome.getCommitted() ? "the round committed without this participant" : outcome.getReason(),
-        outcome.getCommitted(), out);
+    return outcome.getCommitted()
+        ? ctx.end(ParticipantRound.LEFT_OUT + "the round committed without this participant", false, out)
+        : ctx.end(ParticipantRound.ABORTED + outcome.getReason(), false, out);
   }
 
   default ParticipantState onModel(ParticipantContext ctx, float[] model, List<RoundAction> out) {

@@ -90,11 +90,19 @@ final class ParticipantAgent implements AutoCloseable {
         return;
       }
       // A higher round supersedes one in progress (its coordinator restarted or gave up on it): the old
-      // engine hears nothing more, and the new one trains afresh, so no update serves two rounds.
+      // engine hears nothing more, and the new one trains afresh, so no update serves two rounds. Only an
+      // invitation this participant accepts does: one it declines (another member posing as coordinator,
+      // a plan its policy refuses) leaves the round in progress alone.
+      ParticipantRound previous = current;
+      RoundMessage previousInvitation = invitation;
       ParticipantRound engine = new ParticipantRound(federation, settings, policy, participants, link.self(), identity, random);
       current = engine;
       invitation = message;
       run(engine, engine.start(from, message, lastRound, consecutiveAborts));
+      if (engine.ended() && current == engine && previous != null && !previous.ended()) {
+        current = previous;
+        invitation = previousInvitation;
+      }
     } else if (current != null) {
       run(current, current.onMessage(from, message));
     } else {
@@ -189,7 +197,8 @@ final class ParticipantAgent implements AutoCloseable {
 
   private void finished(RoundAction.Finished f) {
     var report = f.report();
-    String outcome = report.committed() ? "committed" : report.reason().startsWith("declined") ? "declined" : "aborted";
+    String outcome = report.committed() ? "committed" : report.reason().startsWith(ParticipantRound.DECLINED) ? "declined"
+        : report.reason().startsWith(ParticipantRound.LEFT_OUT) ? "left_out" : "aborted";
     if (report.committed()) {
       consecutiveAborts = 0;
     } else if (outcome.equals("aborted")) {

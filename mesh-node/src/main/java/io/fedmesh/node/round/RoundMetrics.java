@@ -35,7 +35,7 @@ public final class RoundMetrics {
         .tag("federation", federation).tag("phase", phase).publishPercentileHistogram().register(registry).record(took);
   }
 
-  /** This node's part in a round as a participant ended: committed, aborted or declined. */
+  /** This node's part in a round as a participant ended: committed, aborted, declined or left_out (committed without it). */
   public void participation(String federation, String outcome) {
     Counter.builder("fedmesh.participant.rounds").description("Rounds this node took part in (or declined), by outcome")
         .tag("federation", federation).tag("outcome", outcome).register(registry).increment();
