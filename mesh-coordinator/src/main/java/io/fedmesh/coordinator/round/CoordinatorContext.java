@@ -38,6 +38,8 @@ final class CoordinatorContext {
   final String manifest;
   final Strategy strategy;
   final Set<Integer> advertised = new HashSet<>();
+  /** Advertisers whose graph nonce the server took. */
+  final Set<Integer> revealed = new HashSet<>();
   final Map<NodeId, String> declined = new LinkedHashMap<>();
   final Map<String, Long> refusals = new HashMap<>();
   long timerToken;
@@ -116,6 +118,8 @@ final class CoordinatorContext {
     }
     if (m.hasAdvertiseKeys()) {
       advertised.add(client);
+    } else if (m.hasGraphNonce()) {
+      revealed.add(client);
     }
     return afterServer(outgoing, current, out);
   }

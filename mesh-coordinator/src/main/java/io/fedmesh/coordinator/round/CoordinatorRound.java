@@ -148,6 +148,25 @@ public final class CoordinatorRound {
     return state instanceof C4Ended;
   }
 
+  /**
+   * The members that advertised their keys and then withheld their graph nonce, if the round aborted for
+   * it (the SecAgg server aborts in FIX_GRAPH): a driver leaves them out of its next cohorts
+   * ({@link Exclusions}). Empty otherwise.
+   */
+  public List<NodeId> withheldGraphNonces() {
+    var reason = ctx.server.abortReason();
+    if (reason.isEmpty() || reason.get().phase() != Phase.FIX_GRAPH) {
+      return List.of();
+    }
+    List<NodeId> withheld = new ArrayList<>();
+    for (int c : ctx.advertised) {
+      if (!ctx.revealed.contains(c)) {
+        withheld.add(ctx.cohort.get(c));
+      }
+    }
+    return withheld;
+  }
+
   /** The SecAgg server (for tests and benchmarks that look at its work and violations). */
   public SecAggServer secAggServer() {
     return ctx.server;

@@ -40,6 +40,7 @@ final class RoundAttackHarness {
   final FederationSettings settings;
   final List<SigningKey> keys = new ArrayList<>();
   final List<NodeId> cohort = new ArrayList<>();
+  final Exclusions exclusions = new Exclusions();
   final Map<NodeId, ParticipantRound> participants = new HashMap<>();
   final Map<NodeId, RoundReport> participantReports = new HashMap<>();
   final Map<NodeId, Integer> trainings = new HashMap<>();
@@ -92,7 +93,12 @@ final class RoundAttackHarness {
     store.put(ModelBlob.hex(ref), blob);
     byte[] nonce = new byte[32];
     Arrays.fill(nonce, (byte) 7);
-    coordinator = new CoordinatorRound(FED, settings, round, cohort, coordinatorId, global, ref, "manifest", fedAvg(), nonce);
+    // The cohort as a driver chooses it: members that withheld a graph nonce sit out (CoordinatorDriver).
+    if (coordinator != null && !coordinator.withheldGraphNonces().isEmpty()) {
+      exclusions.exclude(coordinator.withheldGraphNonces(), coordinator.round() + Exclusions.ROUNDS);
+    }
+    coordinator = new CoordinatorRound(FED, settings, round, exclusions.filter(cohort, round), coordinatorId, global, ref,
+        "manifest", fedAvg(), nonce);
     report = null;
     coordinatorActions(coordinator.start());
   }

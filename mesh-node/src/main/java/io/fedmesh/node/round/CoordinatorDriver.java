@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.round.CohortSelection;
 import io.fedmesh.coordinator.round.CoordinatorRound;
+import io.fedmesh.coordinator.round.Exclusions;
 import io.fedmesh.coordinator.round.ModelBlob;
 import io.fedmesh.coordinator.round.RoundAction;
 import io.fedmesh.coordinator.round.RoundReport;
@@ -56,6 +57,7 @@ final class CoordinatorDriver implements AutoCloseable {
   private final RoleThread thread;
   private final SecureRandom random = new SecureRandom();
   private final List<RoundStatus.Finished> history = new ArrayList<>();
+  private final Exclusions exclusions = new Exclusions();
   private CoordinatorRound engine;
   private long lastCommitted;
   private String modelId = "";
@@ -164,7 +166,7 @@ final class CoordinatorDriver implements AutoCloseable {
       endWithoutRound(round, "cannot load the global model: " + e.getMessage());
       return;
     }
-    List<NodeId> cohort = CohortSelection.choose(candidates.get(), settings, random);
+    List<NodeId> cohort = CohortSelection.choose(exclusions.filter(candidates.get(), round), settings, random);
     if (cohort.size() < settings.minParticipants()) {
       endWithoutRound(round, cohort.size() + " participant(s) up and chosen, the federation needs at least "
           + settings.minParticipants());
@@ -269,6 +271,14 @@ final class CoordinatorDriver implements AutoCloseable {
 
   private void finished(RoundReport report) {
     double seconds = (System.nanoTime() - roundStartNanos) / 1e9;
+    List<NodeId> withheld = engine.withheldGraphNonces();
+    if (!withheld.isEmpty()) {
+      exclusions.exclude(withheld, report.round() + Exclusions.ROUNDS);
+      LOG.warning(federation + " round " + report.round() + ": " + withheld.size() + " member(s) withheld their graph nonce "
+          + "after advertising; they sit out the next " + Exclusions.ROUNDS + " rounds: "
+          + withheld.stream().map(NodeId::shortForm).toList());
+    }
+    metrics.last(federation, "excluded", exclusions.size());
     var evaluation = report.evaluation();
     if (report.committed()) {
       try {
