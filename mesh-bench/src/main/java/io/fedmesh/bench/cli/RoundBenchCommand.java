@@ -28,7 +28,7 @@ public final class RoundBenchCommand implements Callable<Integer> {
   int participants = 10;
 
   @Option(names = "--dim", paramLabel = "M", description = "Approximate model size m: the model is mlp:W on [1000] with 2 "
-      + "classes, m = 1003 W + 2, W chosen nearest (default: ${DEFAULT-VALUE}, so W = 998, m = 1,000,996).")
+      + "classes, m = 1003 W + 2, W chosen nearest (default: ${DEFAULT-VALUE}, so W = 997, m = 999,993).")
   int dim = 1_000_000;
 
   @Option(names = "--rounds", paramLabel = "R", description = "Measured rounds of each part, 1 to 100 (default: ${DEFAULT-VALUE}).")

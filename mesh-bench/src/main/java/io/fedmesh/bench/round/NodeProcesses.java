@@ -40,7 +40,7 @@ final class NodeProcesses implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  /** Starts {@link RoundBenchNode} on {@code config} with at most {@code heapMegabytes}, and waits (2 min at most) for its start line. */
+  /** Starts {@link RoundBenchNode} on {@code config} with at most {@code heapMegabytes}, and waits (5 min at most: a loaded machine) for its start line. */
   Started start(String name, Path config, Path logs, int heapMegabytes) throws IOException {
     Files.createDirectories(logs);
     Path log = logs.resolve(name + ".log");
@@ -65,7 +65,7 @@ final class NodeProcesses implements AutoCloseable {
     copier.start();
     int[] found;
     try {
-      found = ports.get(120, TimeUnit.SECONDS);
+      found = ports.get(300, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       p.destroyForcibly();
       throw new IOException("node " + name + " did not start (see " + log + ")");
