@@ -43,8 +43,8 @@ public final class RoundBench {
       StringBuilder out = new StringBuilder();
       out.append(String.format(Locale.ROOT, "secure rounds without training: m = %,d (mlp:%d on [%d], 2 classes), "
           + "%d measured round(s) after 1 warm-up; median wall per round%n", m, hidden, BenchFederation.INPUT, options.rounds()));
-      out.append("| configuration                                          | median wall | rounds (s)                | vs in-process                   |\n");
-      out.append("| ------------------------------------------------------ | ----------- | ------------------------- | ------------------------------- |\n");
+      out.append("| configuration                                          | median wall | rounds (s)                | vs in-process                    |\n");
+      out.append("| ------------------------------------------------------ | ----------- | ------------------------- | -------------------------------- |\n");
       row(out, inProcess, "1.00 (baseline)");
       if (wireRounds != null) {
         row(out, wireRounds, String.format(Locale.ROOT, "%.2fx (target <= 1.5x: %s)", ratio(), ratio() <= 1.5 ? "met" : "NOT met"));
@@ -58,8 +58,8 @@ public final class RoundBench {
             .map(e -> String.format(Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue())).collect(Collectors.joining(", ")));
         double floor = 4.0 * m;
         out.append(String.format(Locale.ROOT, "%n%nbytes per participant per round, against the floor of m x 4 bytes = %,.0f:%n", floor));
-        out.append("| what                                                           |        bytes |  / 4m |\n");
-        out.append("| -------------------------------------------------------------- | ------------ | ----- |\n");
+        out.append("| what                                                              |        bytes |  / 4m |\n");
+        out.append("| ----------------------------------------------------------------- | ------------ | ----- |\n");
         bytes(out, "round messages sent (fedmesh_round_bytes_total, sent)", wire.sentBytes(), floor);
         bytes(out, "sent on the wire (gRPC message bytes, envelopes and gossip too)", wire.sentGrpcBytes(), floor);
         bytes(out, "round messages received (fedmesh_round_bytes_total, received)", wire.receivedRoundBytes(), floor);
@@ -69,13 +69,13 @@ public final class RoundBench {
     }
 
     private static void row(StringBuilder out, Part p, String vs) {
-      out.append(String.format(Locale.ROOT, "| %-54s | %9.2f s | %-25s | %-31s |%n", p.label(), p.median() / 1000,
+      out.append(String.format(Locale.ROOT, "| %-54s | %9.2f s | %-25s | %-32s |%n", p.label(), p.median() / 1000,
           Arrays.stream(p.wallMillis()).mapToObj(w -> String.format(Locale.ROOT, "%.2f", w / 1000)).collect(Collectors.joining(" ")),
           vs));
     }
 
     private static void bytes(StringBuilder out, String what, double bytes, double floor) {
-      out.append(String.format(Locale.ROOT, "| %-62s | %,12.0f | %5.2f |%n", what, bytes, bytes / floor));
+      out.append(String.format(Locale.ROOT, "| %-65s | %,12.0f | %5.2f |%n", what, bytes, bytes / floor));
     }
 
     public String json() {
