@@ -22,12 +22,12 @@ import java.util.Map;
  * localhost and the loopback address. Node configs name them with {@code data_dir: NAME} and
  * {@code tls: {ca: ../ca.crt, crl: ../crl.pem}}.
  */
-final class BenchPki {
+public final class BenchPki {
   private final Path dir;
   private final CertificateAuthority ca;
   private final SecureRandom random = Randomness.strong();
 
-  BenchPki(Path dir) throws IOException {
+  public BenchPki(Path dir) throws IOException {
     this.dir = dir;
     Instant now = Instant.now();
     ca = CertificateAuthority.create("bench CA", SigningKey.generate(random), now.minus(Duration.ofHours(1)), Duration.ofDays(1),
@@ -38,7 +38,7 @@ final class BenchPki {
   }
 
   /** A node's key and certificate in {@code dir/name}; returns the key. */
-  SigningKey node(String name) throws IOException {
+  public SigningKey node(String name) throws IOException {
     SigningKey key = SigningKey.generate(random);
     NodeCertificateRequest request = NodeCertificateRequest.create(key, List.of("localhost"), List.of(InetAddress.getLoopbackAddress()));
     Path d = Files.createDirectories(dir.resolve(name));
@@ -48,7 +48,7 @@ final class BenchPki {
     return key;
   }
 
-  SecureRandom random() {
+  public SecureRandom random() {
     return random;
   }
 }

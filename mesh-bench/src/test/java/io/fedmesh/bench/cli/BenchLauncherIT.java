@@ -20,6 +20,11 @@ class BenchLauncherIT {
   record Result(int exitCode, String stdout, String stderr) {}
 
   static Result fedmesh(String... args) throws Exception {
+    return fedmesh(120, args);
+  }
+
+  /** Runs {@code ./fedmesh args} and fails if it takes longer than {@code timeoutSeconds}. */
+  static Result fedmesh(long timeoutSeconds, String... args) throws Exception {
     Path root = Path.of(System.getProperty("fedmesh.root", "..")).toAbsolutePath().normalize();
     List<String> command = new ArrayList<>(List.of(root.resolve("fedmesh").toString()));
     command.addAll(List.of(args));
@@ -32,9 +37,9 @@ class BenchLauncherIT {
           .redirectError(stderr.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .start();
-      if (!process.waitFor(120, TimeUnit.SECONDS)) {
+      if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         process.destroyForcibly();
-        throw new AssertionError("fedmesh " + String.join(" ", args) + " did not finish in 120 s");
+        throw new AssertionError("fedmesh " + String.join(" ", args) + " did not finish in " + timeoutSeconds + " s");
       }
       return new Result(process.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
           Files.readString(stderr, StandardCharsets.UTF_8));
@@ -58,6 +63,6 @@ class BenchLauncherIT {
     Result result = fedmesh("help", "bench");
 
     assertThat(result.exitCode()).as(result.stderr()).isZero();
-    assertThat(result.stdout()).contains("Usage: fedmesh bench", "secagg", "ml", "transfer", "membership", "relay");
+    assertThat(result.stdout()).contains("Usage: fedmesh bench", "secagg", "ml", "transfer", "membership", "relay", "round");
   }
 }
