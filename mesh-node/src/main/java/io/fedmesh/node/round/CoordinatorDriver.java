@@ -58,6 +58,7 @@ final class CoordinatorDriver implements AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final List<RoundStatus.Finished> history = new ArrayList<>();
   private final Exclusions exclusions = new Exclusions();
+  private final java.util.LinkedHashMap<String, ByteString> served = new java.util.LinkedHashMap<>();
   private CoordinatorRound engine;
   private long lastCommitted;
   private String modelId = "";
@@ -237,7 +238,7 @@ final class CoordinatorDriver implements AutoCloseable {
         serve(s.to(), ModelBlob.hex(s.model()));
       } else if (a instanceof RoundAction.StoreModel s) {
         try {
-          store.put(s.blob(), s.manifest());
+          remember(store.put(s.blob(), s.manifest()), ByteString.copyFrom(s.blob()));
         } catch (IOException | RuntimeException e) {
           // Nothing is announced before the model is safely stored.
           run(current.abort("cannot store the new model: " + e.getMessage()));
@@ -258,14 +259,26 @@ final class CoordinatorDriver implements AutoCloseable {
 
   private void serve(NodeId to, String id) {
     try {
-      ModelStore.StoredModel stored = store.get(id).orElseThrow(() -> new IOException("not in the store"));
-      transfers.send(to, federation, ByteString.copyFrom(stored.blob())).whenComplete((receipt, failure) -> {
+      ByteString blob = served.get(id);
+      if (blob == null) {
+        blob = ByteString.copyFrom(store.get(id).orElseThrow(() -> new IOException("not in the store")).blob());
+        remember(id, blob);
+      }
+      transfers.send(to, federation, blob).whenComplete((receipt, failure) -> {
         if (failure != null) {
           LOG.fine(() -> "model " + id + " to " + to.shortForm() + ": " + failure.getMessage());
         }
       });
     } catch (IOException | RuntimeException e) {
       LOG.warning("cannot serve model " + id + ": " + e.getMessage());
+    }
+  }
+
+  /** Keeps the round's models in memory (the global and the new one): each is sent to every participant. */
+  private void remember(String id, ByteString blob) {
+    served.put(id, blob);
+    while (served.size() > 2) {
+      served.remove(served.keySet().iterator().next());
     }
   }
 
