@@ -43,6 +43,8 @@ final class CoordinatorContext {
   final Map<NodeId, String> declined = new LinkedHashMap<>();
   final Map<String, Long> refusals = new HashMap<>();
   long timerToken;
+  /** Whether the last message handed to the server was taken (not refused). */
+  boolean lastAccepted;
   int contributors;
   int[] survivors = new int[0];
   ModelRef nextRef;
@@ -116,6 +118,7 @@ final class CoordinatorContext {
       count("invalid");
       return current;
     }
+    lastAccepted = true;
     if (m.hasAdvertiseKeys()) {
       advertised.add(client);
     } else if (m.hasGraphNonce()) {
@@ -146,6 +149,9 @@ final class CoordinatorContext {
           request.getDroppedList().stream().mapToInt(Integer::intValue).toArray()));
       out.add(timer(settings.phaseDeadlineMillis()));
       return new C2AwaitingUnmaskRelease(outgoing);
+    }
+    if (C1MaskedInput.applies(this, outgoing)) {
+      return new C1MaskedInput(this, outgoing, out);
     }
     send(outgoing, out);
     out.add(timer(settings.phaseDeadlineMillis()));

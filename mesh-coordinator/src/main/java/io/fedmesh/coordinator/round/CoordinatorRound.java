@@ -41,7 +41,15 @@ public final class CoordinatorRound {
    */
   public CoordinatorRound(String federation, FederationSettings settings, long round, List<NodeId> cohort, NodeId self,
       float[] global, ModelRef globalRef, String manifest, Strategy strategy, byte[] nonce) {
-    RoundPlan plan = RoundPlanner.plan(federation, settings, round, cohort, self, globalRef, global.length, nonce);
+    this(federation, settings, round, cohort, self, global, globalRef, manifest, strategy, nonce,
+        RoundPlanner.MAX_CONCURRENT_UPLOADS);
+  }
+
+  /** @param maxConcurrentUploads masked-input uploads staged at once (0: no bound; {@link C1MaskedInput}) */
+  public CoordinatorRound(String federation, FederationSettings settings, long round, List<NodeId> cohort, NodeId self,
+      float[] global, ModelRef globalRef, String manifest, Strategy strategy, byte[] nonce, int maxConcurrentUploads) {
+    RoundPlan plan = RoundPlanner.plan(federation, settings, round, cohort, self, globalRef, global.length, nonce,
+        maxConcurrentUploads);
     this.ctx = new CoordinatorContext(federation, settings, plan, new SecAggParameters(plan.getSecagg()), cohort,
         global.clone(), globalRef, manifest, strategy);
     this.state = new C0Inviting();

@@ -70,10 +70,16 @@ public final class InProcessRounds {
 
   /** Runs one round with {@code cohort} from {@code global} (published first) and returns the coordinator's report. */
   public RoundReport run(long round, List<NodeId> cohort, float[] global, String manifest, Strategy strategy, byte[] nonce) {
+    return run(round, cohort, global, manifest, strategy, nonce, RoundPlanner.MAX_CONCURRENT_UPLOADS);
+  }
+
+  /** {@link #run(long, List, float[], String, Strategy, byte[])} with at most {@code maxConcurrentUploads} uploads at once. */
+  public RoundReport run(long round, List<NodeId> cohort, float[] global, String manifest, Strategy strategy, byte[] nonce,
+      int maxConcurrentUploads) {
     ModelRef globalRef = publish(global);
     participantReports.clear();
     CoordinatorRound coordinator = new CoordinatorRound(federation, settings, round, cohort, coordinatorId, global,
-        globalRef, manifest, strategy, nonce);
+        globalRef, manifest, strategy, nonce, maxConcurrentUploads);
     Map<NodeId, ParticipantRound> participants = new HashMap<>();
     Deque<Delivery> queue = new ArrayDeque<>();
     PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at)

@@ -65,9 +65,15 @@ final class ParticipantContext {
     return new RoundAction.StartTimer(++timerToken, millis);
   }
 
-  /** How long to wait for the server's next message: its phase deadline twice over, plus relay slack. */
+  /**
+   * How long to wait for the server's next message: its phase deadline twice over, plus one per extra
+   * wave of bounded uploads (the masked-input phase may last that long), plus relay slack.
+   */
   long secAggWait() {
-    return 2L * plan.getPhaseDeadlineMs() + ParticipantRound.SLACK_MILLIS;
+    int bound = plan.getMaxConcurrentUploads();
+    int n = plan.getSecagg().getCohortCount();
+    long waves = bound <= 0 ? 1 : (n + bound - 1) / bound;
+    return (1L + waves) * plan.getPhaseDeadlineMs() + ParticipantRound.SLACK_MILLIS;
   }
 
   void send(List<SecAggMessage> messages, List<RoundAction> out) {

@@ -23,6 +23,8 @@ import java.util.Locale;
 public final class RoundPlanner {
   /** Bits of each participant's weight: 4,096 steps between nothing and the cap. */
   public static final int WEIGHT_BITS = 12;
+  /** Masked-input uploads staged at once at the coordinator, unless the caller says otherwise. */
+  public static final int MAX_CONCURRENT_UPLOADS = 16;
   /** Words per masked-input chunk: 1 MiB, well inside the envelope limit. */
   public static final int CHUNK_WORDS = 1 << 18;
 
@@ -34,6 +36,15 @@ public final class RoundPlanner {
    */
   public static RoundPlan plan(String federation, FederationSettings settings, long round, List<NodeId> cohort,
       NodeId coordinator, ModelRef global, int vectorLength, byte[] nonce) {
+    return plan(federation, settings, round, cohort, coordinator, global, vectorLength, nonce, MAX_CONCURRENT_UPLOADS);
+  }
+
+  /** @param maxConcurrentUploads masked-input uploads staged at once (0: no bound) */
+  public static RoundPlan plan(String federation, FederationSettings settings, long round, List<NodeId> cohort,
+      NodeId coordinator, ModelRef global, int vectorLength, byte[] nonce, int maxConcurrentUploads) {
+    if (maxConcurrentUploads < 0) {
+      throw new IllegalArgumentException("max concurrent uploads must be >= 0, got " + maxConcurrentUploads);
+    }
     int n = cohort.size();
     ParameterFinder.Result kt = ParameterFinder.find(n, settings.targetDropout(), settings.targetCorrupt(),
         ParameterFinder.Adversary.MALICIOUS_SERVER);
@@ -61,6 +72,7 @@ public final class RoundPlanner {
         .setSecagg(secagg)
         .setTrainDeadlineMs((int) settings.trainDeadlineMillis())
         .setPhaseDeadlineMs((int) settings.phaseDeadlineMillis())
+        .setMaxConcurrentUploads(maxConcurrentUploads)
         .build();
   }
 

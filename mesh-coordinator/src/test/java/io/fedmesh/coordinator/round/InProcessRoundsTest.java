@@ -63,6 +63,11 @@ class InProcessRoundsTest {
     return b;
   }
 
+  static float[] model(Fixture f, RoundReport report) {
+    return f.rounds().model(io.fedmesh.proto.v1.ModelRef.newBuilder()
+        .setSha256(com.google.protobuf.ByteString.fromHex(report.modelSha256())).build(), M);
+  }
+
   static FedAvg fedAvg() {
     return new FedAvg(TrainingOptions.defaults(), 1.0, 1.0, 1.0);
   }
@@ -96,6 +101,28 @@ class InProcessRoundsTest {
     RoundReport report = f.rounds().run(1, f.cohort(), new float[M], "m", fedAvg(), new byte[32]);
     assertTrue(report.committed(), report.reason() + " " + f.rounds().participantReports().values().stream()
         .map(RoundReport::reason).toList() + report.refusals());
+    assertEquals(6, report.contributors());
+  }
+
+  @Test
+  void boundedUploadsGoInWavesAndGiveTheSameSum() {
+    Fixture f = fixture(7, Set.of(), ParticipantPolicy.defaults(), true);
+    RoundReport unbounded = f.rounds().run(1, f.cohort(), new float[M], "m", fedAvg(), new byte[32], 0);
+    RoundReport waves = f.rounds().run(2, f.cohort(), new float[M], "m", fedAvg(), new byte[32], 2);
+    assertTrue(waves.committed(), waves.reason());
+    assertEquals(7, waves.contributors());
+    float[] a = model(f, unbounded);
+    float[] b = model(f, waves);
+    for (int i = 0; i < M; i++) {
+      assertEquals(a[i], b[i], 1e-3, "the same updates give the same sum, up to stochastic rounding");
+    }
+  }
+
+  @Test
+  void aSilentUploaderLosesItsSlotAndTheLaterWavesStillGetTheirTurn() {
+    Fixture f = fixture(7, Set.of(0), ParticipantPolicy.defaults(), true);
+    RoundReport report = f.rounds().run(1, f.cohort(), new float[M], "m", fedAvg(), new byte[32], 2);
+    assertTrue(report.committed(), report.reason());
     assertEquals(6, report.contributors());
   }
 
