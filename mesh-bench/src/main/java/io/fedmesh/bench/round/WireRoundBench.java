@@ -1,6 +1,7 @@
 package io.fedmesh.bench.round;
 
 import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.demo.NodeProcesses;
 import io.fedmesh.node.server.PeerChannels;
 import io.fedmesh.proto.v1.AdminGrpc;
 import io.fedmesh.proto.v1.FederationId;
@@ -51,7 +52,7 @@ final class WireRoundBench {
   static Result run(BenchFederation federation, int rounds, Path logs, PrintWriter progress) throws Exception {
     int participants = federation.names.size() - 1;
     try (NodeProcesses processes = new NodeProcesses()) {
-      NodeProcesses.Started coordinator = processes.start("coordinator", federation.config(0), logs, 1024);
+      NodeProcesses.Started coordinator = processes.start("coordinator", node(federation.config(0)), logs, 1024, START_TIMEOUT);
       federation.seedParticipants(coordinator.port());
       // Two at a time: ten JVMs starting at once on a small, shared machine can take minutes each.
       ExecutorService starter = Executors.newFixedThreadPool(2);
@@ -62,7 +63,7 @@ final class WireRoundBench {
           int node = i;
           starting.add(CompletableFuture.supplyAsync(() -> {
             try {
-              return processes.start(federation.names.get(node), federation.config(node), logs, 512);
+              return processes.start(federation.names.get(node), node(federation.config(node)), logs, 512, START_TIMEOUT);
             } catch (Exception e) {
               throw new CompletionException(e);
             }
@@ -164,6 +165,14 @@ final class WireRoundBench {
       Thread.sleep(100);
     }
     throw new IllegalStateException("the rounds over the wire did not finish in time (see " + logs + ")");
+  }
+
+  /** A loaded machine may take minutes to start eleven JVMs. */
+  private static final java.time.Duration START_TIMEOUT = java.time.Duration.ofMinutes(5);
+
+  /** The command line of a benchmark node: {@link RoundBenchNode} on its config. */
+  private static List<String> node(java.nio.file.Path config) {
+    return List.of(RoundBenchNode.class.getName(), config.toString());
   }
 
   private static void failIfNodeDied(NodeProcesses processes) {

@@ -17,41 +17,49 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The demo's node processes: each a {@code fedmesh node} in its own JVM (this JVM's flags and class
- * path), its output in a log file. Stopped all together at the end, on Ctrl-C (a shutdown hook), or
- * as soon as one of them exits on its own, which the demo reports as a failure.
+ * Node processes on this machine (the demo's, the round benchmark's): each in its own JVM with this
+ * JVM's flags (less its heap settings) and class path, its output in a log file. Stopped all together
+ * at the end, on Ctrl-C (a shutdown hook), or when the caller sees one exit on its own ({@link #failed}).
  */
-final class NodeProcesses implements AutoCloseable {
-  /** A started node: its process, its log, and the ports its start line gave. */
-  record Started(String name, Process process, Path log, int port, int metricsPort) {}
+public final class NodeProcesses implements AutoCloseable {
+  /** A started node: its process, its log, and the ports its start line gave (-1: behind a firewall). */
+  public record Started(String name, Process process, Path log, int port, int metricsPort) {}
 
   private static final Pattern PORTS = Pattern.compile("(?:listening on port (\\d+)|behind a firewall).*metrics on port (\\d+)");
   private final List<Started> started = java.util.Collections.synchronizedList(new ArrayList<>());
   private final Thread hook = new Thread(this::stopAll, "fedmesh-demo-stop");
   private volatile boolean stopping;
 
-  NodeProcesses() {
+  public NodeProcesses() {
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  /** Starts {@code fedmesh node --config config} and waits (up to 2 minutes) for its start line. */
+  /** Starts {@code fedmesh node --config config} (512 MiB of heap) and waits up to 2 minutes for its start line. */
   Started start(String name, Path config, Path logs) throws IOException, InterruptedException {
+    return start(name, List.of("io.fedmesh.node.cli.FedmeshMain", "node", "--config", config.toString()), logs, 512,
+        java.time.Duration.ofMinutes(2));
+  }
+
+  /**
+   * Starts {@code mainAndArgs} (a main class that starts a node and prints a node's start line) in a new
+   * JVM with {@code heapMegabytes} of heap, and waits up to {@code startTimeout} for its start line.
+   */
+  public Started start(String name, List<String> mainAndArgs, Path logs, int heapMegabytes, java.time.Duration startTimeout)
+      throws IOException, InterruptedException {
     Files.createDirectories(logs);
     Path log = logs.resolve(name + ".log");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (!arg.startsWith("-Xms") && !arg.startsWith("-XX:+AlwaysPreTouch") && !arg.startsWith("-agentlib")) {
+      if (!arg.startsWith("-Xms") && !arg.startsWith("-Xmx") && !arg.startsWith("-XX:+AlwaysPreTouch")
+          && !arg.startsWith("-agentlib") && !arg.startsWith("-javaagent")) {
         command.add(arg);
       }
     }
-    command.add("-Xmx512m");
+    command.add("-Xmx" + heapMegabytes + "m");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add("io.fedmesh.node.cli.FedmeshMain");
-    command.add("node");
-    command.add("--config");
-    command.add(config.toString());
+    command.addAll(mainAndArgs);
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<int[]> ports = new CompletableFuture<>();
     Thread copier = new Thread(() -> copy(p, log, ports), "fedmesh-demo-log-" + name);
@@ -59,7 +67,7 @@ final class NodeProcesses implements AutoCloseable {
     copier.start();
     int[] found;
     try {
-      found = ports.get(120, TimeUnit.SECONDS);
+      found = ports.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       p.destroyForcibly();
       throw new IOException("node " + name + " did not start (see " + log + ")");
@@ -89,18 +97,18 @@ final class NodeProcesses implements AutoCloseable {
   }
 
   /** The first node that exited without being asked to, if any. */
-  java.util.Optional<Started> failed() {
+  public java.util.Optional<Started> failed() {
     return stopping ? java.util.Optional.empty() : all().stream().filter(s -> !s.process().isAlive()).findFirst();
   }
 
-  List<Started> all() {
+  public List<Started> all() {
     synchronized (started) {
       return List.copyOf(started);
     }
   }
 
   /** Stops one node now (SIGTERM, then SIGKILL after 10 s): the demo's dropout. */
-  void stop(Started s) throws InterruptedException {
+  public void stop(Started s) throws InterruptedException {
     s.process().destroy();
     if (!s.process().waitFor(10, TimeUnit.SECONDS)) {
       s.process().destroyForcibly();
