@@ -79,6 +79,7 @@ final class C1MaskedInput implements CoordinatorState {
     uploading.entrySet().removeIf(slot -> {
       if (slot.getValue() < tick) {
         cut.add(slot.getKey());
+        ctx.server.dropUpload(slot.getKey()); // its staged chunks go now: the next wave's count against the bound
         return true;
       }
       return false;
