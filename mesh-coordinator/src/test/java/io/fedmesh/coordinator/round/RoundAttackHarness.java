@@ -33,7 +33,8 @@ final class RoundAttackHarness {
 
   record Refusal(NodeId by, RoundAction.Refused refused) {}
 
-  private record Timer(long at, long sequence, NodeId owner, long token) {}
+  /** A timer of an engine ({@code delivery} null), or a delivery held back by {@link #latency}. */
+  private record Timer(long at, long sequence, NodeId owner, long token, Delivery delivery) {}
 
   final SigningKey coordinatorKey;
   final NodeId coordinatorId;
@@ -52,6 +53,12 @@ final class RoundAttackHarness {
   CoordinatorRound coordinator;
   /** The adversary: what actually goes on the wire for each message sent. Default: everything as sent. */
   Function<Delivery, List<Delivery>> tap = List::of;
+  /** How long each delivery the tap let through takes to arrive, in simulated milliseconds (default: none). */
+  java.util.function.ToLongFunction<Delivery> latency = d -> 0L;
+  /** The model's length (even); the masked input is m + 1 words, in chunks of RoundPlanner.CHUNK_WORDS. */
+  final int m;
+  /** The plan's max_concurrent_uploads. */
+  final int maxConcurrentUploads;
   private final Deque<Delivery> queue = new ArrayDeque<>();
   private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at)
       : Long.compare(a.sequence, b.sequence));
@@ -60,10 +67,16 @@ final class RoundAttackHarness {
   private RoundReport report;
 
   RoundAttackHarness(int n) {
+    this(n, M, RoundPlanner.MAX_CONCURRENT_UPLOADS);
+  }
+
+  RoundAttackHarness(int n, int m, int maxConcurrentUploads) {
+    this.m = m;
+    this.maxConcurrentUploads = maxConcurrentUploads;
     SimulationRandom random = SimulationRandom.fromSeed(11);
     coordinatorKey = SigningKey.generate(random);
     coordinatorId = coordinatorKey.verifyingKey().nodeId();
-    FederationSettings d = FederationSettings.defaults(coordinatorId, ModelSpec.logistic(), new int[] {M / 2 - 1}, 2);
+    FederationSettings d = FederationSettings.defaults(coordinatorId, ModelSpec.logistic(), new int[] {m / 2 - 1}, 2);
     settings = new FederationSettings(coordinatorId, d.model(), d.inputShape(), 2, 1, "fedavg", 1.0, d.training(), 2, 100,
         1.0, 1000, 1000, 1000, 0.2, 0.05, 100, false, 1.0, 0, 1e-5);
     for (int i = 0; i < n; i++) {
@@ -87,7 +100,7 @@ final class RoundAttackHarness {
 
   /** Creates round {@code round}'s coordinator engine (nonce all 7s) and sends its invitations through the tap. */
   void start(long round) {
-    float[] global = new float[M];
+    float[] global = new float[m];
     byte[] blob = ModelBlob.encode(global);
     var ref = ModelBlob.ref(FED, blob);
     store.put(ModelBlob.hex(ref), blob);
@@ -98,7 +111,7 @@ final class RoundAttackHarness {
       exclusions.exclude(coordinator.withheldGraphNonces(), coordinator.round() + Exclusions.ROUNDS);
     }
     coordinator = new CoordinatorRound(FED, settings, round, exclusions.filter(cohort, round), coordinatorId, global, ref,
-        "manifest", fedAvg(), nonce);
+        "manifest", fedAvg(), nonce, maxConcurrentUploads);
     report = null;
     coordinatorActions(coordinator.start());
   }
@@ -144,7 +157,9 @@ final class RoundAttackHarness {
       return false;
     }
     now = Math.max(now, t.at);
-    if (t.owner.equals(coordinatorId)) {
+    if (t.delivery != null) {
+      queue.add(t.delivery);
+    } else if (t.owner.equals(coordinatorId)) {
       coordinatorActions(coordinator.onTimer(t.token));
     } else if (participants.containsKey(t.owner)) {
       participantActions(t.owner, participants.get(t.owner).onTimer(t.token));
@@ -195,7 +210,19 @@ final class RoundAttackHarness {
   }
 
   private void send(Delivery d) {
-    queue.addAll(tap.apply(d));
+    for (Delivery x : tap.apply(d)) {
+      long delay = latency.applyAsLong(x);
+      if (delay > 0) {
+        timers.add(new Timer(now + delay, sequence++, x.from(), -1, x));
+      } else {
+        queue.add(x);
+      }
+    }
+  }
+
+  /** The simulated time, in milliseconds. */
+  long now() {
+    return now;
   }
 
   void coordinatorActions(List<RoundAction> actions) {
@@ -203,7 +230,7 @@ final class RoundAttackHarness {
       if (a instanceof RoundAction.Send s) {
         send(new Delivery(coordinatorId, s.to(), s.message()));
       } else if (a instanceof RoundAction.StartTimer t) {
-        timers.add(new Timer(now + t.delayMillis(), sequence++, coordinatorId, t.token()));
+        timers.add(new Timer(now + t.delayMillis(), sequence++, coordinatorId, t.token(), null));
       } else if (a instanceof RoundAction.StoreModel s) {
         store.put(ModelBlob.hex(s.model()), s.blob());
       } else if (a instanceof RoundAction.AwaitUnmaskRelease) {
@@ -222,7 +249,7 @@ final class RoundAttackHarness {
       if (a instanceof RoundAction.Send s) {
         send(new Delivery(who, s.to(), s.message()));
       } else if (a instanceof RoundAction.StartTimer t) {
-        timers.add(new Timer(now + t.delayMillis(), sequence++, who, t.token()));
+        timers.add(new Timer(now + t.delayMillis(), sequence++, who, t.token(), null));
       } else if (a instanceof RoundAction.FetchModel f) {
         // The driver's fetch: bytes are checked against the reference's hash (ModelStore.putVerified, TransferInbox).
         byte[] blob = store.get(ModelBlob.hex(f.model()));

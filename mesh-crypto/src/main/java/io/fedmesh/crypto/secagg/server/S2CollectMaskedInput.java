@@ -53,6 +53,8 @@ final class S2CollectMaskedInput implements ServerState {
   private final int[] sum;
   private final Map<Integer, ByteString[]> staged = new HashMap<>();
   private final TreeSet<Integer> complete = new TreeSet<>();
+  /** Clients whose upload the driver gave up ({@link #dropUpload}): their chunks are forgotten and refused. */
+  private final Set<Integer> abandoned = new TreeSet<>();
 
   S2CollectMaskedInput(ServerContext ctx, TreeMap<Integer, AdvertiseKeys> keys, NeighbourGraph graph,
       TreeMap<Integer, ShareKeys> dealt) {
@@ -86,6 +88,9 @@ final class S2CollectMaskedInput implements ServerState {
     }
     if (complained.contains(from)) {
       throw new ProtocolViolation(NOT_IN_ROUND, from, "left the round with a complaint");
+    }
+    if (abandoned.contains(from)) {
+      throw new ProtocolViolation(NOT_IN_ROUND, from, "its upload was given up");
     }
     SecAggParameters p = ctx.params();
     // uint32 on the wire: an index of 2^31 or more arrives negative.
@@ -127,7 +132,8 @@ final class S2CollectMaskedInput implements ServerState {
   private void onComplaint(int from, ShareComplaint complaint) {
     ctx.checkSender(from, complaint.getClient());
     int dealer = complaint.getDealer();
-    if (!sharers.contains(from) || complete.contains(from) || staged.containsKey(from) || complained.contains(from)) {
+    if (!sharers.contains(from) || complete.contains(from) || staged.containsKey(from) || complained.contains(from)
+        || abandoned.contains(from)) {
       throw new ProtocolViolation(NOT_IN_ROUND, from, "may complain only once, before sending any masked input");
     }
     EncryptedShares share = dealt.containsKey(dealer) ? dealt.get(dealer).getSharesList().stream()
@@ -169,6 +175,18 @@ final class S2CollectMaskedInput implements ServerState {
       ctx.violations().add(new ProtocolViolation(ProtocolViolation.Code.BAD_DEALING, dealer, detail));
     } else if (finding == Complaint.Finding.COMPLAINER_AT_FAULT) {
       ctx.violations().add(new ProtocolViolation(ProtocolViolation.Code.INCONSISTENT, from, detail));
+    }
+  }
+
+  @Override
+  public void dropUpload(int client) {
+    if (complete.contains(client) || complained.contains(client)) {
+      return;
+    }
+    abandoned.add(client);
+    ByteString[] chunks = staged.remove(client);
+    if (chunks != null) {
+      ctx.meter().held(-Arrays.stream(chunks).filter(Objects::nonNull).mapToLong(ByteString::size).sum());
     }
   }
 

@@ -62,6 +62,15 @@ public final class SecAggServer {
     return transition.outbox();
   }
 
+  /**
+   * In the masked-input phase: {@code client}'s upload was given up (its slot was taken back, as a driver
+   * bounding concurrent uploads does), so the chunks it staged are forgotten now, not at the phase's end,
+   * and its later chunks are refused; it counts as dropped. Elsewhere this does nothing.
+   */
+  public synchronized void dropUpload(int client) {
+    state.dropUpload(client);
+  }
+
   /** The expensive work the server has done so far. */
   public synchronized WorkMeter.Work work() {
     return ctx.meter().snapshot();

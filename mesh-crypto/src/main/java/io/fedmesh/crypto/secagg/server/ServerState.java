@@ -23,6 +23,10 @@ sealed interface ServerState
         message.getBodyCase() + " is not expected in phase " + phase());
   }
 
+  /** Masked-input phase: the driver gave up {@code client}'s upload; forget what it staged. Elsewhere nothing. */
+  default void dropUpload(int client) {
+  }
+
   /** True when every client expected in this phase has answered, so the phase can close early. */
   default boolean everyoneAnswered() {
     return false;
