@@ -102,6 +102,11 @@ public final class PolicyCheck {
         || t.getEpochs() != own.epochs() || t.getBatchSize() != own.batchSize() || t.getProximalMu() != own.proximalMu()) {
       return Optional.of("the plan's training options are not the federation's");
     }
+    if (plan.getTrainDeadlineMs() != settings.trainDeadlineMillis() || plan.getPhaseDeadlineMs() != settings.phaseDeadlineMillis()) {
+      // Deadlines set how long this participant waits: a plan's must be the federation's.
+      return Optional.of("the plan's deadlines (" + plan.getTrainDeadlineMs() + ", " + plan.getPhaseDeadlineMs()
+          + " ms) are not the federation's");
+    }
     if (plan.getGlobalModel().getSizeBytes() != (long) secagg.getVectorLength() * Float.BYTES) {
       return Optional.of("the global model's size does not match the vector length");
     }

@@ -54,6 +54,8 @@ class LyingCoordinatorRedTeamTest {
     NodeId other = SigningKey.generate(SimulationRandom.fromSeed(42)).verifyingKey().nodeId();
     return Stream.of(
         lie("clip norm", m -> m.getInvitationBuilder().getPlanBuilder().setClipNorm(100)),
+        lie("phase deadline (24 days of waiting)", m -> m.getInvitationBuilder().getPlanBuilder().setPhaseDeadlineMs(2_000_000_000)),
+        lie("training deadline", m -> m.getInvitationBuilder().getPlanBuilder().setTrainDeadlineMs(1)),
         lie("SecAgg clip", m -> m.getInvitationBuilder().getPlanBuilder().getSecaggBuilder().setClip(100)),
         lie("unit weights", m -> m.getInvitationBuilder().getPlanBuilder().setUnitWeights(true)),
         lie("weight cap", m -> m.getInvitationBuilder().getPlanBuilder().setWeightCap(1)),
