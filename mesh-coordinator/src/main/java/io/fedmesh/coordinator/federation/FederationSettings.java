@@ -130,6 +130,24 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
         + delta + "]";
   }
 
+  /**
+   * The coordinator of a federation whose coordinator is elected (the Raft leader of its ledger group):
+   * 32 zero bytes, which no key hashes to. Each elected coordinator runs {@link #withCoordinator} itself.
+   */
+  public static final NodeId ELECTED = NodeId.ofBytes(new byte[NodeId.BYTES]);
+
+  /** Whether the coordinator is elected rather than named. */
+  public boolean elected() {
+    return coordinator.equals(ELECTED);
+  }
+
+  /** These settings with {@code node} as coordinator. */
+  public FederationSettings withCoordinator(NodeId node) {
+    return new FederationSettings(node, model, inputShape, classes, initSeed, strategy, serverLearningRate, training,
+        minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta);
+  }
+
   /** Defaults for everything but who coordinates and what is trained (docs/operations.md lists them). */
   public static FederationSettings defaults(NodeId coordinator, ModelSpec model, int[] inputShape, int classes) {
     return new FederationSettings(coordinator, model, inputShape, classes, 1, "fedavg", 1.0,

@@ -39,4 +39,10 @@ public record ParticipantPolicy(boolean requireMaliciousServer, int minCohort, i
   public static ParticipantPolicy defaults() {
     return new ParticipantPolicy(true, 3, 2, 0.1, 0.05, Set.of(), 5);
   }
+
+  /** This policy accepting exactly {@code accepted} as coordinators. */
+  public ParticipantPolicy withCoordinators(Set<NodeId> accepted) {
+    return new ParticipantPolicy(requireMaliciousServer, minCohort, minThreshold, targetDropout, targetCorrupt, accepted,
+        maxConsecutiveAborts);
+  }
 }

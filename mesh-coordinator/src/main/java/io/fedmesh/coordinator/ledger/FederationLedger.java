@@ -60,6 +60,7 @@ public final class FederationLedger {
   private long term;
   private Optional<NodeId> leader = Optional.empty();
   private long lastRound;
+  private long roundsWanted;
   private Optional<OpenRound> openRound = Optional.empty();
 
   /** How a round ended, as the ledger records it. */
@@ -370,8 +371,10 @@ public final class FederationLedger {
     return () -> {
       term = raftTerm;
       leader = Optional.of(author);
-      openRound.ifPresent(r -> endRound(false,
-          "coordinator changed to " + author.shortForm() + " in term " + raftTerm + " before the round committed"));
+      openRound.ifPresent(r -> {
+        endRound(false, "coordinator changed to " + author.shortForm() + " in term " + raftTerm + " before the round committed");
+        roundsWanted = r.started().getRoundsLeft() + 1L; // the aborted round runs again
+      });
     };
   }
 
@@ -402,6 +405,7 @@ public final class FederationLedger {
     checkCharge(s.getCharge());
     return () -> {
       lastRound = s.getRound();
+      roundsWanted = s.getRoundsLeft();
       openRound = Optional.of(new OpenRound(s, author, raftTerm, Optional.empty(), Optional.empty(), 0));
     };
   }
@@ -572,6 +576,14 @@ public final class FederationLedger {
 
   public long lastRound() {
     return lastRound;
+  }
+
+  /**
+   * Rounds still wanted when no round is open: those the last started round left, plus that round
+   * itself if a change of coordinator aborted it. A newly elected coordinator runs them.
+   */
+  public long roundsWanted() {
+    return openRound.isPresent() ? 0 : roundsWanted;
   }
 
   public Optional<OpenRound> openRound() {

@@ -4,8 +4,10 @@ import io.fedmesh.crypto.secagg.server.Outgoing;
 import java.util.List;
 
 /**
- * The unmask requests are ready but held until the driver releases them: the seam where the ledger
- * will require a committed unmask entry. If no release comes within a phase deadline, the round aborts.
+ * The unmask requests are ready but held until the driver releases them: with an elected coordinator,
+ * once the ledger committed the unmask authorisation and a majority of coordinator-eligible nodes
+ * endorsed it (the endorsements travel with each request). If no release comes within a phase
+ * deadline, the round aborts.
  */
 final class C2AwaitingUnmaskRelease implements CoordinatorState {
   private final List<Outgoing> held;
@@ -20,8 +22,9 @@ final class C2AwaitingUnmaskRelease implements CoordinatorState {
   }
 
   @Override
-  public CoordinatorState onUnmaskReleased(CoordinatorContext ctx, List<RoundAction> out) {
-    ctx.send(held, out);
+  public CoordinatorState onUnmaskReleased(CoordinatorContext ctx, List<io.fedmesh.proto.v1.UnmaskEndorsement> endorsements,
+      List<RoundAction> out) {
+    ctx.send(held, endorsements, out);
     out.add(ctx.timer(ctx.settings.phaseDeadlineMillis()));
     return new C1Aggregating();
   }

@@ -159,8 +159,13 @@ final class CoordinatorContext {
   }
 
   void send(List<Outgoing> outgoing, List<RoundAction> out) {
+    send(outgoing, List.of(), out);
+  }
+
+  /** Sends each message with {@code endorsements} (the ledger's proof for unmask requests). */
+  void send(List<Outgoing> outgoing, List<io.fedmesh.proto.v1.UnmaskEndorsement> endorsements, List<RoundAction> out) {
     for (Outgoing o : outgoing) {
-      out.add(new RoundAction.Send(cohort.get(o.to()), message().setSecagg(o.message()).build()));
+      out.add(new RoundAction.Send(cohort.get(o.to()), message().setSecagg(o.message()).addAllEndorsements(endorsements).build()));
     }
   }
 

@@ -136,10 +136,18 @@ public final class CoordinatorRound {
     return out;
   }
 
-  /** Unmasking may go ahead (today the driver calls this at once; with the ledger, after the unmask entry commits). */
+  /** Unmasking may go ahead, needing no proof (a coordinator named in the config; simulation). */
   public List<RoundAction> releaseUnmask() {
+    return releaseUnmask(List.of());
+  }
+
+  /**
+   * Unmasking may go ahead: the ledger committed the authorisation; {@code endorsements} (a majority
+   * of the coordinator-eligible nodes' signatures over it) go with every unmask request.
+   */
+  public List<RoundAction> releaseUnmask(List<io.fedmesh.proto.v1.UnmaskEndorsement> endorsements) {
     List<RoundAction> out = new ArrayList<>();
-    state = state.onUnmaskReleased(ctx, out);
+    state = state.onUnmaskReleased(ctx, endorsements, out);
     return out;
   }
 

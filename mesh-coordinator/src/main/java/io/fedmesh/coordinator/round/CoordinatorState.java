@@ -17,7 +17,8 @@ interface CoordinatorState {
 
   CoordinatorState onDeadline(CoordinatorContext ctx, List<RoundAction> out);
 
-  default CoordinatorState onUnmaskReleased(CoordinatorContext ctx, List<RoundAction> out) {
+  default CoordinatorState onUnmaskReleased(CoordinatorContext ctx, List<io.fedmesh.proto.v1.UnmaskEndorsement> endorsements,
+      List<RoundAction> out) {
     return this;
   }
 }

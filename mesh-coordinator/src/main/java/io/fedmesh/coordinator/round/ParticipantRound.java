@@ -39,6 +39,7 @@ public final class ParticipantRound {
 
   private final ParticipantContext ctx;
   private final java.util.function.Predicate<NodeId> participants;
+  private java.util.Set<NodeId> unmaskEndorsers;
   private ParticipantState state;
 
   /**
@@ -49,8 +50,19 @@ public final class ParticipantRound {
   public ParticipantRound(String federation, FederationSettings settings, ParticipantPolicy policy,
       java.util.function.Predicate<NodeId> participants, NodeId self, SigningKey identity, SecureRandom random) {
     this.participants = participants;
+    this.unmaskEndorsers = java.util.Set.of();
     this.ctx = new ParticipantContext(federation, settings, policy, self, identity, random);
     this.state = new P5Ended(); // until start
+  }
+
+  /**
+   * Fences unmasking: from now on this participant answers an unmask request only if it carries
+   * endorsements of the committed unmask authorisation, for the survivor lists of that very request, by
+   * a strict majority of {@code coordinators} (the federation's coordinator-eligible nodes). Empty: no
+   * fence (a coordinator named in the config).
+   */
+  public void fenceUnmasking(java.util.Set<NodeId> coordinators) {
+    this.unmaskEndorsers = java.util.Set.copyOf(coordinators);
   }
 
   /**
@@ -96,7 +108,22 @@ public final class ParticipantRound {
           + " (or another instance of it); this is round " + ctx.round));
     } else {
       switch (message.getBodyCase()) {
-        case SECAGG -> state = state.onSecAgg(ctx, message.getSecagg(), out);
+        case SECAGG -> {
+          if (message.getSecagg().hasUnmaskRequest() && !unmaskEndorsers.isEmpty()) {
+            var request = message.getSecagg().getUnmaskRequest();
+            byte[] digest = io.fedmesh.coordinator.ledger.SurvivorDigest.of(ctx.federation, ctx.round,
+                request.getSurvivorsList().stream().mapToInt(Integer::intValue).toArray(),
+                request.getDroppedList().stream().mapToInt(Integer::intValue).toArray());
+            try {
+              io.fedmesh.coordinator.ledger.UnmaskEndorsements.requireMajority(ctx.federation, ctx.round,
+                  com.google.protobuf.ByteString.copyFrom(digest), unmaskEndorsers, message.getEndorsementsList());
+            } catch (io.fedmesh.coordinator.ledger.LedgerRefusal refusal) {
+              out.add(new RoundAction.Refused(from, "unmask_not_endorsed", refusal.getMessage()));
+              return out;
+            }
+          }
+          state = state.onSecAgg(ctx, message.getSecagg(), out);
+        }
         case OUTCOME -> state = state.onOutcome(ctx, message.getOutcome(), out);
         default -> out.add(new RoundAction.Refused(from, "not_from_coordinator",
             "a coordinator does not send " + message.getBodyCase()));

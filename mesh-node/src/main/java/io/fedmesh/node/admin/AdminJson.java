@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  * The admin commands' {@code --json} output: one JSON object per answer, keys as in admin.proto
  * (snake_case), numbers as numbers, a metric nobody reported (NaN) as {@code null}.
  */
-final class AdminJson {
+public final class AdminJson {
   private AdminJson() {}
 
   static String status(RoundStatusResponse s) {
@@ -48,12 +48,12 @@ final class AdminJson {
         + "], \"rounds_yaml\": " + (d.getRoundsYaml().isEmpty() ? "null" : string(d.getRoundsYaml())) + "}";
   }
 
-  static String hex(Member m) {
+  public static String hex(Member m) {
     return NodeId.ofBytes(m.getNode().getSha256().toByteArray()).hex();
   }
 
   /** A role as the config spells it: participant, coordinator-eligible, admin. */
-  static String role(Role r) {
+  public static String role(Role r) {
     return r.name().substring("ROLE_".length()).toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
@@ -62,7 +62,7 @@ final class AdminJson {
   }
 
   /** A JSON string literal (RFC 8259: quote, backslash and control characters escaped). */
-  static String string(String s) {
+  public static String string(String s) {
     StringBuilder out = new StringBuilder(s.length() + 2).append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -65,6 +65,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   private static final String NO_COORDINATOR = "this node runs no coordinator";
 
   private final NodeConfig config;
+  private final io.fedmesh.node.ledger.FederationDirectory federations;
   private final Supplier<RoundControl> rounds;
   private final Function<String, ModelStore> models;
   private final NodeMetrics metrics;
@@ -77,9 +78,10 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
    * @param models the model store of a federation this node is in, by federation name
    * @param timer runs the watches' polls (never blocked by them for longer than one status call)
    */
-  public AdminService(NodeConfig config, Supplier<RoundControl> rounds, Function<String, ModelStore> models,
+  public AdminService(NodeConfig config, io.fedmesh.node.ledger.FederationDirectory federations, Supplier<RoundControl> rounds, Function<String, ModelStore> models,
       NodeMetrics metrics, ScheduledExecutorService timer) {
     this.config = config;
+    this.federations = federations;
     this.rounds = rounds == null ? () -> null : rounds;
     this.models = models;
     this.metrics = metrics;
@@ -351,7 +353,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
           .setFederation(FederationId.newBuilder().setName(federation))
           .setRoundsYaml(roundsYaml(federation))
           .setRunsCoordinator(rounds.get() != null && rounds.get().coordinates(federation));
-      for (Map.Entry<NodeId, Set<io.fedmesh.proto.v1.Role>> m : config.federations().get(federation).entrySet()) {
+      for (Map.Entry<NodeId, Set<io.fedmesh.proto.v1.Role>> m : federations.members(federation).entrySet()) {
         out.addMembers(Member.newBuilder().setNode(io.fedmesh.proto.v1.NodeId.newBuilder()
             .setSha256(ByteString.copyFrom(m.getKey().toBytes()))).addAllRoles(m.getValue().stream().sorted().toList()));
       }
@@ -371,7 +373,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     if (name.isEmpty()) {
       throw refusal(Status.INVALID_ARGUMENT, "the request names no federation");
     }
-    if (!config.federations().containsKey(name)) {
+    if (!federations.knows(name)) {
       throw refusal(Status.NOT_FOUND, "this node is in no federation '" + name.substring(0, Math.min(name.length(), 80)) + "'");
     }
     return name;

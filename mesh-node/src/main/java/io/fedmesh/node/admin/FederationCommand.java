@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "federation", mixinStandardHelpOptions = true, versionProvider = FedmeshVersion.class,
     description = {"A federation as the node at --target knows it (the Admin service). The asking node (--config) "
         + "must be an admin of the federation.", ""},
-    subcommands = FederationCommand.Describe.class)
+    subcommands = {FederationCommand.Describe.class, io.fedmesh.node.ledger.CreateFederationCommand.class})
 public final class FederationCommand implements Runnable {
   @Spec
   CommandSpec spec;

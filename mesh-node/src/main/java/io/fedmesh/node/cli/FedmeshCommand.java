@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
         io.fedmesh.node.server.NodeCommand.class, io.fedmesh.node.server.HealthCommand.class,
         io.fedmesh.node.server.MembersCommand.class,
         io.fedmesh.node.admin.RoundCommand.class, io.fedmesh.node.admin.ModelCommand.class,
-        io.fedmesh.node.admin.FederationCommand.class,
+        io.fedmesh.node.admin.FederationCommand.class, io.fedmesh.node.ledger.MemberCommand.class,
+        io.fedmesh.node.ledger.ProposalCommand.class, io.fedmesh.node.ledger.AuditCommand.class,
+        io.fedmesh.node.ledger.LedgerCommand.class,
         io.fedmesh.node.config.ConfigCommand.class},
     footer = {
         "",

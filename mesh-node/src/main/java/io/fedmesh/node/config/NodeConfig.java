@@ -44,6 +44,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  * relay: {reconnect_base_ms: 250, reconnect_max_ms: 4000,   # behind a firewall: redial backoff
  *         stall_timeout_ms: 10000}   # hang up on a Connect stream that takes nothing queued for this long
  * limits: {gossip_per_s: 100, envelopes_per_s: 1000, calls_per_connection: 100}   # per peer; see Limits
+ * raft: {listen: 0.0.0.0:7401,    # federation ledgers (coordinator-eligible nodes); see Raft, docs/ledger.md
+ *        advertise: HOST:PORT,    # what peers dial (default: advertise_host or the listen host, and the port)
+ *        election_timeout_ms: {min: 1000, max: 2000}, snapshot_every: 1000}
  * </pre>
  *
  * <p>How a federation trains ({@link #rounds(String)}, the same on every member), and how this node takes
@@ -54,7 +57,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  *   card-fraud:
  *     members: {&lt;id&gt;: [participant], &lt;id&gt;: [coordinator-eligible, admin]}
  *     rounds:                       # optional; without it the federation runs no rounds
- *       coordinator: &lt;id&gt;          # required; a member with role coordinator-eligible
+ *       coordinator: &lt;id&gt;          # required; a member with role coordinator-eligible, or 'elected': the Raft
+ *                                   # leader of the federation's ledger group (docs/ledger.md)
  *       model: mlp:16               # required; logistic, mlp, mlp:W1,W2,..., cnn or a .json spec (relative to this file)
  *       input_shape: [30]           # required; one example's shape
  *       classes: 2                  # required; 2 to 10000
@@ -92,7 +96,21 @@ import org.yaml.snakeyaml.error.YAMLException;
 public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress metricsListen, Tls tls,
     Map<String, Map<NodeId, Set<Role>>> federations, String advertiseHost, List<Seed> seeds,
     io.fedmesh.node.gossip.SwimParameters gossip, boolean reachable, Relay relay, Limits limits,
-    Map<String, FederationSettings> rounds, Map<String, ParticipantSettings> participant) {
+    Map<String, FederationSettings> rounds, Map<String, ParticipantSettings> participant, Optional<Raft> raft) {
+
+  /**
+   * The node's Raft endpoint for federation ledgers ({@code raft:}; docs/ledger.md, "Ports"), needed on a
+   * coordinator-eligible node of a federation whose coordinator is elected. The port is fixed (it is
+   * stored in the Raft group's configuration on every peer), so 0 is refused.
+   *
+   * @param listen where Ratis listens (mutual TLS with the node's identity)
+   * @param advertise HOST:PORT peers dial, announced in this node's ALIVE news
+   * @param electionTimeoutMinMillis Raft election timeout, lower bound
+   * @param electionTimeoutMaxMillis and upper bound (randomised between the two)
+   * @param snapshotEvery take a ledger snapshot (and purge the log) every this many entries
+   */
+  public record Raft(InetSocketAddress listen, String advertise, long electionTimeoutMinMillis, long electionTimeoutMaxMillis,
+      long snapshotEvery) {}
 
   public NodeConfig {
     rounds = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(rounds));
@@ -102,6 +120,13 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
   /** The federation's rounds settings in the shape of its {@code rounds:} section, or "" if it has none. */
   public String describeRounds(String federation) {
     return rounds(federation).map(RoundsSection::render).orElse("");
+  }
+
+  /** Raft timing as the glue takes it. */
+  public io.fedmesh.node.raft.RaftSettings raftSettings() {
+    Raft r = raft.orElseThrow();
+    return new io.fedmesh.node.raft.RaftSettings(java.time.Duration.ofMillis(r.electionTimeoutMinMillis()),
+        java.time.Duration.ofMillis(r.electionTimeoutMaxMillis()), java.time.Duration.ofSeconds(10), r.snapshotEvery());
   }
 
   /** The federation's {@code rounds:} section: empty if it has none (it runs no rounds) or is unknown. */
@@ -188,7 +213,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
   public record Tls(Path key, Path certificate, Path ca, Path crl, java.time.Duration crlGrace) {}
 
   private static final Set<String> TOP = Set.of("data_dir", "listen", "metrics_listen", "tls", "federations",
-      "advertise_host", "seeds", "gossip", "reachable", "relay", "limits", "participant");
+      "advertise_host", "seeds", "gossip", "reachable", "relay", "limits", "participant", "raft");
   private static final Set<String> TLS = Set.of("key", "certificate", "ca", "crl", "crl_grace_hours");
   private static final Pattern FEDERATION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final int DEFAULT_PORT = 7400;
@@ -346,11 +371,35 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
     Limits limits = Limits.parse(top.containsKey("limits") ? map(top.get("limits"), "limits", problems) : Map.of(), problems);
     Map<String, ParticipantSettings> participant = ParticipantSection.parse(Section.of(top.get("participant"), "participant",
         problems), federations, withRounds, rounds, base, problems);
+    Optional<Raft> raft = raft(top.get("raft"), advertise, problems);
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(file, problems);
     }
     return new NodeConfig(dataDir, listen, metrics, material, federations, advertise, seeds, gossip, reachable, relay, limits,
-        rounds, participant);
+        rounds, participant, raft);
+  }
+
+  private static Optional<Raft> raft(Object value, String advertiseHost, List<String> problems) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    Section s = Section.of(value, "raft", problems).known(Set.of("listen", "advertise", "election_timeout_ms", "snapshot_every"));
+    s.require("listen");
+    InetSocketAddress listen = address(s.raw("listen"), "raft.listen", "0.0.0.0:" + (DEFAULT_PORT + 1), problems);
+    if (listen != null && listen.getPort() == 0) {
+      problems.add("raft.listen: the Raft port must be fixed (peers store it in the group's configuration); 0 is not allowed");
+    }
+    String host = advertiseHost != null ? advertiseHost : listen == null || listen.getHostString().equals("0.0.0.0")
+        ? "127.0.0.1" : listen.getHostString();
+    String advertise = s.text("advertise", listen == null ? "" : host + ":" + listen.getPort());
+    Section t = s.section("election_timeout_ms").known(Set.of("min", "max"));
+    long min = t.whole("min", 1000, 50, 60_000);
+    long max = t.whole("max", 2000, 50, 120_000);
+    if (max < min) {
+      problems.add("raft.election_timeout_ms: max (" + max + ") must be at least min (" + min + ")");
+    }
+    long every = s.whole("snapshot_every", 1000, 10, 10_000_000);
+    return listen == null ? Optional.empty() : Optional.of(new Raft(listen, advertise, min, max, every));
   }
 
   /** How long a revocation list past its next update stays in force: whole hours, 0 to 720 (30 days). */

@@ -31,8 +31,13 @@ final class RoundsSection {
     FederationSettings d = DEFAULTS;
     s.known(KEYS);
     s.require("coordinator", "model", "input_shape", "classes");
-    NodeId coordinator = s.has("coordinator") ? s.nodeId("coordinator") : null;
-    if (coordinator != null && !members.containsKey(coordinator)) {
+    boolean elected = s.has("coordinator") && "elected".equals(String.valueOf(s.raw("coordinator")));
+    NodeId coordinator = elected ? FederationSettings.ELECTED : s.has("coordinator") ? s.nodeId("coordinator") : null;
+    if (elected && members.values().stream().noneMatch(r -> r.contains(Role.ROLE_COORDINATOR_ELIGIBLE))) {
+      s.problem("coordinator", "elected, but the federation lists no coordinator-eligible member");
+    } else if (elected) {
+      // the Raft leader among the coordinator-eligible members coordinates
+    } else if (coordinator != null && !members.containsKey(coordinator)) {
       s.problem("coordinator", coordinator.hex() + " is not a member of this federation");
     } else if (coordinator != null && !members.get(coordinator).contains(Role.ROLE_COORDINATOR_ELIGIBLE)) {
       s.problem("coordinator", coordinator.hex() + " is a member without role coordinator-eligible");
@@ -159,7 +164,7 @@ final class RoundsSection {
         + "strategy: %s%nserver_lr: %s%ntraining: {optimizer: %s, learning_rate: %s, epochs: %d, batch_size: %d, proximal_mu: %s}%n"
         + "participants: {min: %d, max: %d, sampling: %s}%ndeadlines_ms: {train: %d, phase: %d, evaluation: %d}%n"
         + "targets: {dropout: %s, corrupt: %s}%nweight_cap: %d%nunit_weights: %s%nclip_norm: %s%n"
-        + "dp: {noise_multiplier: %s, delta: %s}%n", f.coordinator().hex(), f.model().describe(),
+        + "dp: {noise_multiplier: %s, delta: %s}%n", f.elected() ? "elected" : f.coordinator().hex(), f.model().describe(),
         java.util.Arrays.toString(f.inputShape()), f.classes(), f.initSeed(), f.strategy(), f.serverLearningRate(),
         t.optimizer().name().toLowerCase(java.util.Locale.ROOT), t.learningRate(), t.epochs(), t.batchSize(), t.proximalMu(),
         f.minParticipants(), f.maxParticipants(), f.sampling(), f.trainDeadlineMillis(), f.phaseDeadlineMillis(),

@@ -37,6 +37,12 @@ public final class AliveUpdates {
    * @param via for a node behind a firewall (no address): the relay it is attached through, or null
    */
   public static MemberUpdate sign(SigningKey key, long incarnation, String address, NodeId via, byte[] certificate) {
+    return sign(key, incarnation, address, via, certificate, "");
+  }
+
+  /** @param raftAddress HOST:PORT of the node's Raft endpoint, or empty when it runs none */
+  public static MemberUpdate sign(SigningKey key, long incarnation, String address, NodeId via, byte[] certificate,
+      String raftAddress) {
     if (via != null && (!address.isEmpty() || via.equals(key.verifyingKey().nodeId()))) {
       throw new IllegalArgumentException("a node with an address is reached directly, and no node relays for itself");
     }
@@ -46,6 +52,7 @@ public final class AliveUpdates {
     }
     MemberUpdate body = b
         .setAddress(address)
+        .setRaftAddress(raftAddress)
         .setCertificate(ByteString.copyFrom(certificate))
         .setNode(id(key.verifyingKey().nodeId()))
         .setState(MemberState.MEMBER_STATE_ALIVE)

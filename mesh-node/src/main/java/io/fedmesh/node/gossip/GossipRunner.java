@@ -340,6 +340,33 @@ public final class GossipRunner implements AutoCloseable, EnvelopeRouter.Attachm
     return r == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(r.via());
   }
 
+  /** What {@code node} announced in its admitted ALIVE news: its identity key and Raft endpoint. */
+  public record Announced(java.util.Optional<io.fedmesh.crypto.signature.VerifyingKey> identityKey,
+                          java.util.Optional<String> raftAddress) {}
+
+  public Announced announced(NodeId node) {
+    return onLoop(() -> new Announced(swim.identityKey(node), swim.raftAddress(node)));
+  }
+
+  /** Announces this node's Raft endpoint in its ALIVE news. */
+  public void advertiseRaft(String raftAddress) {
+    onLoop(() -> {
+      swim.advertiseRaft(raftAddress);
+      return null;
+    });
+  }
+
+  private <T> T onLoop(java.util.concurrent.Callable<T> task) {
+    try {
+      return loop.submit(task).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the gossip loop did not answer", e);
+    }
+  }
+
   /** Where {@code node} announced it takes gossip, if it did. */
   public java.util.Optional<String> address(NodeId node) {
     try {

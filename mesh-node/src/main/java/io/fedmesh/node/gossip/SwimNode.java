@@ -74,6 +74,7 @@ public final class SwimNode {
   private MemberUpdate ownAlive;
   private final Map<NodeId, Member> members = new TreeMap<>();
   private final Map<NodeId, MemberUpdate> aliveUpdates = new HashMap<>();
+  private String raftAddress = "";
   private final Map<NodeId, io.fedmesh.crypto.signature.VerifyingKey> identityKeys = new HashMap<>();
   private final Map<NodeId, Broadcast> broadcasts = new HashMap<>();
   private final Map<Long, Relay> relays = new HashMap<>();
@@ -152,6 +153,23 @@ public final class SwimNode {
     this.ownAlive = AliveUpdates.sign(key, incarnation, address, null, this.certificate);
   }
 
+  /**
+   * Announces this node's Raft endpoint in its ALIVE news from now on (a new incarnation, so the news
+   * outranks what it said before). Call before the node joins, or the mesh learns it with the next news.
+   */
+  public void advertiseRaft(String raftAddress) {
+    this.raftAddress = raftAddress;
+    incarnation = Math.addExact(incarnation, 1);
+    ownAlive = AliveUpdates.sign(key, incarnation, address, via, certificate, raftAddress);
+    enqueue(self, ownAlive);
+  }
+
+  /** The Raft endpoint {@code node} announced in its admitted ALIVE news, or empty. */
+  public java.util.Optional<String> raftAddress(NodeId node) {
+    MemberUpdate alive = node.equals(self) ? ownAlive : aliveUpdates.get(node);
+    return alive == null || alive.getRaftAddress().isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(alive.getRaftAddress());
+  }
+
   /** The identity key {@code node} announced in its admitted ALIVE news (its hash is the node id), or empty. */
   public java.util.Optional<io.fedmesh.crypto.signature.VerifyingKey> identityKey(NodeId node) {
     return java.util.Optional.ofNullable(node.equals(self) ? key.verifyingKey() : identityKeys.get(node));
@@ -226,7 +244,7 @@ public final class SwimNode {
     via = relay;
     version++;
     incarnation = Math.addExact(incarnation, 1);
-    ownAlive = AliveUpdates.sign(key, incarnation, address, via, certificate);
+    ownAlive = AliveUpdates.sign(key, incarnation, address, via, certificate, raftAddress);
     enqueue(self, ownAlive);
     // A probe started over the old stream says nothing about the new one.
     probeTarget = null;
@@ -583,7 +601,7 @@ public final class SwimNode {
         }
         if (inc == incarnation) {
           incarnation = Math.addExact(incarnation, 1);
-          ownAlive = AliveUpdates.sign(key, incarnation, address, via, certificate);
+          ownAlive = AliveUpdates.sign(key, incarnation, address, via, certificate, raftAddress);
         }
         enqueue(self, ownAlive);
       }

@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import io.fedmesh.crypto.envelope.Envelopes;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.signature.SigningKey;
-import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.ledger.FederationDirectory;
 import io.fedmesh.node.metrics.NodeMetrics;
 import io.fedmesh.proto.v1.Chunk;
 import io.fedmesh.proto.v1.Envelope;
@@ -43,17 +43,17 @@ public final class RoutedTransfers {
 
   private final EnvelopeRouter router;
   private final SigningKey key;
-  private final NodeConfig config;
+  private final FederationDirectory federations;
   private final NodeMetrics metrics;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final TransferInbox inbox;
   private final Map<String, CompletableFuture<TransferReceipt>> outgoing = new ConcurrentHashMap<>();
 
-  public RoutedTransfers(EnvelopeRouter router, SigningKey key, NodeConfig config, NodeMetrics metrics, Clock clock) {
+  public RoutedTransfers(EnvelopeRouter router, SigningKey key, FederationDirectory federations, NodeMetrics metrics, Clock clock) {
     this.router = router;
     this.key = key;
-    this.config = config;
+    this.federations = federations;
     this.metrics = metrics;
     this.clock = clock;
     this.inbox = new TransferInbox(metrics);
@@ -196,7 +196,7 @@ public final class RoutedTransfers {
 
   private void onChunk(Envelope envelope, NodeId sender) {
     String federation = envelope.getFederation().getName();
-    if (!config.federations().containsKey(federation) || config.roles(federation, sender).isEmpty()) {
+    if (!federations.knows(federation) || federations.roles(federation, sender).isEmpty()) {
       metrics.envelopeRefused("not_a_member");
       return;
     }

@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
@@ -32,11 +31,12 @@ import java.util.logging.Logger;
 /**
  * A node's coordinator role in one federation: runs rounds one after another with
  * {@link CoordinatorRound}, over envelopes. Started and stopped from outside ({@link #start},
- * {@link #role}; later by Raft leadership). Every step runs on the driver's own thread. The last
- * committed round and its model are kept in the data directory (the model in the content-addressed
- * store), so a restarted coordinator goes on from there; a round in progress at a crash is lost and
- * simply not counted. The unmask requests are released at once: the seam where the ledger will wait
- * for a committed unmask entry.
+ * {@link #role}: by the operator, or by Raft leadership when the coordinator is elected). Every step
+ * runs on the driver's own thread. Each round's start, unmasking and end are recorded in its
+ * {@link RoundLedger} and the round goes on only once the record is accepted: with an elected
+ * coordinator that is the federation ledger, which fences a deposed coordinator, and unmask requests go
+ * out with the coordinator-eligible nodes' endorsements; with a named one, its state file. Models are
+ * kept in the content-addressed store.
  */
 final class CoordinatorDriver implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(CoordinatorDriver.class.getName());
@@ -52,7 +52,7 @@ final class CoordinatorDriver implements AutoCloseable {
   private final ModelStore store;
   private final Supplier<List<NodeId>> candidates;
   private final int federationParticipants;
-  private final RoundStateFile stateFile;
+  private final RoundLedger ledger;
   private final RoundMetrics metrics;
   private final RoleThread thread;
   private final SecureRandom random = new SecureRandom();
@@ -60,6 +60,8 @@ final class CoordinatorDriver implements AutoCloseable {
   private final Exclusions exclusions = new Exclusions();
   private final java.util.LinkedHashMap<String, ByteString> served = new java.util.LinkedHashMap<>();
   private CoordinatorRound engine;
+  private String roundBase = "";
+  private long newModelBytes;
   private long lastCommitted;
   private String modelId = "";
   private String manifest;
@@ -76,8 +78,8 @@ final class CoordinatorDriver implements AutoCloseable {
    * @param federationParticipants n for central DP's divisor: every participant of the federation
    */
   CoordinatorDriver(String federation, FederationSettings settings, RoundLink link, RoutedTransfers transfers, ModelStore store,
-      Supplier<List<NodeId>> candidates, int federationParticipants, RoundStateFile stateFile, RoundMetrics metrics,
-      ExecutorService executor, ScheduledExecutorService timer) throws IOException {
+      Supplier<List<NodeId>> candidates, int federationParticipants, RoundLedger ledger, RoundMetrics metrics,
+      ExecutorService executor, ScheduledExecutorService timer, boolean active) {
     this.federation = federation;
     this.settings = settings;
     this.link = link;
@@ -85,15 +87,12 @@ final class CoordinatorDriver implements AutoCloseable {
     this.store = store;
     this.candidates = candidates;
     this.federationParticipants = federationParticipants;
-    this.stateFile = stateFile;
+    this.ledger = ledger;
     this.metrics = metrics;
+    this.active = active;
     this.thread = new RoleThread(executor, timer, "coordinator of " + federation);
-    Properties p = stateFile.read();
-    this.lastCommitted = stateFile.number(p, "round");
-    this.modelId = p.getProperty("model", "").strip();
-    if (!modelId.isEmpty() && !ModelStore.ID.matcher(modelId).matches()) {
-      throw new IOException(stateFile.path() + ": model is '" + modelId + "', expected 64 hex digits");
-    }
+    this.lastCommitted = ledger.lastCommittedRound();
+    this.modelId = ledger.lastModel();
     publish();
   }
 
@@ -127,13 +126,23 @@ final class CoordinatorDriver implements AutoCloseable {
         roundsLeft = 0;
       }
     }
-    if (!active) {
-      thread.submit(() -> {
-        if (engine != null && !engine.ended()) {
-          run(engine.abort(reason));
-        }
-      });
-    }
+    thread.submit(() -> {
+      if (!active && engine != null && !engine.ended()) {
+        run(engine.abort(reason));
+      }
+      if (active) {
+        // Another coordinator may have committed rounds meanwhile: go on from the ledger's last model.
+        lastCommitted = ledger.lastCommittedRound();
+        modelId = ledger.lastModel();
+        global = null;
+        publish();
+      }
+    });
+  }
+
+  /** Whether this node holds the role now. */
+  synchronized boolean active() {
+    return active;
   }
 
   RoundStatus status() {
@@ -159,7 +168,7 @@ final class CoordinatorDriver implements AutoCloseable {
       }
       roundsLeft--;
     }
-    long round = Math.max(lastCommitted, engine == null ? 0 : engine.round()) + 1;
+    long round = Math.max(ledger.lastRound(), engine == null ? 0 : engine.round()) + 1;
     roundStartNanos = System.nanoTime();
     try {
       loadGlobal();
@@ -182,9 +191,38 @@ final class CoordinatorDriver implements AutoCloseable {
       endWithoutRound(round, e.getMessage());
       return;
     }
-    LOG.info(String.format(Locale.ROOT, "%s round %d: inviting %d participants (k=%d, t=%d)", federation, round, cohort.size(),
-        engine.plan().getSecagg().getNeighbours(), engine.plan().getSecagg().getThreshold()));
-    run(engine.start());
+    CoordinatorRound created = engine;
+    roundBase = modelId;
+    int left;
+    synchronized (this) {
+      left = roundsLeft;
+    }
+    ledger.started(round, roundBase, cohort, left).whenComplete((ok, failure) -> thread.submit(() -> {
+      if (engine != created) {
+        return;
+      }
+      if (failure != null) {
+        engine = null;
+        if (unwrap(failure) instanceof RoundLedger.Refused r && !r.retry()) {
+          synchronized (this) {
+            roundsLeft = 0;
+          }
+        }
+        endWithoutRound(round, "the ledger did not record the round's start: " + unwrap(failure).getMessage());
+        return;
+      }
+      LOG.info(String.format(Locale.ROOT, "%s round %d: inviting %d participants (k=%d, t=%d)", federation, round, cohort.size(),
+          created.plan().getSecagg().getNeighbours(), created.plan().getSecagg().getThreshold()));
+      run(created.start());
+    }));
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   private void endWithoutRound(long round, String reason) {
@@ -238,14 +276,21 @@ final class CoordinatorDriver implements AutoCloseable {
         serve(s.to(), ModelBlob.hex(s.model()));
       } else if (a instanceof RoundAction.StoreModel s) {
         try {
+          newModelBytes = s.blob().length;
           remember(store.put(s.blob(), s.manifest()), ByteString.copyFrom(s.blob()));
         } catch (IOException | RuntimeException e) {
           // Nothing is announced before the model is safely stored.
           run(current.abort("cannot store the new model: " + e.getMessage()));
           return;
         }
-      } else if (a instanceof RoundAction.AwaitUnmaskRelease) {
-        run(current.releaseUnmask()); // the ledger's seam: today unmasking is released at once
+      } else if (a instanceof RoundAction.AwaitUnmaskRelease u) {
+        ledger.unmaskAuthorised(u.round(), u.survivors(), u.dropped()).whenComplete((endorsements, failure) -> thread.submit(() -> {
+          if (engine != current || current.ended()) {
+            return;
+          }
+          run(failure != null ? current.abort("unmasking was not authorised: " + unwrap(failure).getMessage())
+              : current.releaseUnmask(endorsements));
+        }));
       } else if (a instanceof RoundAction.Finished f) {
         finished(f.report());
       } else if (a instanceof RoundAction.Refused r) {
@@ -283,8 +328,31 @@ final class CoordinatorDriver implements AutoCloseable {
   }
 
   private void finished(RoundReport report) {
+    CoordinatorRound ended = engine;
+    if (!report.committed()) {
+      ledger.aborted(report.round(), report.reason()).whenComplete((ok, failure) -> {
+        if (failure != null) {
+          LOG.fine(() -> federation + " round " + report.round() + ": abort not recorded: " + unwrap(failure).getMessage());
+        }
+      });
+      recorded(report, ended);
+      return;
+    }
+    ledger.committed(report, roundBase, newModelBytes).whenComplete((ok, failure) -> thread.submit(() -> {
+      if (failure == null) {
+        recorded(report, ended);
+      } else {
+        LOG.warning(federation + " round " + report.round() + ": the commit was not recorded, so the round does not count: "
+            + unwrap(failure).getMessage());
+        recorded(new RoundReport(report.round(), false, "the commit was not recorded: " + unwrap(failure).getMessage(),
+            report.cohort(), report.contributors(), report.declined(), "", report.evaluation(), report.refusals()), ended);
+      }
+    }));
+  }
+
+  private void recorded(RoundReport report, CoordinatorRound ended) {
     double seconds = (System.nanoTime() - roundStartNanos) / 1e9;
-    List<NodeId> withheld = engine.withheldGraphNonces();
+    List<NodeId> withheld = ended.withheldGraphNonces();
     if (!withheld.isEmpty()) {
       exclusions.exclude(withheld, report.round() + Exclusions.ROUNDS);
       LOG.warning(federation + " round " + report.round() + ": " + withheld.size() + " member(s) withheld their graph nonce "
@@ -294,11 +362,6 @@ final class CoordinatorDriver implements AutoCloseable {
     metrics.last(federation, "excluded", exclusions.size());
     var evaluation = report.evaluation();
     if (report.committed()) {
-      try {
-        stateFile.write("round=" + report.round() + "\nmodel=" + report.modelSha256() + "\n");
-      } catch (IOException e) {
-        LOG.severe(stateFile.path() + ": " + e.getMessage() + "; the round's model is stored but not recorded as current");
-      }
       lastCommitted = report.round();
       modelId = report.modelSha256();
       global = null; // loaded from the store for the next round
@@ -311,7 +374,7 @@ final class CoordinatorDriver implements AutoCloseable {
     metrics.last(federation, "participants", report.cohort().size());
     metrics.last(federation, "contributors", report.contributors());
     metrics.last(federation, "declined", report.declined().size());
-    metrics.last(federation, "dropped", engine == null ? 0 : engine.dropped());
+    metrics.last(federation, "dropped", ended == null ? 0 : ended.dropped());
     boolean hasEval = evaluation != null && evaluation.examples() > 0;
     record(new RoundStatus.Finished(report.round(), report.committed() ? "committed" : "aborted", report.reason(),
         report.modelSha256(), report.contributors(), hasEval ? evaluation.examples() : 0,

@@ -7,6 +7,7 @@ import io.fedmesh.crypto.signature.SigningKey;
 import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.config.ParticipantSettings;
 import io.fedmesh.node.gossip.SwimNode;
+import io.fedmesh.node.ledger.FederationDirectory;
 import io.fedmesh.node.metrics.NodeMetrics;
 import io.fedmesh.node.model.ModelStore;
 import io.fedmesh.node.participant.LocalData;
@@ -43,7 +44,12 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
 
   private final NodeConfig config;
   private final RoundMetrics metrics;
-  private final Map<String, CoordinatorDriver> coordinators = new HashMap<>();
+  private final Map<String, CoordinatorDriver> coordinators = new java.util.concurrent.ConcurrentHashMap<>();
+  private final FederationDirectory federations;
+  private final NodeId self;
+  private final RoutedTransfers transfers;
+  private final Supplier<Map<NodeId, SwimNode.Member>> members;
+  private final RoundLink link;
   private final Map<String, ParticipantAgent> participants = new HashMap<>();
   private final ScheduledExecutorService timer;
 
@@ -66,28 +72,23 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
    * @param work how participants train ({@link #DJL} on a node)
    * @throws IOException if a participant's local data or a role's state file cannot be read, naming it
    */
-  public NodeRounds(NodeId self, SigningKey identity, NodeConfig config, EnvelopeRouter router, RoutedTransfers transfers,
-      Supplier<Map<NodeId, SwimNode.Member>> members, NodeMetrics nodeMetrics, Clock clock, LocalWorkFactory work)
-      throws IOException {
+  public NodeRounds(NodeId self, SigningKey identity, NodeConfig config, FederationDirectory federations, EnvelopeRouter router,
+      RoutedTransfers transfers, Supplier<Map<NodeId, SwimNode.Member>> members, NodeMetrics nodeMetrics, Clock clock,
+      LocalWorkFactory work) throws IOException {
     this.config = config;
+    this.federations = federations;
+    this.self = self;
+    this.transfers = transfers;
+    this.members = members;
     this.metrics = new RoundMetrics(nodeMetrics.registry());
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("fedmesh-round-timer"));
-    RoundLink link = new RoundLink(router, identity, clock, metrics);
+    this.link = new RoundLink(router, identity, clock, metrics);
     try {
       for (String federation : config.federations().keySet()) {
         Optional<FederationSettings> rounds = config.rounds(federation);
         if (rounds.isPresent() && rounds.get().coordinator().equals(self)) {
-          List<NodeId> everyone = participantsOf(federation, self);
-          Supplier<List<NodeId>> alive = () -> {
-            Map<NodeId, SwimNode.Member> view = members.get();
-            // Suspect is not dead (a loaded machine answers probes late): inviting one costs at most the
-            // training deadline, never the round.
-            return everyone.stream().filter(n -> view.containsKey(n)
-                && view.get(n).state() != MemberState.MEMBER_STATE_DEAD).toList();
-          };
-          coordinators.put(federation, new CoordinatorDriver(federation, rounds.get(), link, transfers, store(federation),
-              alive, everyone.size(), new RoundStateFile(stateDir().resolve(federation + ".coordinator")), metrics,
-              Executors.newSingleThreadExecutor(daemon("fedmesh-coordinator-" + federation)), timer));
+          coordinators.put(federation, driver(federation, rounds.get(),
+              new StateFileRoundLedger(new RoundStateFile(stateDir().resolve(federation + ".coordinator"))), true));
         }
       }
       for (ParticipantSettings p : config.participant().values()) {
@@ -96,11 +97,15 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
         LocalWork local = work.create(p, settings);
         Supplier<String> manifest = local instanceof DjlLocalWork djl ? djl::manifest : () -> "(no layout: " + local + ")";
         String federation = p.federation();
-        participants.put(federation, new ParticipantAgent(federation, settings, p.policy(),
-            node -> config.roles(federation, node).contains(Role.ROLE_PARTICIPANT), identity, link, transfers,
+        // An elected coordinator is whichever coordinator-eligible member leads; its unmask requests must
+        // carry a majority of their endorsements.
+        Set<NodeId> endorsers = settings.elected() ? coordinatorEligible(federation) : Set.of();
+        var policy = settings.elected() && p.policy().coordinators().isEmpty() ? p.policy().withCoordinators(endorsers) : p.policy();
+        participants.put(federation, new ParticipantAgent(federation, settings, policy,
+            node -> federations.roles(federation, node).contains(Role.ROLE_PARTICIPANT), identity, link, transfers,
             store(p.federation()), local, manifest,
             new RoundStateFile(stateDir().resolve(p.federation() + ".participant")), metrics,
-            Executors.newSingleThreadExecutor(daemon("fedmesh-participant-" + p.federation())), timer));
+            Executors.newSingleThreadExecutor(daemon("fedmesh-participant-" + p.federation())), timer, endorsers));
       }
     } catch (IOException e) {
       close();
@@ -112,9 +117,22 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
     router.handle(Envelope.PayloadCase.ROUND, this::onEnvelope);
   }
 
-  private List<NodeId> participantsOf(String federation, NodeId self) {
+  private CoordinatorDriver driver(String federation, FederationSettings settings, RoundLedger ledger, boolean active) {
+    Supplier<List<NodeId>> alive = () -> {
+      Map<NodeId, SwimNode.Member> view = members.get();
+      // Suspect is not dead (a loaded machine answers probes late): inviting one costs at most the
+      // training deadline, never the round.
+      return participantsOf(federation).stream().filter(n -> view.containsKey(n)
+          && view.get(n).state() != MemberState.MEMBER_STATE_DEAD).toList();
+    };
+    return new CoordinatorDriver(federation, settings, link, transfers, store(federation), alive,
+        participantsOf(federation).size(), ledger, metrics,
+        Executors.newSingleThreadExecutor(daemon("fedmesh-coordinator-" + federation)), timer, active);
+  }
+
+  private List<NodeId> participantsOf(String federation) {
     List<NodeId> out = new ArrayList<>();
-    config.federations().get(federation).forEach((node, roles) -> {
+    federations.members(federation).forEach((node, roles) -> {
       if (!node.equals(self) && roles.contains(Role.ROLE_PARTICIPANT)) {
         out.add(node);
       }
@@ -122,8 +140,39 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
     return out;
   }
 
+  private Set<NodeId> coordinatorEligible(String federation) {
+    Set<NodeId> out = new java.util.TreeSet<>();
+    federations.members(federation).forEach((node, roles) -> {
+      if (roles.contains(Role.ROLE_COORDINATOR_ELIGIBLE)) {
+        out.add(node);
+      }
+    });
+    return out;
+  }
+
+  /**
+   * The coordinator driver of {@code federation} whose coordinator is elected, made on first use (held
+   * inactive until {@link #coordinatorRole} gives it the role): its rounds are recorded in {@code ledger}.
+   *
+   * @throws IllegalArgumentException if the federation has no rounds settings with {@code coordinator: elected}
+   */
+  public synchronized void electedCoordinator(String federation, RoundLedger ledger) {
+    if (coordinators.containsKey(federation)) {
+      return;
+    }
+    FederationSettings settings = config.rounds(federation).filter(FederationSettings::elected).orElseThrow(() ->
+        new IllegalArgumentException("federation '" + federation + "' has no rounds section with coordinator: elected in this node's config"));
+    coordinators.put(federation, driver(federation, settings.withCoordinator(self), ledger, false));
+  }
+
   private Path stateDir() {
     return config.dataDir().resolve("rounds");
+  }
+
+  /** The federation's rounds settings from the config. */
+  public FederationSettings settings(String federation) {
+    return config.rounds(federation).orElseThrow(() -> new IllegalArgumentException("federation '" + federation
+        + "' has no rounds section in this node's config"));
   }
 
   /** The content-addressed model store of {@code federation} in this node's data directory. */
@@ -134,7 +183,7 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
   private void onEnvelope(Envelope envelope, NodeId sender) {
     String federation = envelope.getFederation().getName();
     RoundMessage message = envelope.getRound();
-    Set<Role> roles = config.roles(federation, sender);
+    Set<Role> roles = federations.roles(federation, sender);
     if (roles.isEmpty()) {
       metrics.refused(federation.isEmpty() ? "none" : federation, "node", "not_a_member");
       return;
@@ -172,14 +221,21 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
 
   @Override
   public RoundStatus start(String federation, int rounds) {
-    if (!config.federations().containsKey(federation)) {
+    if (!federations.knows(federation)) {
       throw new IllegalArgumentException("federation '" + federation + "' is unknown to this node");
     }
     CoordinatorDriver driver = coordinators.get(federation);
     if (driver == null) {
       throw new IllegalStateException(config.rounds(federation).isEmpty()
           ? "federation '" + federation + "' has no rounds section"
+          : config.rounds(federation).get().elected()
+          ? "this node is not the elected coordinator of federation '" + federation + "' now: ask the Raft leader "
+              + "('fedmesh ledger head' names it)"
           : "this node is not the coordinator of federation '" + federation + "'");
+    }
+    if (!driver.active()) {
+      throw new IllegalStateException("this node is not the elected coordinator of federation '" + federation
+          + "' now: ask the Raft leader ('fedmesh ledger head' names it)");
     }
     return driver.start(rounds);
   }

@@ -18,6 +18,7 @@ import io.fedmesh.proto.v1.RoundMessage;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
@@ -56,10 +57,15 @@ final class ParticipantAgent implements AutoCloseable {
   private int consecutiveAborts;
 
   /** @param participants the federation's members with the participant role: who may be in a cohort */
+  /** Coordinator-eligible nodes whose majority must endorse an unmask request; empty: no fence. */
+  private final Set<NodeId> unmaskEndorsers;
+
   ParticipantAgent(String federation, FederationSettings settings, ParticipantPolicy policy,
       java.util.function.Predicate<NodeId> participants, SigningKey identity,
       RoundLink link, RoutedTransfers transfers, ModelStore store, LocalWork work, java.util.function.Supplier<String> manifest, RoundStateFile stateFile,
-      RoundMetrics metrics, ExecutorService executor, ScheduledExecutorService timer) throws IOException {
+      RoundMetrics metrics, ExecutorService executor, ScheduledExecutorService timer, Set<NodeId> unmaskEndorsers)
+      throws IOException {
+    this.unmaskEndorsers = Set.copyOf(unmaskEndorsers);
     this.federation = federation;
     this.settings = settings;
     this.policy = policy;
@@ -96,6 +102,7 @@ final class ParticipantAgent implements AutoCloseable {
       ParticipantRound previous = current;
       RoundMessage previousInvitation = invitation;
       ParticipantRound engine = new ParticipantRound(federation, settings, policy, participants, link.self(), identity, random);
+      engine.fenceUnmasking(unmaskEndorsers);
       current = engine;
       invitation = message;
       run(engine, engine.start(from, message, lastRound, consecutiveAborts));

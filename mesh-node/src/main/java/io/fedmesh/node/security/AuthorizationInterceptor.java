@@ -3,7 +3,7 @@ package io.fedmesh.node.security;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.fedmesh.crypto.identity.NodeId;
-import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.ledger.FederationDirectory;
 import io.fedmesh.node.metrics.NodeMetrics;
 import io.fedmesh.proto.v1.FederationId;
 import io.fedmesh.proto.v1.Role;
@@ -27,12 +27,12 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
   private static final java.util.List<String> SCOPED_SERVICE_PREFIXES = java.util.List.of(
       io.fedmesh.proto.v1.NodeGrpc.SERVICE_NAME + "/", io.fedmesh.proto.v1.AdminGrpc.SERVICE_NAME + "/");
   private final AuthorizationPolicy policy;
-  private final NodeConfig config;
+  private final FederationDirectory federations;
   private final NodeMetrics metrics;
 
-  public AuthorizationInterceptor(AuthorizationPolicy policy, NodeConfig config, NodeMetrics metrics) {
+  public AuthorizationInterceptor(AuthorizationPolicy policy, FederationDirectory federations, NodeMetrics metrics) {
     this.policy = policy;
-    this.config = config;
+    this.federations = federations;
     this.metrics = metrics;
   }
 
@@ -121,18 +121,18 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
       metrics.authorizationFailure("no_federation");
       return "no_federation: the request names no federation";
     }
-    if (!config.federations().containsKey(federation)) {
+    if (!federations.knows(federation)) {
       metrics.authorizationFailure("unknown_federation");
       return "unknown_federation: this node is in no federation '" + federation + "'";
     }
-    Set<Role> roles = config.roles(federation, caller);
+    Set<Role> roles = federations.roles(federation, caller);
     if (roles.isEmpty()) {
       metrics.authorizationFailure("not_a_member");
       return "not_a_member: node " + caller.hex() + " is not a member of federation '" + federation + "'";
     }
-    if (requirement.role() != null && !roles.contains(requirement.role())) {
+    if (!requirement.metBy(roles)) {
       metrics.authorizationFailure("missing_role");
-      return "missing_role: this call needs " + requirement.role() + " in federation '" + federation + "', node "
+      return "missing_role: this call needs " + requirement + " in federation '" + federation + "', node "
           + caller.hex() + " has " + roles;
     }
     return null;

@@ -1,6 +1,7 @@
 package io.fedmesh.node.security;
 
 import io.fedmesh.proto.v1.AdminGrpc;
+import io.fedmesh.proto.v1.LedgerGrpc;
 import io.fedmesh.proto.v1.NodeGrpc;
 import io.fedmesh.proto.v1.Role;
 import java.util.Map;
@@ -12,10 +13,24 @@ import java.util.Optional;
  * authenticated caller only.
  */
 public final class AuthorizationPolicy {
-  /** Null role: membership is enough. */
-  public record Requirement(Role role) {
+  /** Null role: membership is enough; otherwise the role, or {@code alternative} when it is not null. */
+  public record Requirement(Role role, Role alternative) {
+    public Requirement(Role role) {
+      this(role, null);
+    }
+
     public static Requirement membership() {
       return new Requirement(null);
+    }
+
+    /** Whether {@code roles} meet this requirement. */
+    public boolean metBy(java.util.Set<Role> roles) {
+      return role == null || roles.contains(role) || alternative != null && roles.contains(alternative);
+    }
+
+    @Override
+    public String toString() {
+      return role == null ? "membership" : alternative == null ? role.name() : role + " or " + alternative;
     }
   }
 
@@ -41,9 +56,26 @@ public final class AuthorizationPolicy {
         AdminGrpc.getStartRoundsMethod().getFullMethodName(), admin,
         AdminGrpc.getGetRoundStatusMethod().getFullMethodName(), admin,
         AdminGrpc.getWatchRoundsMethod().getFullMethodName(), admin,
-        AdminGrpc.getListModelsMethod().getFullMethodName(), admin,
-        AdminGrpc.getPullModelMethod().getFullMethodName(), admin,
+        AdminGrpc.getListModelsMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN, Role.ROLE_COORDINATOR_ELIGIBLE),
+        // Coordinator-eligible nodes pull each committed model from the coordinator that made it.
+        AdminGrpc.getPullModelMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN, Role.ROLE_COORDINATOR_ELIGIBLE),
         AdminGrpc.getDescribeFederationMethod().getFullMethodName(), admin));
+  }
+
+  /**
+   * The ledger service's policy: Submit and Head for members, ListProposals and ExportAudit for admins,
+   * Endorse for coordinator-eligible nodes. The bootstrap methods (PrepareGenesis, CreateFederation,
+   * JoinFederation) name a federation that does not exist yet: they need an authenticated caller, and
+   * the ledger checks the signed genesis itself.
+   */
+  public static AuthorizationPolicy ledgerService() {
+    return new AuthorizationPolicy(Map.of(
+        LedgerGrpc.getSubmitMethod().getFullMethodName(), Requirement.membership(),
+        LedgerGrpc.getHeadMethod().getFullMethodName(), Requirement.membership(),
+        LedgerGrpc.getLookUpMemberMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN),
+        LedgerGrpc.getListProposalsMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN),
+        LedgerGrpc.getExportAuditMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN, Role.ROLE_COORDINATOR_ELIGIBLE),
+        LedgerGrpc.getEndorseMethod().getFullMethodName(), new Requirement(Role.ROLE_COORDINATOR_ELIGIBLE)));
   }
 
   /** This policy's rules and {@code other}'s (rules of distinct methods; a method in both is a mistake). */

@@ -78,13 +78,16 @@ public final class NodeServer implements AutoCloseable {
     private final NodeConfig config;
     private final java.util.concurrent.ConcurrentMap<String, ModelStore> stores = new java.util.concurrent.ConcurrentHashMap<>();
 
-    ModelStores(NodeConfig config) {
+    private final io.fedmesh.node.ledger.FederationDirectory federations;
+
+    ModelStores(NodeConfig config, io.fedmesh.node.ledger.FederationDirectory federations) {
       this.config = config;
+      this.federations = federations;
     }
 
     @Override
     public ModelStore apply(String federation) {
-      if (!config.federations().containsKey(federation)) {
+      if (!federations.knows(federation)) {
         throw new IllegalArgumentException("this node is in no federation '" + federation + "'");
       }
       return stores.computeIfAbsent(federation,
@@ -94,9 +97,12 @@ public final class NodeServer implements AutoCloseable {
 
   /** What carries envelopes: the channels this node dials, the router, its uplink (behind a firewall), transfers. */
   private record Mesh(ChannelPool channels, EnvelopeRouter router, Uplink uplink, RoutedTransfers transfers,
-      java.util.concurrent.ScheduledExecutorService timer, io.fedmesh.node.round.NodeRounds rounds) implements AutoCloseable {
+      java.util.concurrent.ScheduledExecutorService timer, io.fedmesh.node.round.NodeRounds rounds,
+      io.fedmesh.node.ledger.NodeLedgers ledgers, io.fedmesh.node.ledger.ModelReplicator models) implements AutoCloseable {
     @Override
     public void close() {
+      ledgers.close();
+      models.close();
       rounds.close();
       if (uplink != null) {
         uplink.close();
@@ -162,6 +168,26 @@ public final class NodeServer implements AutoCloseable {
       throw new IOException("reachable: false, but the only seed is this node itself: list the nodes it may relay through");
     }
     NodeMetrics metrics = new NodeMetrics();
+    io.fedmesh.node.ledger.NodeFederations federations = new io.fedmesh.node.ledger.NodeFederations(config);
+    io.fedmesh.node.ledger.LedgerMetrics ledgerMetrics = new io.fedmesh.node.ledger.LedgerMetrics(metrics.registry());
+    io.fedmesh.node.ledger.NodeLedgers ledgers = new io.fedmesh.node.ledger.NodeLedgers(self, identity, federations, clock,
+        ledgerMetrics);
+    // The ledger service learns identity keys and Raft endpoints from gossip, which starts after the server.
+    java.util.concurrent.atomic.AtomicReference<GossipRunner> gossipRef = new java.util.concurrent.atomic.AtomicReference<>();
+    io.fedmesh.node.ledger.LedgerService ledgerService = new io.fedmesh.node.ledger.LedgerService(ledgers,
+        new io.fedmesh.node.ledger.LedgerService.Announcements() {
+          @Override
+          public java.util.Optional<io.fedmesh.crypto.signature.VerifyingKey> identityKey(NodeId node) {
+            GossipRunner g = gossipRef.get();
+            return g == null ? java.util.Optional.empty() : g.announced(node).identityKey();
+          }
+
+          @Override
+          public java.util.Optional<String> raftAddress(NodeId node) {
+            GossipRunner g = gossipRef.get();
+            return g == null ? java.util.Optional.empty() : g.announced(node).raftAddress();
+          }
+        }, ledgerMetrics);
     PeerAuthenticator authenticator = new PeerAuthenticator(ca, tls.crl(), tls.crlGrace(), clock);
     OpenCalls openCalls = new OpenCalls();
     CallMetricsInterceptor callMetrics = new CallMetricsInterceptor(metrics);
@@ -176,15 +202,15 @@ public final class NodeServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    NodeService nodeService = new NodeService(self, config, clock, guard, metrics, timer, transferIdleMillis);
+    NodeService nodeService = new NodeService(self, federations, clock, guard, metrics, timer, transferIdleMillis);
     ChannelPool channels = new ChannelPool(tls);
     java.util.concurrent.ScheduledExecutorService adminTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "fedmesh-admin");
       t.setDaemon(true);
       return t;
     });
-    Admin admin = new Admin(new java.util.concurrent.atomic.AtomicReference<>(), new ModelStores(config), adminTimer);
-    AdminService adminService = new AdminService(config, admin.rounds()::get, admin.models(), metrics, adminTimer);
+    Admin admin = new Admin(new java.util.concurrent.atomic.AtomicReference<>(), new ModelStores(config, federations), adminTimer);
+    AdminService adminService = new AdminService(config, federations, admin.rounds()::get, admin.models(), metrics, adminTimer);
     EnvelopeRouter router = new EnvelopeRouter(self, guard, metrics, new ConnectStreams(channels, authenticator, metrics),
         config.relay().stallTimeoutMillis(), new TokenBuckets(limits.envelopesPerSecond(), limits.envelopeBurst()));
     Server server;
@@ -206,6 +232,7 @@ public final class NodeServer implements AutoCloseable {
           .addStreamTracerFactory(callMetrics.byteTracer())
           .addService(nodeService)
           .addService(adminService)
+          .addService(ledgerService)
           .addService(health.getHealthService())
           .addService(gossipService.rateLimited())
           .addService(ConnectService.definition(router))
@@ -213,8 +240,9 @@ public final class NodeServer implements AutoCloseable {
           // The last interceptor added runs first: count, then authenticate, then authorise, then
           // bound the calls each peer has open (over all its connections).
           .intercept(new ConcurrentCallLimit(limits.callsPerPeer(), metrics))
-          .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService().and(AuthorizationPolicy.adminService()),
-              config, metrics))
+          .intercept(new AuthorizationInterceptor(AuthorizationPolicy.nodeService().and(AuthorizationPolicy.adminService())
+              .and(AuthorizationPolicy.ledgerService()),
+              federations, metrics))
           .intercept(openCalls)
           .intercept(new AuthenticationInterceptor(authenticator, metrics))
           .intercept(callMetrics)
@@ -256,6 +284,7 @@ public final class NodeServer implements AutoCloseable {
       throw new IOException(tls.certificate() + ": " + e.getMessage(), e);
     }
     gossipService.attach(gossip);
+    gossipRef.set(gossip);
     nodeService.attach(gossip);
     Uplink uplink = null;
     if (server == null) {
@@ -278,10 +307,10 @@ public final class NodeServer implements AutoCloseable {
       members.revalidate();
     });
     timer.scheduleWithFixedDelay(authenticator::refresh, 1, 1, TimeUnit.SECONDS);
-    RoutedTransfers transfers = new RoutedTransfers(router, identity, config, metrics, clock);
+    RoutedTransfers transfers = new RoutedTransfers(router, identity, federations, metrics, clock);
     io.fedmesh.node.round.NodeRounds rounds;
     try {
-      rounds = new io.fedmesh.node.round.NodeRounds(self, identity, config, router, transfers, gossip::members, metrics, clock,
+      rounds = new io.fedmesh.node.round.NodeRounds(self, identity, config, federations, router, transfers, gossip::members, metrics, clock,
           localWork);
     } catch (IOException e) {
       gossip.close();
@@ -293,13 +322,37 @@ public final class NodeServer implements AutoCloseable {
       http.close();
       throw e;
     }
+    io.fedmesh.node.ledger.ModelReplicator replicator = new io.fedmesh.node.ledger.ModelReplicator(ledgers, admin.models(),
+        ledgerMetrics);
+    if (config.raft().isPresent()) {
+      NodeConfig.Raft raft = config.raft().get();
+      try {
+        GossipRunner g = gossip;
+        ledgers.start(new io.fedmesh.node.raft.RaftGroups(self, raft.listen(), config.dataDir().resolve("raft"), tls.key(),
+                tls.certificate(), tls.ca(), config.raftSettings(), ledgers::machine), rounds, replicator,
+            node -> g.address(node).map(a -> new io.fedmesh.node.ledger.NodeLedgers.Peer(node, a)), channels);
+      } catch (IOException | RuntimeException e) {
+        ledgers.close();
+        rounds.close();
+        gossip.close();
+        if (server != null) {
+          server.shutdownNow();
+        }
+        channels.close();
+        timer.shutdownNow();
+        http.close();
+        throw new IOException("raft.listen " + raft.listen() + ": " + e.getMessage(), e);
+      }
+      gossip.advertiseRaft(raft.advertise());
+    }
     router.watchStalls(timer);
     gossip.start();
     if (uplink != null) {
       uplink.start();
     }
     metrics.members(gossip::count);
-    NodeServer node = new NodeServer(self, server, metrics, http, health, gossip, new Mesh(channels, router, uplink, transfers, timer, rounds),
+    NodeServer node = new NodeServer(self, server, metrics, http, health, gossip, new Mesh(channels, router, uplink, transfers, timer, rounds,
+        ledgers, replicator),
         admin);
     node.roundControl(rounds);
     health.setStatus("", ServingStatus.SERVING);
@@ -310,6 +363,11 @@ public final class NodeServer implements AutoCloseable {
 
   public NodeId id() {
     return self;
+  }
+
+  /** The federation ledgers this node holds (none without a {@code raft:} section). */
+  public io.fedmesh.node.ledger.NodeLedgers ledgers() {
+    return mesh.ledgers();
   }
 
   /** The port peers call, or -1 behind a firewall (where nothing listens for peers). */

@@ -2,7 +2,7 @@ package io.fedmesh.node.server;
 
 import com.google.protobuf.ByteString;
 import io.fedmesh.crypto.identity.NodeId;
-import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.node.ledger.FederationDirectory;
 import io.fedmesh.node.metrics.NodeMetrics;
 import io.fedmesh.node.security.CallerIdentity;
 import io.fedmesh.node.transport.EnvelopeGuard;
@@ -21,7 +21,7 @@ import java.time.Clock;
 /** The node service. Authentication and authorisation have happened before a method runs. */
 final class NodeService extends NodeGrpc.NodeImplBase {
   private final NodeId self;
-  private final NodeConfig config;
+  private final FederationDirectory federations;
   private final Clock clock;
   private final EnvelopeGuard guard;
   private final NodeMetrics metrics;
@@ -52,7 +52,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           .setState(entry.member().state().name().substring("MEMBER_STATE_".length()).toLowerCase(java.util.Locale.ROOT))
           .setIncarnation(entry.member().incarnation())
           .setAddress(entry.address())
-          .addAllRoles(config.roles(request.getFederation().getName(), node));
+          .addAllRoles(federations.roles(request.getFederation().getName(), node));
       if (entry.via() != null) {
         m.setVia(id(entry.via()));
       }
@@ -65,12 +65,12 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   private final java.util.concurrent.ScheduledExecutorService timer;
   private final long idleMillis;
 
-  NodeService(NodeId self, NodeConfig config, Clock clock, EnvelopeGuard guard, NodeMetrics metrics,
+  NodeService(NodeId self, FederationDirectory federations, Clock clock, EnvelopeGuard guard, NodeMetrics metrics,
       java.util.concurrent.ScheduledExecutorService timer, long idleMillis) {
     this.timer = timer;
     this.idleMillis = idleMillis;
     this.self = self;
-    this.config = config;
+    this.federations = federations;
     this.clock = clock;
     this.guard = guard;
     this.metrics = metrics;
@@ -91,7 +91,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   @Override
   public void members(MembersRequest request, StreamObserver<MembersResponse> response) {
     MembersResponse.Builder out = MembersResponse.newBuilder();
-    config.federations().get(request.getFederation().getName()).forEach((node, roles) ->
+    federations.members(request.getFederation().getName()).forEach((node, roles) ->
         out.addMembers(Member.newBuilder().setNode(id(node)).addAllRoles(roles)));
     response.onNext(out.build());
     response.onCompleted();

@@ -1,0 +1,54 @@
+package io.fedmesh.node.ledger;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The ledger's Prometheus metrics: acts committed or refused by kind, leader changes and the current
+ * term and leadership per federation, ledger requests refused by reason, and model pulls.
+ */
+public final class LedgerMetrics {
+  private final MeterRegistry registry;
+  private final Map<String, AtomicLong> terms = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> leading = new ConcurrentHashMap<>();
+
+  public LedgerMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  void act(String federation, String kind, boolean accepted) {
+    Counter.builder("fedmesh_ledger_acts").description("Ledger acts this node submitted, by kind and outcome")
+        .tags("federation", federation, "kind", kind, "outcome", accepted ? "committed" : "refused")
+        .register(registry).increment();
+  }
+
+  void leaderChanged(String federation, boolean self, long term) {
+    Counter.builder("fedmesh_ledger_leader_changes").description("Leader changes this node saw in a federation's Raft group")
+        .tags("federation", federation).register(registry).increment();
+    gauge("fedmesh_ledger_term", "The Raft term of the federation's group as this node last saw it", terms, federation).set(term);
+    gauge("fedmesh_ledger_leader", "1 if this node leads the federation's Raft group (its coordinator), else 0", leading, federation)
+        .set(self ? 1 : 0);
+  }
+
+  private AtomicLong gauge(String name, String help, Map<String, AtomicLong> values, String federation) {
+    return values.computeIfAbsent(federation, f -> {
+      AtomicLong v = new AtomicLong();
+      Gauge.builder(name, v, AtomicLong::get).description(help).tags("federation", f).register(registry);
+      return v;
+    });
+  }
+
+  void refused(String method, String reason) {
+    Counter.builder("fedmesh_ledger_requests_refused").description("Ledger service requests refused, by method and reason")
+        .tags("method", method, "reason", reason).register(registry).increment();
+  }
+
+  void modelPulled(String federation, String outcome) {
+    Counter.builder("fedmesh_ledger_model_pulls").description("Committed models pulled from another coordinator-eligible node")
+        .tags("federation", federation, "outcome", outcome).register(registry).increment();
+  }
+}

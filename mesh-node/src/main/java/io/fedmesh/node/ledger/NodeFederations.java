@@ -1,0 +1,78 @@
+package io.fedmesh.node.ledger;
+
+import io.fedmesh.crypto.identity.NodeId;
+import io.fedmesh.node.config.NodeConfig;
+import io.fedmesh.proto.v1.LedgerMember;
+import io.fedmesh.proto.v1.Role;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The node's {@link FederationDirectory}: a federation whose ledger this node holds (after its genesis)
+ * reads from the ledger; every other federation from the config's bootstrap facts.
+ */
+public final class NodeFederations implements FederationDirectory {
+  private final NodeConfig config;
+  private final Map<String, LedgerMachine> ledgers = new ConcurrentHashMap<>();
+
+  public NodeFederations(NodeConfig config) {
+    this.config = config;
+  }
+
+  void attach(String federation, LedgerMachine machine) {
+    ledgers.put(federation, machine);
+  }
+
+  private LedgerMachine withGenesis(String federation) {
+    LedgerMachine m = ledgers.get(federation);
+    return m != null && m.read(l -> l.hasGenesis()) ? m : null;
+  }
+
+  @Override
+  public Set<String> federations() {
+    Set<String> all = new TreeSet<>(config.federations().keySet());
+    ledgers.forEach((name, m) -> {
+      if (m.read(l -> l.hasGenesis())) {
+        all.add(name);
+      }
+    });
+    return Collections.unmodifiableSet(all);
+  }
+
+  @Override
+  public Set<Role> roles(String federation, NodeId node) {
+    LedgerMachine m = withGenesis(federation);
+    return m != null ? m.read(l -> l.rolesOf(node)) : config.roles(federation, node);
+  }
+
+  @Override
+  public SortedMap<NodeId, Set<Role>> members(String federation) {
+    LedgerMachine m = withGenesis(federation);
+    TreeMap<NodeId, Set<Role>> out = new TreeMap<>();
+    if (m != null) {
+      m.read(l -> {
+        for (Map.Entry<NodeId, LedgerMember> e : l.members().entrySet()) {
+          out.put(e.getKey(), Collections.unmodifiableSet(EnumSet.copyOf(e.getValue().getRolesList())));
+        }
+        return null;
+      });
+    } else {
+      Map<NodeId, Set<Role>> configured = config.federations().get(federation);
+      if (configured != null) {
+        out.putAll(configured);
+      }
+    }
+    return Collections.unmodifiableSortedMap(out);
+  }
+
+  @Override
+  public boolean ledgerBacked(String federation) {
+    return withGenesis(federation) != null;
+  }
+}
