@@ -51,6 +51,10 @@ final class RoundAttackHarness {
   final List<Delivery> delivered = new ArrayList<>();
   final Map<String, byte[]> store = new HashMap<>();
   CoordinatorRound coordinator;
+  /** Coordinator-eligible nodes whose majority participants require on unmask requests (empty: no fence). */
+  java.util.Set<NodeId> fence = java.util.Set.of();
+  /** What the coordinator attaches to its unmask requests when it releases them (the ledger's endorsements). */
+  Function<RoundAction.AwaitUnmaskRelease, List<io.fedmesh.proto.v1.UnmaskEndorsement>> endorse = u -> List.of();
   /** The adversary: what actually goes on the wire for each message sent. Default: everything as sent. */
   Function<Delivery, List<Delivery>> tap = List::of;
   /** How long each delivery the tap let through takes to arrive, in simulated milliseconds (default: none). */
@@ -201,6 +205,7 @@ final class RoundAttackHarness {
       }
       ParticipantRound p = new ParticipantRound(FED, settings, ParticipantPolicy.defaults(), cohort::contains, d.to(),
           keys.get(i), SimulationRandom.fromSeed(100 + i));
+      p.fenceUnmasking(fence);
       participants.put(d.to(), p);
       long last = participantReports.containsKey(d.to()) ? participantReports.get(d.to()).round() : 0;
       participantActions(d.to(), p.start(d.from(), d.message(), last, consecutiveAborts.getOrDefault(d.to(), 0)));
@@ -233,8 +238,8 @@ final class RoundAttackHarness {
         timers.add(new Timer(now + t.delayMillis(), sequence++, coordinatorId, t.token(), null));
       } else if (a instanceof RoundAction.StoreModel s) {
         store.put(ModelBlob.hex(s.model()), s.blob());
-      } else if (a instanceof RoundAction.AwaitUnmaskRelease) {
-        coordinatorActions(coordinator.releaseUnmask());
+      } else if (a instanceof RoundAction.AwaitUnmaskRelease u) {
+        coordinatorActions(coordinator.releaseUnmask(endorse.apply(u)));
       } else if (a instanceof RoundAction.Finished f) {
         report = f.report();
       } else if (a instanceof RoundAction.Refused r) {
