@@ -1,2 +1,7 @@
 package io.fedmesh.node.raft;
-public record RaftPeerAddress(io.fedmesh.crypto.identity.NodeId node, java.net.InetSocketAddress address) {}
+
+import io.fedmesh.crypto.identity.NodeId;
+import java.net.InetSocketAddress;
+
+/** Where a group member's Raft port is. */
+public record RaftPeerAddress(NodeId node, InetSocketAddress address) {}

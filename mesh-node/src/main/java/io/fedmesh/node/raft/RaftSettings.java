@@ -1,3 +1,29 @@
 package io.fedmesh.node.raft;
-public record RaftSettings(java.time.Duration electionTimeoutMin, java.time.Duration electionTimeoutMax,
-                           java.time.Duration requestTimeout, long snapshotEveryEntries) {}
+
+import java.time.Duration;
+
+/**
+ * Ratis timing and log bounds for a node's federation groups.
+ *
+ * @param electionTimeoutMin a follower that hears nothing from its leader for a random time between
+ *     these two starts an election
+ * @param electionTimeoutMax see above
+ * @param requestTimeout how long one Raft RPC may take
+ * @param snapshotEveryEntries entries between snapshots (the log is purged up to each)
+ */
+public record RaftSettings(Duration electionTimeoutMin, Duration electionTimeoutMax, Duration requestTimeout,
+                           long snapshotEveryEntries) {
+  public RaftSettings {
+    if (electionTimeoutMin.isNegative() || electionTimeoutMin.isZero() || electionTimeoutMax.compareTo(electionTimeoutMin) < 0) {
+      throw new IllegalArgumentException("election timeouts need 0 < min <= max, got " + electionTimeoutMin + ", " + electionTimeoutMax);
+    }
+    if (snapshotEveryEntries < 1) {
+      throw new IllegalArgumentException("snapshotEveryEntries must be positive");
+    }
+  }
+
+  /** 1-2 s elections (median failover under 2 s on a LAN), 10 s requests, a snapshot every 1000 entries. */
+  public static RaftSettings defaults() {
+    return new RaftSettings(Duration.ofMillis(1000), Duration.ofMillis(2000), Duration.ofSeconds(10), 1000);
+  }
+}
