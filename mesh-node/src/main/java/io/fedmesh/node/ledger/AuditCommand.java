@@ -26,7 +26,6 @@ import java.util.concurrent.Callable;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -127,24 +126,35 @@ public final class AuditCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Source source;
+    @Option(names = "--file", paramLabel = "FILE", description = "An exported chain (JSON), instead of asking a node.")
+    Path file;
 
-    static final class Source {
-      @Mixin
-      LedgerTarget target;
+    @Option(names = "--config", paramLabel = "FILE", description = "Without --file: the asking node's config (its identity).")
+    Path config;
 
-      @Option(names = "--file", required = true, paramLabel = "FILE", description = "An exported chain (JSON).")
-      Path file;
-    }
+    @Option(names = "--target", paramLabel = "HOST:PORT", description = "Without --file: a coordinator-eligible node of the federation.")
+    String target;
+
+    @Option(names = "--federation", paramLabel = "NAME", description = "Without --file: the federation.")
+    String federation;
 
     @Override
     public Integer call() throws Exception {
-      if (source.file != null) {
-        Exported e = read(source.file);
+      if (file != null) {
+        if (config != null || target != null || federation != null) {
+          throw new ParameterException(spec.commandLine(), "give either --file, or --config, --target and --federation");
+        }
+        Exported e = read(file);
         return verdict(spec, e.federation(), e.records());
       }
-      return verdict(spec, source.target.federation, fetch(spec, source.target));
+      if (config == null || target == null || federation == null) {
+        throw new ParameterException(spec.commandLine(), "give either --file, or --config, --target and --federation");
+      }
+      LedgerTarget node = new LedgerTarget();
+      node.config = config;
+      node.target = target;
+      node.federation = federation;
+      return verdict(spec, federation, fetch(spec, node));
     }
 
     static int verdict(CommandSpec spec, String federation, List<LedgerRecord> records) {

@@ -3,19 +3,15 @@ package io.fedmesh.node.ledger;
 import com.google.protobuf.ByteString;
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.ledger.FederationLedger;
+import io.fedmesh.coordinator.ledger.PrivacyCharges;
 import io.fedmesh.coordinator.ledger.SurvivorDigest;
-import io.fedmesh.coordinator.ledger.UnmaskEndorsements;
 import io.fedmesh.coordinator.round.RoundReport;
 import io.fedmesh.crypto.identity.NodeId;
-import io.fedmesh.ml.privacy.DpGuarantee;
-import io.fedmesh.ml.privacy.RdpAccountant;
-import io.fedmesh.ml.privacy.RdpBudget;
 import io.fedmesh.node.round.RoundLedger;
 import io.fedmesh.proto.v1.BudgetRefused;
 import io.fedmesh.proto.v1.LedgerAct;
 import io.fedmesh.proto.v1.LedgerReply;
 import io.fedmesh.proto.v1.ModelVersion;
-import io.fedmesh.proto.v1.PrivacyBudget;
 import io.fedmesh.proto.v1.RdpCharge;
 import io.fedmesh.proto.v1.RoundAborted;
 import io.fedmesh.proto.v1.RoundCommitted;
@@ -24,7 +20,6 @@ import io.fedmesh.proto.v1.UnmaskAuthorised;
 import io.fedmesh.proto.v1.UnmaskEndorsement;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -78,22 +73,11 @@ final class LedgerRounds implements RoundLedger {
 
   @Override
   public CompletableFuture<Void> started(long round, String baseModel, List<NodeId> cohort, int roundsLeft) {
-    PrivacyBudget budget = read(FederationLedger::budget);
-    RdpCharge charge = RdpCharge.getDefaultInstance();
-    if (budget.getEpsilon() > 0) {
-      if (settings.noiseMultiplier() <= 0) {
-        return refuse(round, charge, "the federation has a privacy budget but its rounds add no noise (dp.noise_multiplier 0)");
-      }
-      RdpBudget one = RdpAccountant.sampledGaussian(settings.sampling(), settings.noiseMultiplier(), 1);
-      charge = RdpCharge.newBuilder().addAllOrders(boxed(one.orders())).addAllRdp(boxed(one.rdp())).build();
-      RdpCharge spent = read(FederationLedger::spent);
-      RdpBudget after = spent.getRdpCount() == 0 ? one : RdpBudget.of(unboxed(spent.getOrdersList()), unboxed(spent.getRdpList())).plus(one);
-      DpGuarantee guarantee = after.epsilon(budget.getDelta());
-      if (guarantee.epsilon() > budget.getEpsilon()) {
-        return refuse(round, charge, String.format(Locale.ROOT,
-            "round %d would bring epsilon to %.4f at delta %s, past the federation's budget of %s", round,
-            Math.ceil(guarantee.epsilon() * 1e4) / 1e4, budget.getDelta(), budget.getEpsilon()));
-      }
+    PrivacyCharges.Decision decision = PrivacyCharges.decide(read(FederationLedger::budget), read(FederationLedger::spent),
+        settings.sampling(), settings.noiseMultiplier(), round);
+    RdpCharge charge = decision.charge();
+    if (decision.refusal().isPresent()) {
+      return refuse(round, charge, decision.refusal().get());
     }
     RoundStarted.Builder s = RoundStarted.newBuilder().setRound(round).setBaseModel(ByteString.fromHex(baseModel))
         .setCharge(charge).setRoundsLeft(roundsLeft);
@@ -160,13 +144,5 @@ final class LedgerRounds implements RoundLedger {
     }
     return commit(LedgerAct.newBuilder().setRoundAborted(RoundAborted.newBuilder().setRound(round).setReason(line)))
         .thenApply(r -> null);
-  }
-
-  static List<Double> boxed(double[] values) {
-    return java.util.Arrays.stream(values).boxed().toList();
-  }
-
-  static double[] unboxed(List<Double> values) {
-    return values.stream().mapToDouble(Double::doubleValue).toArray();
   }
 }

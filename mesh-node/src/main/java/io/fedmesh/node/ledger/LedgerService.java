@@ -8,7 +8,6 @@ import io.fedmesh.coordinator.ledger.ProposalStatus;
 import io.fedmesh.coordinator.ledger.UnmaskEndorsements;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.signature.VerifyingKey;
-import io.fedmesh.ml.privacy.RdpBudget;
 import io.fedmesh.node.security.CallerIdentity;
 import io.fedmesh.proto.v1.EndorseRequest;
 import io.fedmesh.proto.v1.ExportAuditRequest;
@@ -261,12 +260,7 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
     l.leader().ifPresent(n -> h.setLeader(id(n)));
     l.lastModel().ifPresent(m -> h.setModelSha256(HexFormat.of().formatHex(m.getSha256().toByteArray())));
     l.members().forEach((n, m) -> h.addMembers(Member.newBuilder().setNode(m.getNode()).addAllRoles(m.getRolesList())));
-    PrivacyBudget b = l.budget();
-    if (b.getEpsilon() > 0 && l.spent().getRdpCount() > 0) {
-      double eps = RdpBudget.of(LedgerRounds.unboxed(l.spent().getOrdersList()), LedgerRounds.unboxed(l.spent().getRdpList()))
-          .epsilon(b.getDelta()).epsilon();
-      h.setEpsilonSpent(Math.ceil(eps * 1e4) / 1e4);
-    }
+    h.setEpsilonSpent(io.fedmesh.coordinator.ledger.PrivacyCharges.epsilonSpent(l.spent(), l.budget().getDelta()));
     return h.build();
   }
 
