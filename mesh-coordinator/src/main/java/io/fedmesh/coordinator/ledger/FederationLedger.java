@@ -371,10 +371,8 @@ public final class FederationLedger {
     return () -> {
       term = raftTerm;
       leader = Optional.of(author);
-      openRound.ifPresent(r -> {
-        endRound(false, "coordinator changed to " + author.shortForm() + " in term " + raftTerm + " before the round committed");
-        roundsWanted = r.started().getRoundsLeft() + 1L; // the aborted round runs again
-      });
+      // A round the previous coordinator left open stays open, fenced (its acts carry the old term), until
+      // this coordinator aborts it with the reason: a record of its own on the audit chain.
     };
   }
 
@@ -506,9 +504,13 @@ public final class FederationLedger {
   private Runnable roundAborted(NodeId author, LedgerAct act, long raftTerm) {
     requireLeaderAct(author, act, raftTerm, "abort rounds");
     RoundAborted a = act.getRoundAborted();
-    requireOpen(a.getRound());
+    OpenRound open = requireOpen(a.getRound());
     checkReason(a.getReason());
-    return () -> endRound(false, a.getReason());
+    return () -> {
+      endRound(false, a.getReason());
+      // A round a deposed coordinator left open runs again; one this coordinator gave up on does not.
+      roundsWanted = open.started().getRoundsLeft() + (open.term() < term ? 1L : 0L);
+    };
   }
 
   private Runnable budgetRefused(NodeId author, LedgerAct act, long raftTerm) {

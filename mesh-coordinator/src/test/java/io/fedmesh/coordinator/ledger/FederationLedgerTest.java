@@ -182,11 +182,16 @@ class FederationLedgerTest {
     assertEquals(1, l.openRound().orElseThrow().round());
     // coord2 wins term 3; coord1, deposed, still tries to unmask: its act of term 2 lands in a term-3 entry.
     assertTrue(lead(l, coord2, 3).getAccepted());
+    refused(l.apply(3, LedgerActs.sign(act(2).setUnmask(UnmaskAuthorised.newBuilder().setRound(1).setSurvivorsDigest(hash(1))), coord1)), "fenced");
+    refused(l.apply(3, LedgerActs.sign(act(3).setUnmask(UnmaskAuthorised.newBuilder().setRound(1).setSurvivorsDigest(hash(1))), coord1)), "coordinator of term 3");
+    // The new coordinator cannot start while the old round is open; it aborts it, with the reason on the chain.
+    refused(l.apply(3, LedgerActs.sign(act(3).setRoundStarted(start(2, M0, 0.1)), coord2)), "still open");
+    assertTrue(l.apply(3, LedgerActs.sign(act(3).setRoundAborted(io.fedmesh.proto.v1.RoundAborted.newBuilder().setRound(1)
+        .setReason("coordinator changed to coord2 in term 3 before the round committed")), coord2)).getAccepted());
     assertTrue(l.openRound().isEmpty());
     assertFalse(l.outcomes().get(0).committed());
     assertTrue(l.outcomes().get(0).reason().contains("coordinator changed"), l.outcomes().get(0).reason());
-    refused(l.apply(3, LedgerActs.sign(act(2).setUnmask(UnmaskAuthorised.newBuilder().setRound(1).setSurvivorsDigest(hash(1))), coord1)), "fenced");
-    refused(l.apply(3, LedgerActs.sign(act(3).setUnmask(UnmaskAuthorised.newBuilder().setRound(1).setSurvivorsDigest(hash(1))), coord1)), "coordinator of term 3");
+    assertEquals(1, l.roundsWanted(), "the aborted round runs again");
     assertEquals(0, l.spent().getRdpCount());
     // The new leader re-runs as round 2 from the same base, unmasks (spending the charge) and commits.
     refused(l.apply(3, LedgerActs.sign(act(3).setRoundStarted(start(1, M0, 0.1)), coord2)), "next round is 2");

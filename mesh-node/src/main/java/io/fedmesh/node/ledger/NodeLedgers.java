@@ -46,6 +46,8 @@ public final class NodeLedgers implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(NodeLedgers.class.getName());
   /** Pause between attempts to announce leadership while the group settles. */
   static final long RETRY_MILLIS = 200;
+  /** How long a new coordinator waits for the abort of the round its predecessor left open. */
+  static final long ABORT_SECONDS = 20;
 
   private final NodeId self;
   private final SigningKey key;
@@ -73,7 +75,11 @@ public final class NodeLedgers implements AutoCloseable {
   }
 
   /** The state machine Raft asks for when it opens {@code federation}'s group (on join or restart). */
-  public LedgerMachine machine(String federation) {
+  public io.fedmesh.node.raft.ReplicatedMachine replicatedMachine(String federation) {
+    return machine(federation);
+  }
+
+  LedgerMachine machine(String federation) {
     return machines.computeIfAbsent(federation, f -> {
       LedgerMachine m = new LedgerMachine(f, record -> reactions.execute(() -> applied(f, record)));
       directory.attach(f, m);
@@ -249,6 +255,26 @@ public final class NodeLedgers implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       LOG.warning(federation + ": this node leads the ledger group but cannot coordinate: " + e.getMessage());
       return;
+    }
+    long term = raft.term(federation);
+    Optional<io.fedmesh.coordinator.ledger.OpenRound> left = read(federation, FederationLedger::openRound).flatMap(r -> r);
+    if (left.isPresent() && left.get().term() < term) {
+      // The previous coordinator's round can no longer finish (fenced): end it on the record first.
+      String reason = "coordinator changed to " + self.shortForm() + " in term " + term + " before the round committed";
+      LedgerReply reply;
+      try {
+        reply = submit(federation, sign(federation, term, LedgerAct.newBuilder().setRoundAborted(
+            io.fedmesh.proto.v1.RoundAborted.newBuilder().setRound(left.get().round()).setReason(reason))))
+            .get(NodeLedgers.ABORT_SECONDS, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        reply = LedgerReply.newBuilder().setReason(String.valueOf(e.getMessage())).build();
+      }
+      if (!reply.getAccepted()) {
+        LOG.warning(federation + ": could not abort round " + left.get().round() + " left open by term " + left.get().term()
+            + ": " + reply.getReason() + "; not coordinating");
+        return;
+      }
+      LOG.info(federation + ": round " + left.get().round() + " aborted: " + reason);
     }
     long wanted = read(federation, FederationLedger::roundsWanted).orElse(0L);
     Optional<io.fedmesh.proto.v1.ModelVersion> last = read(federation, FederationLedger::lastModel).flatMap(m -> m);
