@@ -54,6 +54,8 @@ public final class FederationLedger {
   private final LinkedHashMap<ByteString, ProposalStatus> proposals = new LinkedHashMap<>();
   private final List<ModelVersion> models = new ArrayList<>();
   private final List<RoundOutcome> outcomes = new ArrayList<>();
+  /** Every accepted act's content id: an act is applied once, however often it is submitted. */
+  private final java.util.Set<ByteString> actIds = new java.util.HashSet<>();
   private int approvalsRequired;
   private PrivacyBudget budget = PrivacyBudget.getDefaultInstance();
   private RdpCharge spent = RdpCharge.getDefaultInstance();
@@ -80,6 +82,10 @@ public final class FederationLedger {
   public LedgerReply apply(long raftTerm, LedgerAct act) {
     try {
       NodeId author = checkCommon(act);
+      ByteString actId = LedgerActs.contentId(act);
+      if (actIds.contains(actId)) {
+        throw new LedgerRefusal("act already applied (a replay): each act counts once");
+      }
       Runnable effect = switch (act.getBodyCase()) {
         case GENESIS -> genesis(author, act.getGenesis());
         case PROPOSAL -> proposal(author, act.getProposal());
@@ -101,6 +107,7 @@ public final class FederationLedger {
       ByteString hash = LedgerRecords.hash(record);
       records.add(record);
       hashes.add(hash);
+      actIds.add(actId);
       effect.run();
       return LedgerReply.newBuilder().setAccepted(true).setSequence(record.getSequence()).setRecordHash(hash).build();
     } catch (LedgerRefusal refusal) {

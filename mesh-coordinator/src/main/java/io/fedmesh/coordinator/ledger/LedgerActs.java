@@ -51,6 +51,14 @@ public final class LedgerActs {
     return author;
   }
 
+  /**
+   * What identifies an act: SHA-256 of what its author signed (the signature left out, since ECDSA
+   * signatures are malleable: a replay with a re-encoded signature is still the same act).
+   */
+  static ByteString contentId(LedgerAct act) {
+    return ByteString.copyFrom(LedgerRecords.sha256(CanonicalEncoding.signingInput(act, signatureField())));
+  }
+
   static NodeId nodeId(io.fedmesh.proto.v1.NodeId id, String what) {
     if (id.getSha256().size() != NodeId.BYTES) {
       throw new LedgerRefusal(what + " is not a 32-byte node id");

@@ -112,6 +112,20 @@ class FederationLedgerTest {
   }
 
   @Test
+  void aReplayedActIsRefusedEvenAfterTheStateItChangedIsBack() {
+    FederationLedger l = genesis(1, 0);
+    // With M = 1 an admin's proposal commits at once; replaying it later must not enact it again.
+    LedgerAct remove = LedgerActs.sign(act(0).setProposal(Proposal.newBuilder().setRemoveMember(
+        LedgerActs.toProto(part1.verifyingKey().nodeId()))), admin1);
+    assertTrue(l.apply(1, remove).getAccepted());
+    assertTrue(l.rolesOf(part1.verifyingKey().nodeId()).isEmpty());
+    assertTrue(propose(l, admin2, Proposal.newBuilder().setAddMember(member(part1, null, Role.ROLE_PARTICIPANT)).build()).getAccepted());
+    assertEquals(Set.of(Role.ROLE_PARTICIPANT), l.rolesOf(part1.verifyingKey().nodeId()));
+    refused(l.apply(1, remove), "replay");
+    assertEquals(Set.of(Role.ROLE_PARTICIPANT), l.rolesOf(part1.verifyingKey().nodeId()));
+  }
+
+  @Test
   void rejectionsEndAProposalOnceMIsOutOfReach() {
     FederationLedger l = genesis(2, 0);
     LedgerReply p = propose(l, admin1, Proposal.newBuilder().setRemoveMember(LedgerActs.toProto(part1.verifyingKey().nodeId())).build());

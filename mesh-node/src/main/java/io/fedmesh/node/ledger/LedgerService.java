@@ -67,8 +67,15 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
   private final NodeLedgers ledgers;
   private final Announcements announced;
   private final LedgerMetrics metrics;
+  private final Function<String, Map<NodeId, Set<Role>>> bootstrap;
 
-  public LedgerService(NodeLedgers ledgers, Announcements announced, LedgerMetrics metrics) {
+  /**
+   * @param bootstrap a federation's members and roles as this node's config states them (null if it
+   *     names no such federation): a genesis must agree with them
+   */
+  public LedgerService(NodeLedgers ledgers, Announcements announced, LedgerMetrics metrics,
+      Function<String, Map<NodeId, Set<Role>>> bootstrap) {
+    this.bootstrap = bootstrap;
     this.ledgers = ledgers;
     this.announced = announced;
     this.metrics = metrics;
@@ -191,6 +198,26 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
     LedgerReply check = new FederationLedger(name).apply(0, genesis);
     if (!check.getAccepted()) {
       throw refusal(Status.INVALID_ARGUMENT, "the genesis is not valid: " + check.getReason());
+    }
+    // Only the admins the operator configured may found the ledger of a federation, and only with the
+    // coordinators configured: otherwise anyone with a certificate could take over a federation's name.
+    Map<NodeId, Set<Role>> configured = bootstrap.apply(name);
+    if (configured == null) {
+      throw refusal(Status.FAILED_PRECONDITION, "this node's config names no federation '" + name
+          + "': add it (its bootstrap members) to the config of every coordinator before creating its ledger");
+    }
+    NodeId signer = NodeId.ofBytes(genesis.getAuthor().getSha256().toByteArray());
+    if (!configured.getOrDefault(signer, Set.of()).contains(Role.ROLE_ADMIN)) {
+      throw refusal(Status.PERMISSION_DENIED, "the genesis is signed by " + signer.hex() + ", not an admin of '" + name
+          + "' in this node's config");
+    }
+    for (LedgerMember m : genesis.getGenesis().getMembersList()) {
+      NodeId node = NodeId.ofBytes(m.getNode().getSha256().toByteArray());
+      if (m.getRolesList().contains(Role.ROLE_COORDINATOR_ELIGIBLE)
+          && !configured.getOrDefault(node, Set.of()).contains(Role.ROLE_COORDINATOR_ELIGIBLE)) {
+        throw refusal(Status.PERMISSION_DENIED, "the genesis makes " + node.hex() + " coordinator-eligible, which this "
+            + "node's config for '" + name + "' does not");
+      }
     }
     return name;
   }

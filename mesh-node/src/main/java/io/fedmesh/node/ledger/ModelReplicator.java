@@ -77,7 +77,7 @@ public final class ModelReplicator implements AutoCloseable {
             }
           } catch (RuntimeException | IOException e) {
             metrics.modelPulled(federation, "failed");
-            LOG.fine(() -> federation + ": model " + id + " from " + source.shortForm() + ": " + e.getMessage());
+            LOG.info(federation + ": model " + id + " from " + source.shortForm() + ": " + e);
           }
         }
         try {

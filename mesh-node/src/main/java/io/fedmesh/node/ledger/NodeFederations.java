@@ -71,6 +71,14 @@ public final class NodeFederations implements FederationDirectory {
     return Collections.unmodifiableSortedMap(out);
   }
 
+  /**
+   * The federation's members as the config states them (its bootstrap facts, which a genesis must agree
+   * with), or null if the config names no such federation.
+   */
+  public Map<NodeId, Set<Role>> bootstrap(String federation) {
+    return config.federations().get(federation);
+  }
+
   @Override
   public boolean ledgerBacked(String federation) {
     return withGenesis(federation) != null;

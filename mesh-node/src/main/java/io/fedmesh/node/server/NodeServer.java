@@ -187,7 +187,7 @@ public final class NodeServer implements AutoCloseable {
             GossipRunner g = gossipRef.get();
             return g == null ? java.util.Optional.empty() : g.announced(node).raftAddress();
           }
-        }, ledgerMetrics);
+        }, ledgerMetrics, federations::bootstrap);
     PeerAuthenticator authenticator = new PeerAuthenticator(ca, tls.crl(), tls.crlGrace(), clock);
     OpenCalls openCalls = new OpenCalls();
     CallMetricsInterceptor callMetrics = new CallMetricsInterceptor(metrics);

@@ -50,8 +50,18 @@ final class LauncherNodes implements AutoCloseable {
     for (String line = out.readLine(); line != null; line = out.readLine()) {
       Matcher m = wanted.matcher(line);
       if (m.find()) {
-        // Keep reading, so a chatty node never blocks on a full pipe.
-        Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "drain");
+        // Keep reading, so a chatty node never blocks on a full pipe; keep it in a log beside the node's config.
+        Path log = config.resolveSibling("node-" + processes.size() + ".log");
+        Thread drain = new Thread(() -> {
+          try (java.io.PrintWriter w = new java.io.PrintWriter(Files.newBufferedWriter(log))) {
+            out.lines().forEach(l -> {
+              w.println(l);
+              w.flush();
+            });
+          } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // the node is gone
+          }
+        }, "drain");
         drain.setDaemon(true);
         drain.start();
         return m.groupCount() > 0 ? m.group(1) : "";

@@ -398,13 +398,14 @@ class AdminServiceTest {
   void describeShowsMembersRolesAndWhetherACoordinatorRuns() {
     Run human = fedmesh(adminConfig, "federation", "describe", "--federation", FEDERATION);
     assertThat(human.code()).as(human.err()).isZero();
-    assertThat(human.lines()).containsExactly(
-        "federation card-fraud (no coordinator runs on this node)",
-        "members:",
-        "  " + server.id().hex() + "  participant, coordinator-eligible",
-        "  " + admin.id().hex() + "  participant, admin",
-        "  " + participant.id().hex() + "  participant",
-        "rounds: none in this node's config");
+    // Members come in ascending node id order (the federation directory's, as the ledger keeps them).
+    java.util.TreeMap<String, String> members = new java.util.TreeMap<>(java.util.Map.of(
+        server.id().hex(), "participant, coordinator-eligible", admin.id().hex(), "participant, admin",
+        participant.id().hex(), "participant"));
+    List<String> expected = new java.util.ArrayList<>(List.of("federation card-fraud (no coordinator runs on this node)", "members:"));
+    members.forEach((id, roles) -> expected.add("  " + id + "  " + roles));
+    expected.add("rounds: none in this node's config");
+    assertThat(human.lines()).containsExactlyElementsOf(expected);
     node.roundControl(new ScriptedRounds(List.of()));
     try {
       Run json = fedmesh(adminConfig, "federation", "describe", "--federation", FEDERATION, "--json");
@@ -412,7 +413,8 @@ class AdminServiceTest {
       assertThat(json.json().get("runs_coordinator").getAsBoolean()).isTrue();
       assertThat(json.json().get("rounds_yaml").isJsonNull()).isTrue();
       assertThat(json.json().getAsJsonArray("members")).hasSize(3);
-      assertThat(json.json().getAsJsonArray("members").get(1).getAsJsonObject().getAsJsonArray("roles").toString())
+      int adminAt = new java.util.ArrayList<>(members.keySet()).indexOf(admin.id().hex());
+      assertThat(json.json().getAsJsonArray("members").get(adminAt).getAsJsonObject().getAsJsonArray("roles").toString())
           .isEqualTo("[\"participant\",\"admin\"]");
     } finally {
       node.roundControl(null);
