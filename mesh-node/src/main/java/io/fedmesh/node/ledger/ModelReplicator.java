@@ -59,6 +59,16 @@ public final class ModelReplicator implements AutoCloseable {
 
   private CompletableFuture<Void> pull(String federation, ModelVersion model, NodeId first) {
     return CompletableFuture.runAsync(() -> {
+      try {
+        pullNow(federation, model, first);
+      } catch (RuntimeException e) {
+        LOG.log(java.util.logging.Level.WARNING, federation + ": pulling a committed model failed", e);
+      }
+    }, pulls);
+  }
+
+  private void pullNow(String federation, ModelVersion model, NodeId first) {
+    {
       String id = HexFormat.of().formatHex(model.getSha256().toByteArray());
       ModelStore store = stores.apply(federation);
       for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -73,6 +83,7 @@ public final class ModelReplicator implements AutoCloseable {
           try {
             if (pullFrom(federation, model, id, source, store)) {
               metrics.modelPulled(federation, "ok");
+              LOG.info(federation + ": pulled committed model " + id + " (round " + model.getRound() + ") from " + source.shortForm());
               return;
             }
           } catch (RuntimeException | IOException e) {
@@ -88,7 +99,7 @@ public final class ModelReplicator implements AutoCloseable {
         }
       }
       LOG.warning(federation + ": could not pull committed model " + id + " from any coordinator-eligible node");
-    }, pulls);
+    }
   }
 
   private List<NodeId> sources(String federation, NodeId first) {
@@ -110,14 +121,14 @@ public final class ModelReplicator implements AutoCloseable {
   private boolean pullFrom(String federation, ModelVersion model, String id, NodeId source, ModelStore store) throws IOException {
     Optional<NodeLedgers.Peer> peer = ledgers.peer(source);
     if (peer.isEmpty()) {
-      return false;
+      throw new IOException("no gRPC address known for it");
     }
     var admin = AdminGrpc.newBlockingStub(ledgers.channel(peer.get().address()));
     FederationId fed = FederationId.newBuilder().setName(federation).build();
     ListModelsResponse listed = admin.withDeadlineAfter(10, TimeUnit.SECONDS)
         .listModels(ListModelsRequest.newBuilder().setFederation(fed).setSha256(id).build());
     if (listed.getModelsCount() != 1 || listed.getModels(0).getDamaged()) {
-      return false;
+      throw new IOException("it does not have the model undamaged");
     }
     ByteArrayOutputStream blob = new ByteArrayOutputStream();
     Iterator<Chunk> chunks = admin.withDeadlineAfter(60, TimeUnit.SECONDS)

@@ -121,7 +121,7 @@ public final class NodeLedgers implements AutoCloseable {
   /** Reads {@code federation}'s ledger as applied here, or empty if this node holds none. */
   public <T> Optional<T> read(String federation, Function<FederationLedger, T> reader) {
     LedgerMachine m = holds(federation) ? machines.get(federation) : null;
-    return m == null ? Optional.empty() : Optional.of(m.read(reader));
+    return m == null ? Optional.empty() : Optional.ofNullable(m.read(reader));
   }
 
   /** Commits {@code act} through {@code federation}'s group; completes with the ledger's reply. */

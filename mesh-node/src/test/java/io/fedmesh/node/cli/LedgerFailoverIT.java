@@ -103,7 +103,7 @@ class LedgerFailoverIT {
     long firstTerm = Long.parseLong(group(TERM, head));
 
     FedmeshLauncherIT.Result start = retry(60, () -> FedmeshLauncherIT.fedmesh("round", "start", "--config",
-        leader.config().toString(), "--target", leader.target(), "--federation", FED, "--rounds", "5"), r -> r.exitCode() == 0);
+        leader.config().toString(), "--target", leader.target(), "--federation", FED, "--rounds", "8"), r -> r.exitCode() == 0);
     assertThat(start.exitCode()).as(start.stderr()).isZero();
 
     // Kill the leader once round 1 committed and round 2 started.
@@ -121,15 +121,15 @@ class LedgerFailoverIT {
         newLeader.name(), group(TERM, after), failoverSeconds);
 
     // The new coordinator aborts the round the killed one left open (a record of its own, with the
-    // reason), runs it again, and the rounds go on until the five asked for have committed.
+    // reason), runs it again, and the rounds go on until the eight asked for have committed.
     int committedBefore = count(audit(newLeader), "round_committed");
     String next = retry(240, () -> audit(newLeader), a -> count(a, "round_committed") > committedBefore);
     double toCommitSeconds = (System.nanoTime() - killedAt) / 1e9;
     System.out.printf("ledger failover: next round committed %.2f s after the kill%n", toCommitSeconds);
     assertThat(count(next, "round_aborted")).as("the round open at the kill is aborted on the record").isEqualTo(1);
-    String done = retry(240, () -> audit(newLeader), a -> count(a, "round_committed") >= 5);
+    String done = retry(240, () -> audit(newLeader), a -> count(a, "round_committed") >= 8);
     assertThat(count(done, "leader")).isGreaterThanOrEqualTo(2);
-    assertThat(count(done, "round_started")).isEqualTo(6);
+    assertThat(count(done, "round_started")).isEqualTo(9);
     // Nothing committed before the kill is lost or changed: the old chain is a prefix of the new one.
     List<String> chainAfter = recordHashes(newLeader);
     assertThat(chainAfter.subList(0, chainBefore.size())).isEqualTo(chainBefore);
