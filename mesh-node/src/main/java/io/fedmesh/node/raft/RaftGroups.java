@@ -252,9 +252,9 @@ public final class RaftGroups implements AutoCloseable {
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
         .setLeaderId(leaderId(federation).orElse(null))
-        // Bounded: an election takes a few timeouts; beyond that the caller hears of it.
+        // Bounded (5 to 20 s): a loaded machine's election can take several timeouts; beyond that the caller hears of it.
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-            (int) Math.max(10, 4 * settings.electionTimeoutMax().toMillis() / 200), millis(200)))
+            (int) Math.min(100, Math.max(25, 3 * settings.requestTimeout().toMillis() / 200)), millis(200)))
         .build();
     clients.put(federation, client);
     return client;

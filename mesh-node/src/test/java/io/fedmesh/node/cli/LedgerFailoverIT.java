@@ -76,7 +76,7 @@ class LedgerFailoverIT {
       if (i < 3) {
         yaml += "raft: {listen: 127.0.0.1:" + raft[i] + ", election_timeout_ms: {min: 1000, max: 2000}, snapshot_every: 20}\n";
       } else {
-        yaml += "participant:\n  " + FED + ":\n    data: {synthetic: {institution: " + (i - 3) + ", institutions: 3, rows: 600}}\n";
+        yaml += "participant:\n  " + FED + ":\n    data: {synthetic: {institution: " + (i - 3) + ", institutions: 3, rows: 3000}}\n";
       }
       Path config = Files.writeString(nodes.work.resolve(n + "/node.yaml"), yaml);
       FedmeshLauncherIT.Result check = FedmeshLauncherIT.fedmesh("config", "check", config.toString());
@@ -103,12 +103,13 @@ class LedgerFailoverIT {
     long firstTerm = Long.parseLong(group(TERM, head));
 
     FedmeshLauncherIT.Result start = retry(60, () -> FedmeshLauncherIT.fedmesh("round", "start", "--config",
-        leader.config().toString(), "--target", leader.target(), "--federation", FED, "--rounds", "8"), r -> r.exitCode() == 0);
+        leader.config().toString(), "--target", leader.target(), "--federation", FED, "--rounds", "40"), r -> r.exitCode() == 0);
     assertThat(start.exitCode()).as(start.stderr()).isZero();
 
     // Kill the leader once round 1 committed and round 2 started.
-    String before = retry(180, () -> head(leader), h -> Long.parseLong(group(LAST_ROUND, h)) >= 2 && !group(MODEL, h).isEmpty());
-    List<String> chainBefore = recordHashes(leader);
+    // Rounds take about a second here: the chain read that decides the kill is also what must survive it.
+    String before = retry(180, () -> audit(leader), a -> count(a, "round_committed") >= 2);
+    List<String> chainBefore = hashes(before);
     long killedAt = System.nanoTime();
     nodes.processes.get(process.get(leader.name())).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     List<Node> survivors = all.values().stream().filter(n -> n.name().startsWith("c") && n != leader).toList();
@@ -121,15 +122,15 @@ class LedgerFailoverIT {
         newLeader.name(), group(TERM, after), failoverSeconds);
 
     // The new coordinator aborts the round the killed one left open (a record of its own, with the
-    // reason), runs it again, and the rounds go on until the eight asked for have committed.
+    // reason), runs it again, and the rounds go on until the forty asked for have committed.
     int committedBefore = count(audit(newLeader), "round_committed");
     String next = retry(240, () -> audit(newLeader), a -> count(a, "round_committed") > committedBefore);
     double toCommitSeconds = (System.nanoTime() - killedAt) / 1e9;
     System.out.printf("ledger failover: next round committed %.2f s after the kill%n", toCommitSeconds);
     assertThat(count(next, "round_aborted")).as("the round open at the kill is aborted on the record").isEqualTo(1);
-    String done = retry(240, () -> audit(newLeader), a -> count(a, "round_committed") >= 8);
+    String done = retry(420, () -> audit(newLeader), a -> count(a, "round_committed") >= 40);
     assertThat(count(done, "leader")).isGreaterThanOrEqualTo(2);
-    assertThat(count(done, "round_started")).isEqualTo(9);
+    assertThat(count(done, "round_started")).isEqualTo(41);
     // Nothing committed before the kill is lost or changed: the old chain is a prefix of the new one.
     List<String> chainAfter = recordHashes(newLeader);
     assertThat(chainAfter.subList(0, chainBefore.size())).isEqualTo(chainBefore);
@@ -213,8 +214,12 @@ class LedgerFailoverIT {
   }
 
   static List<String> recordHashes(Node n) throws Exception {
+    return hashes(audit(n));
+  }
+
+  static List<String> hashes(String audit) {
     List<String> out = new ArrayList<>();
-    Matcher m = Pattern.compile("\"hash\": \"([0-9a-f]{64})\"").matcher(audit(n));
+    Matcher m = Pattern.compile("\"hash\": \"([0-9a-f]{64})\"").matcher(audit);
     while (m.find()) {
       out.add(m.group(1));
     }
