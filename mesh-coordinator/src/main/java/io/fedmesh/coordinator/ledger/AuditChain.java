@@ -48,7 +48,7 @@ public final class AuditChain {
       if (!record.getPreviousHash().equals(ledger.headHash())) {
         throw new ChainBroken(new Failure(sequence, "its previous hash is not the hash of record " + i));
       }
-      LedgerReply reply = ledger.apply(record.getRaftTerm(), record.getAct());
+      LedgerReply reply = ledger.apply(record.getRaftTerm(), record.getAppendedBy(), record.getAct());
       if (!reply.getAccepted()) {
         throw new ChainBroken(new Failure(sequence, reply.getReason()));
       }

@@ -64,6 +64,7 @@ public final class FederationLedger {
   private long lastRound;
   private long roundsWanted;
   private Optional<OpenRound> openRound = Optional.empty();
+  private String appendedBy = "";
 
   /** How a round ended, as the ledger records it. */
   public record RoundOutcome(long round, boolean committed, String reason, long sequence) {}
@@ -80,6 +81,16 @@ public final class FederationLedger {
    * the state changed. Refused: the reason, and nothing changed.
    */
   public LedgerReply apply(long raftTerm, LedgerAct act) {
+    return apply(raftTerm, "", act);
+  }
+
+  /**
+   * Applies one act that Raft committed in an entry of {@code raftTerm}, appended to the log by the
+   * leader {@code appendedBy} (a node id in hex; empty where nobody stamped it, as in tests of rules that
+   * do not depend on it). A leader announcement is accepted only from the node that appended it.
+   */
+  public LedgerReply apply(long raftTerm, String appendedBy, LedgerAct act) {
+    this.appendedBy = appendedBy;
     try {
       NodeId author = checkCommon(act);
       ByteString actId = LedgerActs.contentId(act);
@@ -102,6 +113,7 @@ public final class FederationLedger {
           .setSequence(records.size() + 1L)
           .setPreviousHash(headHash())
           .setRaftTerm(raftTerm)
+          .setAppendedBy(appendedBy)
           .setAct(act)
           .build();
       ByteString hash = LedgerRecords.hash(record);
@@ -371,6 +383,10 @@ public final class FederationLedger {
     requireRole(author, Role.ROLE_COORDINATOR_ELIGIBLE, "coordinate");
     if (act.getTerm() != raftTerm) {
       throw new LedgerRefusal("leader announcement of term " + act.getTerm() + " arrived in a Raft entry of term " + raftTerm);
+    }
+    if (!appendedBy.isEmpty() && !appendedBy.equals(author.hex())) {
+      throw new LedgerRefusal(author.shortForm() + " is not the leader of term " + raftTerm + " (" + shortId(appendedBy)
+          + " appended this entry): only the Raft leader announces itself");
     }
     if (raftTerm <= term) {
       throw new LedgerRefusal("term " + raftTerm + " has a coordinator already (" + leader.map(NodeId::shortForm).orElse("?") + ")");
@@ -645,6 +661,10 @@ public final class FederationLedger {
       case ROLE_COORDINATOR_ELIGIBLE -> "coordinator-eligible";
       default -> role.name();
     };
+  }
+
+  private static String shortId(String hex) {
+    return hex.length() > 12 ? hex.substring(0, 12) : hex;
   }
 
   static String shortHash(ByteString hash) {

@@ -190,6 +190,9 @@ class FederationLedgerTest {
     refused(lead(l, part1, 2), "not coordinator-eligible");
     assertTrue(lead(l, coord1, 2).getAccepted());
     refused(lead(l, coord2, 2), "has a coordinator already");
+    // A follower that submits its own announcement first: the term's leader appended the entry, not it.
+    refused(l.apply(3, coord1.verifyingKey().nodeId().hex(), LedgerActs.sign(act(3).setLeader(LeaderAnnounced.getDefaultInstance()),
+        coord3)), "only the Raft leader announces itself");
     // Only the announced leader starts rounds.
     refused(l.apply(2, LedgerActs.sign(act(2).setRoundStarted(start(1, M0, 0.1)), coord2)), "coordinator of term 2");
     assertTrue(l.apply(2, LedgerActs.sign(act(2).setRoundStarted(start(1, M0, 0.1)), coord1)).getAccepted());

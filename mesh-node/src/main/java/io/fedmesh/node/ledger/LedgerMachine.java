@@ -30,7 +30,7 @@ final class LedgerMachine implements ReplicatedMachine {
   }
 
   @Override
-  public byte[] apply(long term, long index, byte[] entry) {
+  public byte[] apply(long term, long index, String leader, byte[] entry) {
     LedgerReply reply;
     LedgerRecord record = null;
     synchronized (this) {
@@ -40,7 +40,7 @@ final class LedgerMachine implements ReplicatedMachine {
       } catch (InvalidProtocolBufferException e) {
         return LedgerReply.newBuilder().setReason("entry " + index + " is not a ledger act").build().toByteArray();
       }
-      reply = ledger.apply(term, act);
+      reply = ledger.apply(term, leader, act);
       if (reply.getAccepted()) {
         record = ledger.records().get((int) reply.getSequence() - 1);
       }

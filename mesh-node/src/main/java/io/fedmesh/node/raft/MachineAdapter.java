@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -37,6 +38,8 @@ final class MachineAdapter extends BaseStateMachine {
   private final ReplicatedMachine machine;
   private final BiConsumer<String, RaftPeerId> leaderChanged;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  /** Length of the leader's stamp: a node id in hex. */
+  static final int STAMP = 64;
 
   MachineAdapter(String federation, ReplicatedMachine machine, BiConsumer<String, RaftPeerId> leaderChanged) {
     this.federation = federation;
@@ -91,10 +94,24 @@ final class MachineAdapter extends BaseStateMachine {
     return storage;
   }
 
+  /**
+   * On the leader, before an entry is appended: stamp it with this node's id. Every entry of a term
+   * passes through that term's leader, so the stamp says which node the log had as leader when it took
+   * the entry in.
+   */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    ByteString stamped = ByteString.copyFromUtf8(getId().toString()).concat(request.getMessage().getContent());
+    return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request).setLogData(stamped).build();
+  }
+
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
-    byte[] reply = machine.apply(entry.getTerm(), entry.getIndex(), entry.getStateMachineLogEntry().getLogData().toByteArray());
+    ByteString data = entry.getStateMachineLogEntry().getLogData();
+    String leader = data.size() >= STAMP ? data.substring(0, STAMP).toStringUtf8() : "";
+    byte[] body = data.size() >= STAMP ? data.substring(STAMP).toByteArray() : new byte[0];
+    byte[] reply = machine.apply(entry.getTerm(), entry.getIndex(), leader, body);
     updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
   }

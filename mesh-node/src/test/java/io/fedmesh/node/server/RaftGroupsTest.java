@@ -48,8 +48,11 @@ class RaftGroupsTest {
     long lastTerm;
 
     @Override
-    public synchronized byte[] apply(long term, long index, byte[] entry) {
+    public synchronized byte[] apply(long term, long index, String leader, byte[] entry) {
       lastTerm = term;
+      if (leader.length() != 64) {
+        throw new IllegalStateException("entry not stamped by its leader: '" + leader + "'");
+      }
       entries.add(new String(entry, StandardCharsets.UTF_8));
       return ByteBuffer.allocate(4).putInt(entries.size()).array();
     }
