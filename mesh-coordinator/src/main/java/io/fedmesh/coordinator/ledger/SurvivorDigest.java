@@ -1,22 +1,26 @@
 package io.fedmesh.coordinator.ledger;
 
+import io.fedmesh.proto.canonical.CanonicalEncoding;
+import io.fedmesh.proto.v1.RoundPlan;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The digest an unmask authorisation and its endorsements name: SHA-256 over the federation, the
- * round, and the unmask request's survivor and dropped slot lists. The coordinator computes it from
- * the request it is about to send, a participant from the request it received; they match only for
- * the same lists.
+ * The digest an unmask authorisation and its endorsements name: SHA-256 over the round's whole plan
+ * (its canonical encoding: federation, round, coordinator, cohort, round nonce, parameters) and the
+ * unmask request's survivor and dropped slot lists. The coordinator computes it from the plan it
+ * announced and the request it is about to send, a participant from the plan it accepted and the request
+ * it received; they match only for the same instance of the round and the same lists, so endorsements of
+ * one instance cannot unmask another instance with the same round number.
  */
 public final class SurvivorDigest {
   private SurvivorDigest() {}
 
-  public static byte[] of(String federation, long round, int[] survivors, int[] dropped) {
-    byte[] name = federation.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(32 + name.length + 8 + 8 + 4 * (survivors.length + dropped.length));
-    b.put("fedmesh/unmask-survivors/v1".getBytes(StandardCharsets.US_ASCII));
-    b.putInt(name.length).put(name).putLong(round);
+  public static byte[] of(RoundPlan plan, int[] survivors, int[] dropped) {
+    byte[] planHash = LedgerRecords.sha256(CanonicalEncoding.encode(plan));
+    ByteBuffer b = ByteBuffer.allocate(32 + 32 + 8 + 4 * (survivors.length + dropped.length));
+    b.put("fedmesh/unmask-survivors/v2".getBytes(StandardCharsets.US_ASCII));
+    b.put(planHash);
     b.putInt(survivors.length);
     for (int s : survivors) {
       b.putInt(s);

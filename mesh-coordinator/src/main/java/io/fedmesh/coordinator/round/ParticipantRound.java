@@ -111,7 +111,7 @@ public final class ParticipantRound {
         case SECAGG -> {
           if (message.getSecagg().hasUnmaskRequest() && !unmaskEndorsers.isEmpty()) {
             var request = message.getSecagg().getUnmaskRequest();
-            byte[] digest = io.fedmesh.coordinator.ledger.SurvivorDigest.of(ctx.federation, ctx.round,
+            byte[] digest = io.fedmesh.coordinator.ledger.SurvivorDigest.of(ctx.plan,
                 request.getSurvivorsList().stream().mapToInt(Integer::intValue).toArray(),
                 request.getDroppedList().stream().mapToInt(Integer::intValue).toArray());
             try {

@@ -60,7 +60,7 @@ class FencedUnmaskingTest {
     h.cohort.stream().sorted().forEach(n -> s.addCohort(LedgerActsTestIds.proto(n)));
     accept(l, 1, act(1).setRoundStarted(s));
     accept(l, 1, act(1).setUnmask(UnmaskAuthorised.newBuilder().setRound(1).setSurvivorsDigest(ByteString.copyFrom(
-        SurvivorDigest.of(RoundAttackHarness.FED, 1, survivorsAsCommitted, u.dropped())))));
+        SurvivorDigest.of(h.coordinator.plan(), survivorsAsCommitted, u.dropped())))));
     return l;
   }
 

@@ -95,8 +95,9 @@ final class LedgerRounds implements RoundLedger {
   }
 
   @Override
-  public CompletableFuture<List<UnmaskEndorsement>> unmaskAuthorised(long round, int[] survivors, int[] dropped) {
-    ByteString digest = ByteString.copyFrom(SurvivorDigest.of(federation, round, survivors, dropped));
+  public CompletableFuture<List<UnmaskEndorsement>> unmaskAuthorised(io.fedmesh.proto.v1.RoundPlan plan, long round,
+      int[] survivors, int[] dropped) {
+    ByteString digest = ByteString.copyFrom(SurvivorDigest.of(plan, survivors, dropped));
     return commit(LedgerAct.newBuilder().setUnmask(UnmaskAuthorised.newBuilder().setRound(round).setSurvivorsDigest(digest)))
         .thenCompose(reply -> endorsements.collect(round, digest));
   }

@@ -284,7 +284,7 @@ final class CoordinatorDriver implements AutoCloseable {
           return;
         }
       } else if (a instanceof RoundAction.AwaitUnmaskRelease u) {
-        ledger.unmaskAuthorised(u.round(), u.survivors(), u.dropped()).whenComplete((endorsements, failure) -> thread.submit(() -> {
+        ledger.unmaskAuthorised(current.plan(), u.round(), u.survivors(), u.dropped()).whenComplete((endorsements, failure) -> thread.submit(() -> {
           if (engine != current || current.ended()) {
             return;
           }

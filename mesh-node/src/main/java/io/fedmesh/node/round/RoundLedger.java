@@ -28,7 +28,8 @@ public interface RoundLedger {
    * Records that {@code round} may be unmasked with these survivors, and completes with the proof
    * participants check (endorsements; empty where none is needed); fails if refused.
    */
-  CompletableFuture<List<io.fedmesh.proto.v1.UnmaskEndorsement>> unmaskAuthorised(long round, int[] survivors, int[] dropped);
+  CompletableFuture<List<io.fedmesh.proto.v1.UnmaskEndorsement>> unmaskAuthorised(io.fedmesh.proto.v1.RoundPlan plan, long round,
+      int[] survivors, int[] dropped);
 
   /** Records the committed round and its model. */
   CompletableFuture<Void> committed(RoundReport report, String baseModel, long modelBytes);

@@ -52,7 +52,8 @@ final class StateFileRoundLedger implements RoundLedger {
   }
 
   @Override
-  public CompletableFuture<List<io.fedmesh.proto.v1.UnmaskEndorsement>> unmaskAuthorised(long round, int[] survivors, int[] dropped) {
+  public CompletableFuture<List<io.fedmesh.proto.v1.UnmaskEndorsement>> unmaskAuthorised(io.fedmesh.proto.v1.RoundPlan plan, long round,
+      int[] survivors, int[] dropped) {
     return CompletableFuture.completedFuture(List.of());
   }
 
