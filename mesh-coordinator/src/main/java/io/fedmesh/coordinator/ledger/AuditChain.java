@@ -1,5 +1,6 @@
 package io.fedmesh.coordinator.ledger;
 
+import com.google.protobuf.ByteString;
 import io.fedmesh.proto.v1.LedgerRecord;
 import io.fedmesh.proto.v1.LedgerReply;
 import java.util.List;
@@ -52,7 +53,13 @@ public final class AuditChain {
       if (!reply.getAccepted()) {
         throw new ChainBroken(new Failure(sequence, reply.getReason()));
       }
-      if (!ledger.headHash().equals(LedgerRecords.hash(record))) {
+      ByteString own;
+      try {
+        own = LedgerRecords.hash(record);
+      } catch (RuntimeException e) {
+        throw new ChainBroken(new Failure(sequence, "has no canonical encoding: " + e.getMessage()));
+      }
+      if (!ledger.headHash().equals(own)) {
         throw new ChainBroken(new Failure(sequence, "does not re-encode to the record the ledger makes of its act"));
       }
     }

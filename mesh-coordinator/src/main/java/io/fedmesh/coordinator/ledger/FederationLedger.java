@@ -124,6 +124,10 @@ public final class FederationLedger {
       return LedgerReply.newBuilder().setAccepted(true).setSequence(record.getSequence()).setRecordHash(hash).build();
     } catch (LedgerRefusal refusal) {
       return LedgerReply.newBuilder().setAccepted(false).setReason(refusal.getMessage()).build();
+    } catch (RuntimeException unexpected) {
+      // A replica must never crash on an entry: whatever slipped past the checks is refused, state unchanged.
+      return LedgerReply.newBuilder().setAccepted(false).setReason("act refused: " + unexpected.getClass().getSimpleName()
+          + (unexpected.getMessage() == null ? "" : ": " + unexpected.getMessage())).build();
     }
   }
 
@@ -135,7 +139,7 @@ public final class FederationLedger {
     }
     NodeId author = LedgerActs.verifiedAuthor(act);
     long seen = act.getSeenSequence();
-    if (seen > records.size()) {
+    if (seen < 0 || seen > records.size()) { // uint64 on the wire: a huge value reads as negative
       throw new LedgerRefusal("act saw record " + seen + " but the chain has " + records.size());
     }
     if (seen == 0 ? !act.getSeenHash().isEmpty() : !act.getSeenHash().equals(hashes.get((int) seen - 1))) {
@@ -246,8 +250,8 @@ public final class FederationLedger {
 
   private Runnable proposal(NodeId author, Proposal p) {
     requireRole(author, Role.ROLE_ADMIN, "propose");
-    if (p.getReason().length() > MAX_REASON) {
-      throw new LedgerRefusal("proposal reason is longer than " + MAX_REASON + " characters");
+    if (p.getReason().length() > MAX_REASON || p.getReason().chars().anyMatch(Character::isISOControl)) {
+      throw new LedgerRefusal("proposal reason must be at most " + MAX_REASON + " characters, without control characters");
     }
     checkChange(p);
     return () -> {
@@ -295,6 +299,10 @@ public final class FederationLedger {
         checkBudget(p.getBudget());
         if (spent.getRdpCount() > 0 && p.getBudget().getEpsilon() == 0) {
           throw new LedgerRefusal("the federation has spent privacy budget: it cannot drop its budget to none");
+        }
+        if (spent.getRdpCount() > 0 && LedgerBudget.epsilon(spent, p.getBudget().getDelta()) > p.getBudget().getEpsilon()) {
+          throw new LedgerRefusal("the new budget is below what is already spent (epsilon "
+              + LedgerBudget.epsilon(spent, p.getBudget().getDelta()) + " at that delta)");
         }
       }
       case CHANGE_NOT_SET -> throw new LedgerRefusal("proposal names no change");
@@ -414,6 +422,9 @@ public final class FederationLedger {
     if (!models.isEmpty() && !s.getBaseModel().equals(models.get(models.size() - 1).getSha256())) {
       throw new LedgerRefusal("round must train from the last committed model " + shortHash(models.get(models.size() - 1).getSha256()));
     }
+    if (s.getCohortCount() < 2) {
+      throw new LedgerRefusal("a round needs a cohort of at least 2 participants");
+    }
     NodeId previous = null;
     for (io.fedmesh.proto.v1.NodeId p : s.getCohortList()) {
       NodeId id = LedgerActs.nodeId(p, "cohort member");
@@ -424,6 +435,9 @@ public final class FederationLedger {
       requireRole(id, Role.ROLE_PARTICIPANT, "be in a cohort");
     }
     checkCharge(s.getCharge());
+    if (budget.getEpsilon() > 0 && LedgerBudget.epsilon(LedgerBudget.add(spent, s.getCharge()), budget.getDelta()) > budget.getEpsilon()) {
+      throw new LedgerRefusal("round " + s.getRound() + " would spend past the federation's budget of epsilon " + budget.getEpsilon());
+    }
     return () -> {
       lastRound = s.getRound();
       roundsWanted = s.getRoundsLeft();
@@ -447,12 +461,12 @@ public final class FederationLedger {
       if (!(order > 1) || Double.isInfinite(order) || (i > 0 && order <= c.getOrders(i - 1))) {
         throw new LedgerRefusal("charge orders must be finite, > 1 and ascending");
       }
-      if (!(rdp >= 0) || Double.isInfinite(rdp)) {
-        throw new LedgerRefusal("charge RDP values must be finite and >= 0");
+      if (!(rdp > 0) || Double.isInfinite(rdp)) {
+        throw new LedgerRefusal("charge RDP values must be finite and > 0 (noise that costs nothing protects nothing)");
       }
     }
-    if (spent.getOrdersCount() > 0 && !spent.getOrdersList().equals(c.getOrdersList())) {
-      throw new LedgerRefusal("charge orders differ from the orders the federation accounts in");
+    if (!c.getOrdersList().equals(io.fedmesh.ml.privacy.RdpAccountant.DEFAULT_ORDERS)) {
+      throw new LedgerRefusal("charge orders must be the accountant's orders (1.1 to 10.9 by 0.1, then 12 to 63)");
     }
   }
 
@@ -478,23 +492,9 @@ public final class FederationLedger {
       throw new LedgerRefusal("survivors digest must be 32 bytes");
     }
     return () -> {
-      spent = add(spent, open.started().getCharge());
+      spent = LedgerBudget.add(spent, open.started().getCharge());
       openRound = Optional.of(open.authorised(u.getSurvivorsDigest(), hashes.get(hashes.size() - 1), records.size()));
     };
-  }
-
-  private static RdpCharge add(RdpCharge a, RdpCharge b) {
-    if (b.getRdpCount() == 0) {
-      return a;
-    }
-    if (a.getRdpCount() == 0) {
-      return b;
-    }
-    RdpCharge.Builder sum = RdpCharge.newBuilder().addAllOrders(a.getOrdersList());
-    for (int i = 0; i < a.getRdpCount(); i++) {
-      sum.addRdp(a.getRdp(i) + b.getRdp(i));
-    }
-    return sum.build();
   }
 
   private Runnable roundCommitted(NodeId author, LedgerAct act, long raftTerm) {
@@ -507,6 +507,10 @@ public final class FederationLedger {
     ModelVersion m = c.getModel();
     if (m.getSha256().size() != 32 || m.getSizeBytes() == 0) {
       throw new LedgerRefusal("model version needs a 32-byte SHA-256 and a size");
+    }
+    if (m.getContributors() > open.started().getCohortCount()) {
+      throw new LedgerRefusal("model version claims " + m.getContributors() + " contributors of a cohort of "
+          + open.started().getCohortCount());
     }
     if (m.getRound() != c.getRound() || !m.getParent().equals(open.started().getBaseModel())) {
       throw new LedgerRefusal("model version must name this round and its base model as parent");
@@ -547,8 +551,8 @@ public final class FederationLedger {
   }
 
   private static void checkReason(String reason) {
-    if (reason.isEmpty() || reason.length() > MAX_REASON || reason.contains("\n")) {
-      throw new LedgerRefusal("reason must be one line of 1 to " + MAX_REASON + " characters");
+    if (reason.isEmpty() || reason.length() > MAX_REASON || reason.chars().anyMatch(Character::isISOControl)) {
+      throw new LedgerRefusal("reason must be one line of 1 to " + MAX_REASON + " characters, without control characters");
     }
   }
 

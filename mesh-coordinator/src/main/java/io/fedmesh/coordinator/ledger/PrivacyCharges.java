@@ -1,6 +1,5 @@
 package io.fedmesh.coordinator.ledger;
 
-import io.fedmesh.ml.privacy.DpGuarantee;
 import io.fedmesh.ml.privacy.RdpAccountant;
 import io.fedmesh.ml.privacy.RdpBudget;
 import io.fedmesh.proto.v1.PrivacyBudget;
@@ -33,15 +32,15 @@ public final class PrivacyCharges {
     }
     RdpBudget one = RdpAccountant.sampledGaussian(samplingRate, noiseMultiplier, 1);
     RdpCharge charge = RdpCharge.newBuilder().addAllOrders(boxed(one.orders())).addAllRdp(boxed(one.rdp())).build();
-    RdpBudget after = spent.getRdpCount() == 0 ? one : RdpBudget.of(unboxed(spent.getOrdersList()), unboxed(spent.getRdpList())).plus(one);
-    DpGuarantee guarantee = after.epsilon(budget.getDelta());
-    double roundedUp = Math.ceil(guarantee.epsilon() * 1e4) / 1e4;
-    if (guarantee.epsilon() > budget.getEpsilon()) {
+    // The ledger checks the same sum with the same arithmetic (LedgerBudget), so both reach one verdict.
+    double after = LedgerBudget.epsilon(LedgerBudget.add(spent, charge), budget.getDelta());
+    double roundedUp = Math.ceil(after * 1e4) / 1e4;
+    if (after > budget.getEpsilon()) {
       return new Decision(charge, Optional.of(String.format(Locale.ROOT,
           "round %d would bring epsilon to %.4f at delta %s, past the federation's budget of %s", round, roundedUp,
-          budget.getDelta(), budget.getEpsilon())), guarantee.epsilon());
+          budget.getDelta(), budget.getEpsilon())), after);
     }
-    return new Decision(charge, Optional.empty(), guarantee.epsilon());
+    return new Decision(charge, Optional.empty(), after);
   }
 
   /** The epsilon {@code spent} amounts to at {@code delta}, rounded up to 4 decimals; 0 when nothing is spent. */
@@ -49,15 +48,11 @@ public final class PrivacyCharges {
     if (spent.getRdpCount() == 0 || !(delta > 0)) {
       return 0;
     }
-    double eps = RdpBudget.of(unboxed(spent.getOrdersList()), unboxed(spent.getRdpList())).epsilon(delta).epsilon();
-    return Math.ceil(eps * 1e4) / 1e4;
+    return Math.ceil(LedgerBudget.epsilon(spent, delta) * 1e4) / 1e4;
   }
 
   static List<Double> boxed(double[] values) {
     return Arrays.stream(values).boxed().toList();
   }
 
-  static double[] unboxed(List<Double> values) {
-    return values.stream().mapToDouble(Double::doubleValue).toArray();
-  }
 }

@@ -56,25 +56,16 @@ public final class UnmaskEndorsements {
       if (!coordinators.contains(endorser)) {
         continue;
       }
-      VerifyingKey key;
-      try {
-        key = VerifyingKey.fromSubjectPublicKeyInfo(e.getEndorserKey().toByteArray());
-      } catch (RuntimeException bad) {
-        throw new LedgerRefusal("endorsement by " + endorser.shortForm() + " has no valid key");
-      }
-      if (!key.nodeId().equals(endorser)
-          || !key.verify(CanonicalEncoding.signingInput(e, signatureField()), e.getSignature().toByteArray())) {
-        throw new LedgerRefusal("endorsement by " + endorser.shortForm() + " does not verify");
-      }
-      if (!e.getFederation().getName().equals(federation) || e.getRound() != round
+      // A bad or mismatched endorsement counts for nothing; it does not spoil the good ones beside it.
+      if (!valid(e, endorser) || !e.getFederation().getName().equals(federation) || e.getRound() != round
           || !e.getSurvivorsDigest().equals(survivorsDigest)) {
-        throw new LedgerRefusal("endorsement by " + endorser.shortForm() + " is for another federation, round or survivor list");
+        continue;
       }
       if (record == null) {
         record = e.getRecordHash();
         term = e.getTerm();
       } else if (!record.equals(e.getRecordHash()) || term != e.getTerm()) {
-        throw new LedgerRefusal("endorsements disagree on the authorising record or term");
+        continue;
       }
       endorsers.add(endorser);
     }
@@ -82,6 +73,16 @@ public final class UnmaskEndorsements {
     if (endorsers.size() < needed) {
       throw new LedgerRefusal("unmasking round " + round + " needs endorsements of " + needed + " of the "
           + coordinators.size() + " coordinator-eligible nodes; it has " + endorsers.size());
+    }
+  }
+
+  private static boolean valid(UnmaskEndorsement e, NodeId endorser) {
+    try {
+      VerifyingKey key = VerifyingKey.fromSubjectPublicKeyInfo(e.getEndorserKey().toByteArray());
+      return key.nodeId().equals(endorser)
+          && key.verify(CanonicalEncoding.signingInput(e, signatureField()), e.getSignature().toByteArray());
+    } catch (RuntimeException bad) {
+      return false;
     }
   }
 

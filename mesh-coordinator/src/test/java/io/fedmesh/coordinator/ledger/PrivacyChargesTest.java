@@ -106,9 +106,18 @@ class PrivacyChargesTest {
     assertEquals(LedgerAct.BodyCase.BUDGET_REFUSED, l.records().get(l.records().size() - 1).getAct().getBodyCase());
     assertTrue(AuditChain.verify(FED, l.records()).isEmpty());
     // A round without a charge in a federation with a budget (a coordinator dodging the accounting) is refused.
-    LedgerReply noCharge = apply(l, act().setRoundStarted(RoundStarted.newBuilder().setRound(l.lastRound() + 1).setBaseModel(model)), coordinator);
+    List<io.fedmesh.proto.v1.NodeId> cohort = members.stream().filter(m -> m.getRoles(0) == Role.ROLE_PARTICIPANT)
+        .map(LedgerMember::getNode).toList();
+    LedgerReply noCharge = apply(l, act().setRoundStarted(RoundStarted.newBuilder().setRound(l.lastRound() + 1).setBaseModel(model)
+        .addAllCohort(cohort)), coordinator);
     assertFalse(noCharge.getAccepted());
     assertTrue(noCharge.getReason().contains("a charge needs"), noCharge.getReason());
+    // Nor can it start the round with a charge the ledger sees would overspend (it checks the sum itself).
+    PrivacyCharges.Decision over = PrivacyCharges.decide(l.budget(), l.spent(), sampling, noise, l.lastRound() + 1);
+    LedgerReply overspend = apply(l, act().setRoundStarted(RoundStarted.newBuilder().setRound(l.lastRound() + 1).setBaseModel(model)
+        .addAllCohort(cohort).setCharge(over.charge())), coordinator);
+    assertFalse(overspend.getAccepted());
+    assertTrue(overspend.getReason().contains("past the federation's budget"), overspend.getReason());
   }
 
   @Test

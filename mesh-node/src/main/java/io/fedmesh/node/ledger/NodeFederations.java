@@ -72,6 +72,27 @@ public final class NodeFederations implements FederationDirectory {
   }
 
   /**
+   * Who may speak Raft with this node: the coordinator-eligible members of every federation it knows
+   * (its ledgers' members, and its config's bootstrap members).
+   */
+  public Set<NodeId> raftPeers() {
+    Set<NodeId> out = new TreeSet<>();
+    for (String federation : federations()) {
+      members(federation).forEach((node, roles) -> {
+        if (roles.contains(Role.ROLE_COORDINATOR_ELIGIBLE)) {
+          out.add(node);
+        }
+      });
+    }
+    config.federations().values().forEach(m -> m.forEach((node, roles) -> {
+      if (roles.contains(Role.ROLE_COORDINATOR_ELIGIBLE)) {
+        out.add(node);
+      }
+    }));
+    return out;
+  }
+
+  /**
    * The federation's members as the config states them (its bootstrap facts, which a genesis must agree
    * with), or null if the config names no such federation.
    */

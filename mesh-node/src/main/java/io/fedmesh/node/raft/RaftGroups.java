@@ -90,7 +90,17 @@ public final class RaftGroups implements AutoCloseable {
    * @param machines makes the state machine of a federation's group when it is opened
    */
   public RaftGroups(NodeId self, InetSocketAddress listen, Path storageDir, Path key, Path certificate, Path ca,
-                    RaftSettings settings, Function<String, ReplicatedMachine> machines) {
+                    RaftSettings settings, Function<String, ReplicatedMachine> machines) throws IOException {
+    this(self, listen, storageDir, key, certificate, ca, settings, machines, null);
+  }
+
+  /**
+   * @param peers the node ids that may speak Raft with this node at all (checked in every TLS handshake,
+   *     both ways); null: any holder of a certificate from the CA (tests of the glue alone)
+   */
+  public RaftGroups(NodeId self, InetSocketAddress listen, Path storageDir, Path key, Path certificate, Path ca,
+                    RaftSettings settings, Function<String, ReplicatedMachine> machines,
+                    java.util.function.Supplier<Set<NodeId>> peers) throws IOException {
     if (listen.getPort() == 0) {
       throw new IllegalArgumentException("the Raft port must be fixed, not 0: peers store it in the group's configuration");
     }
@@ -114,7 +124,13 @@ public final class RaftGroups implements AutoCloseable {
     RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.snapshotEveryEntries())));
     // A lagging follower gets the leader's snapshot file, not an ever-longer log.
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(properties, true);
-    GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(key.toFile(), certificate.toFile(), ca.toFile(), true));
+    GrpcConfigKeys.TLS.setConf(parameters, peers == null
+        ? new GrpcTlsConfig(key.toFile(), certificate.toFile(), ca.toFile(), true)
+        : new GrpcTlsConfig(RaftPeerTrust.keys(key, certificate), RaftPeerTrust.trusting(ca, () -> {
+          Set<NodeId> allowed = new TreeSet<>(peers.get());
+          allowed.add(self);
+          return allowed;
+        }), true));
   }
 
   private static TimeDuration millis(long ms) {

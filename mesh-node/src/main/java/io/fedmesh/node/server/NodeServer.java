@@ -329,7 +329,7 @@ public final class NodeServer implements AutoCloseable {
       try {
         GossipRunner g = gossip;
         ledgers.start(new io.fedmesh.node.raft.RaftGroups(self, raft.listen(), config.dataDir().resolve("raft"), tls.key(),
-                tls.certificate(), tls.ca(), config.raftSettings(), ledgers::replicatedMachine), rounds, replicator,
+                tls.certificate(), tls.ca(), config.raftSettings(), ledgers::replicatedMachine, federations::raftPeers), rounds, replicator,
             node -> g.address(node).map(a -> new io.fedmesh.node.ledger.NodeLedgers.Peer(node, a)), channels);
       } catch (IOException | RuntimeException e) {
         ledgers.close();

@@ -106,8 +106,12 @@ class RaftGroupsTest {
   }
 
   RaftGroups start(Peer p, Path ca) throws IOException {
+    return start(p, ca, null);
+  }
+
+  RaftGroups start(Peer p, Path ca, java.util.function.Supplier<java.util.Set<NodeId>> allowed) throws IOException {
     RaftGroups g = new RaftGroups(p.identity().id(), new InetSocketAddress("127.0.0.1", p.port()), p.storage(), p.identity().key(),
-        p.identity().cert(), ca, FAST, federation -> p.journals().computeIfAbsent(federation, f -> new Journal()));
+        p.identity().cert(), ca, FAST, federation -> p.journals().computeIfAbsent(federation, f -> new Journal()), allowed);
     g.start();
     open.add(g);
     return g;
@@ -212,6 +216,38 @@ class RaftGroupsTest {
     for (Peer p : peers) {
       waitFor(() -> p.journals().get("fraud") != null && p.journals().get("fraud").all().size() == 1);
       assertThat(p.journals().get("fraud").all()).containsExactly("honest");
+    }
+  }
+
+  @Test
+  void aCertifiedNodeThatIsNoCoordinatorCannotSpeakRaftWithTheGroup() throws Exception {
+    TestMesh mesh = new TestMesh(dir.resolve("pki"), "Consortium CA");
+    List<Peer> peers = List.of(peer(mesh, "a"), peer(mesh, "b"), peer(mesh, "c"));
+    java.util.Set<NodeId> coordinators = new java.util.TreeSet<>(peers.stream().map(p -> p.identity().id()).toList());
+    List<RaftGroups> groups = new ArrayList<>();
+    for (Peer p : peers) {
+      groups.add(start(p, mesh.dir.resolve("ca.crt"), () -> coordinators));
+    }
+    List<RaftPeerAddress> all = peers.stream().map(Peer::address).toList();
+    for (RaftGroups g : groups) {
+      g.join("fraud", all);
+    }
+    RaftGroups leader = await(() -> groups.stream().anyMatch(g -> g.isLeader("fraud")), groups, "fraud");
+    leader.submit("fraud", bytes("honest")).get(10, TimeUnit.SECONDS);
+    long term = leader.term("fraud");
+    // A participant: the same CA issued its certificate, but it is no coordinator. It poses as a group member.
+    Peer participant = peer(mesh, "participant");
+    RaftGroups p = start(participant, mesh.dir.resolve("ca.crt"), () -> coordinators);
+    List<RaftPeerAddress> claimed = new ArrayList<>(all);
+    claimed.add(participant.address());
+    p.join("fraud", claimed);
+    assertThrows(Exception.class, () -> p.submit("fraud", bytes("forged")).get(20, TimeUnit.SECONDS));
+    Thread.sleep(1500);
+    assertThat(leader.isLeader("fraud")).isTrue();
+    assertThat(leader.term("fraud")).isEqualTo(term);
+    for (Peer honest : peers) {
+      waitFor(() -> honest.journals().get("fraud") != null && honest.journals().get("fraud").all().size() == 1);
+      assertThat(honest.journals().get("fraud").all()).containsExactly("honest");
     }
   }
 
