@@ -153,7 +153,7 @@ public final class FederationLedger {
 
   private Set<Role> roles(NodeId node) {
     LedgerMember m = members.get(node);
-    return m == null ? Set.of() : EnumSet.copyOf(m.getRolesList().isEmpty() ? Set.of(Role.ROLE_UNSPECIFIED) : m.getRolesList());
+    return m == null ? Set.of() : EnumSet.copyOf(m.getRolesList()); // never empty: checkMember refuses that
   }
 
   private void requireRole(NodeId node, Role role, String doing) {

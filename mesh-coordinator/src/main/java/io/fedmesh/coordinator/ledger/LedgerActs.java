@@ -66,7 +66,8 @@ public final class LedgerActs {
     return NodeId.ofBytes(id.getSha256().toByteArray());
   }
 
-  static io.fedmesh.proto.v1.NodeId toProto(NodeId id) {
+  /** A node id as the protocol carries it. */
+  public static io.fedmesh.proto.v1.NodeId toProto(NodeId id) {
     return io.fedmesh.proto.v1.NodeId.newBuilder().setSha256(ByteString.copyFrom(id.toBytes())).build();
   }
 

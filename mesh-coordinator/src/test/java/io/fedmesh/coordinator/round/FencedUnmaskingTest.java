@@ -57,7 +57,7 @@ class FencedUnmaskingTest {
     accept(l, 1, act(0).setGenesis(Genesis.newBuilder().addAllMembers(members).setApprovalsRequired(1)));
     accept(l, 1, act(1).setLeader(LeaderAnnounced.getDefaultInstance()));
     RoundStarted.Builder s = RoundStarted.newBuilder().setRound(1).setBaseModel(ByteString.copyFrom(new byte[32]));
-    h.cohort.stream().sorted().forEach(n -> s.addCohort(LedgerActsTestIds.proto(n)));
+    h.cohort.stream().sorted().forEach(n -> s.addCohort(LedgerActs.toProto(n)));
     accept(l, 1, act(1).setRoundStarted(s));
     accept(l, 1, act(1).setUnmask(UnmaskAuthorised.newBuilder().setRound(1).setSurvivorsDigest(ByteString.copyFrom(
         SurvivorDigest.of(h.coordinator.plan(), survivorsAsCommitted, u.dropped())))));
@@ -65,7 +65,7 @@ class FencedUnmaskingTest {
   }
 
   static LedgerMember.Builder member(SigningKey k) {
-    return LedgerMember.newBuilder().setNode(LedgerActsTestIds.proto(k.verifyingKey().nodeId()))
+    return LedgerMember.newBuilder().setNode(LedgerActs.toProto(k.verifyingKey().nodeId()))
         .setIdentityKey(ByteString.copyFrom(k.verifyingKey().subjectPublicKeyInfo()));
   }
 

@@ -150,11 +150,7 @@ public final class AuditCommand implements Runnable {
       if (config == null || target == null || federation == null) {
         throw new ParameterException(spec.commandLine(), "give either --file, or --config, --target and --federation");
       }
-      LedgerTarget node = new LedgerTarget();
-      node.config = config;
-      node.target = target;
-      node.federation = federation;
-      return verdict(spec, federation, fetch(spec, node));
+      return verdict(spec, federation, fetch(spec, LedgerTarget.of(config, target, federation)));
     }
 
     static int verdict(CommandSpec spec, String federation, List<LedgerRecord> records) {

@@ -1,5 +1,6 @@
 package io.fedmesh.node.ledger;
 
+import io.fedmesh.coordinator.ledger.LedgerRecords;
 import io.fedmesh.coordinator.ledger.LedgerActs;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.signature.SigningKey;
@@ -86,22 +87,19 @@ public final class CreateFederationCommand implements Callable<Integer> {
     for (String c : coordinators) {
       NodeId id = LedgerTarget.nodeId(spec, c, "--coordinators");
       asked.computeIfAbsent(id, k -> EnumSet.noneOf(Role.class)).add(Role.ROLE_COORDINATOR_ELIGIBLE);
-      request.addCoordinators(LedgerTarget.proto(id));
+      request.addCoordinators(LedgerActs.toProto(id));
     }
     for (String a : admins) {
       NodeId id = LedgerTarget.nodeId(spec, a, "--admins");
       asked.computeIfAbsent(id, k -> EnumSet.noneOf(Role.class)).add(Role.ROLE_ADMIN);
-      request.addAdmins(LedgerTarget.proto(id));
+      request.addAdmins(LedgerActs.toProto(id));
     }
     for (String p : participants) {
       NodeId id = LedgerTarget.nodeId(spec, p, "--participants");
       asked.computeIfAbsent(id, k -> EnumSet.noneOf(Role.class)).add(Role.ROLE_PARTICIPANT);
-      request.addParticipants(LedgerTarget.proto(id));
+      request.addParticipants(LedgerActs.toProto(id));
     }
-    LedgerTarget node = new LedgerTarget();
-    node.config = config;
-    node.target = target;
-    node.federation = name;
+    LedgerTarget node = LedgerTarget.of(config, target, name);
     SigningKey key = node.key(spec);
     if (!asked.getOrDefault(key.verifyingKey().nodeId(), Set.of()).contains(Role.ROLE_ADMIN)) {
       throw new ParameterException(spec.commandLine(), "the node --config describes (" + key.verifyingKey().nodeId().hex()
@@ -121,7 +119,7 @@ public final class CreateFederationCommand implements Callable<Integer> {
     });
     PrintWriter out = spec.commandLine().getOut();
     out.println("federation " + name + " created: genesis is record " + reply.getSequence() + " ("
-        + LedgerService.hex(reply.getRecordHash()) + "), " + asked.size() + " member(s)");
+        + LedgerRecords.hex(reply.getRecordHash()) + "), " + asked.size() + " member(s)");
     return 0;
   }
 }

@@ -1,5 +1,6 @@
 package io.fedmesh.node.ledger;
 
+import io.fedmesh.coordinator.ledger.LedgerRecords;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.admin.AdminJson;
 import io.fedmesh.node.cli.FedmeshVersion;
@@ -51,7 +52,7 @@ public final class LedgerCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.println("{\"federation\": " + AdminJson.string(target.federation) + ", \"sequence\": " + h.getSequence()
-            + ", \"hash\": " + AdminJson.string(LedgerService.hex(h.getHash())) + ", \"term\": " + h.getTerm()
+            + ", \"hash\": " + AdminJson.string(LedgerRecords.hex(h.getHash())) + ", \"term\": " + h.getTerm()
             + ", \"leader\": " + (leader.isEmpty() ? "null" : AdminJson.string(leader)) + ", \"last_round\": " + h.getLastRound()
             + ", \"model_sha256\": " + AdminJson.string(h.getModelSha256()) + ", \"approvals_required\": " + h.getApprovalsRequired()
             + ", \"epsilon\": " + h.getBudget().getEpsilon() + ", \"delta\": " + h.getBudget().getDelta()
@@ -62,7 +63,7 @@ public final class LedgerCommand implements Runnable {
         return 0;
       }
       out.println("federation " + target.federation + ": " + h.getSequence() + " record(s), head "
-          + (h.getSequence() == 0 ? "-" : LedgerService.hex(h.getHash()).substring(0, 16)));
+          + (h.getSequence() == 0 ? "-" : LedgerRecords.hex(h.getHash()).substring(0, 16)));
       out.println("coordinator   " + (leader.isEmpty() ? "none announced" : leader + " (term " + h.getTerm() + ")"));
       out.println("last round    " + h.getLastRound() + (h.getModelSha256().isEmpty() ? "" : ", model " + h.getModelSha256()));
       out.println("approvals     " + h.getApprovalsRequired() + " admin(s) must approve a proposal");

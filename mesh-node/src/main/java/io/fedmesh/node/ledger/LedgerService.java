@@ -2,6 +2,7 @@ package io.fedmesh.node.ledger;
 
 import com.google.protobuf.ByteString;
 import io.fedmesh.coordinator.ledger.FederationLedger;
+import io.fedmesh.coordinator.ledger.LedgerActs;
 import io.fedmesh.coordinator.ledger.LedgerRecords;
 import io.fedmesh.coordinator.ledger.LedgerRefusal;
 import io.fedmesh.coordinator.ledger.ProposalStatus;
@@ -122,7 +123,7 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
   private LedgerMember member(NodeId node, Set<Role> roles) throws StatusException {
     VerifyingKey key = announced.identityKey(node).orElseThrow(() -> refusal(Status.FAILED_PRECONDITION,
         "node " + node.hex() + " is not known on the mesh (no admitted ALIVE news): start it and let it join first"));
-    LedgerMember.Builder m = LedgerMember.newBuilder().setNode(id(node))
+    LedgerMember.Builder m = LedgerMember.newBuilder().setNode(LedgerActs.toProto(node))
         .setIdentityKey(ByteString.copyFrom(key.subjectPublicKeyInfo()));
     roles.stream().sorted().forEach(m::addRoles);
     if (roles.contains(Role.ROLE_COORDINATOR_ELIGIBLE)) {
@@ -182,7 +183,7 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
             + " for this node, which listens at '" + own + "'");
       }
       host(name, genesis);
-      return JoinFederationResponse.newBuilder().setNode(id(ledgers.self())).build();
+      return JoinFederationResponse.newBuilder().setNode(LedgerActs.toProto(ledgers.self())).build();
     });
   }
 
@@ -284,7 +285,7 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
     if (l.headSequence() > 0) {
       h.setHash(l.headHash());
     }
-    l.leader().ifPresent(n -> h.setLeader(id(n)));
+    l.leader().ifPresent(n -> h.setLeader(LedgerActs.toProto(n)));
     l.lastModel().ifPresent(m -> h.setModelSha256(HexFormat.of().formatHex(m.getSha256().toByteArray())));
     l.members().forEach((n, m) -> h.addMembers(Member.newBuilder().setNode(m.getNode()).addAllRoles(m.getRolesList())));
     h.setEpsilonSpent(io.fedmesh.coordinator.ledger.PrivacyCharges.epsilonSpent(l.spent(), l.budget().getDelta()));
@@ -319,10 +320,10 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
       return ledgers.read(name, l -> {
         ListProposalsResponse.Builder out = ListProposalsResponse.newBuilder().setApprovalsRequired(l.approvalsRequired());
         for (ProposalStatus p : l.proposals()) {
-          ProposalInfo.Builder info = ProposalInfo.newBuilder().setId(p.id()).setSequence(p.sequence()).setProposer(id(p.proposer()))
+          ProposalInfo.Builder info = ProposalInfo.newBuilder().setId(p.id()).setSequence(p.sequence()).setProposer(LedgerActs.toProto(p.proposer()))
               .setProposal(p.proposal()).setOutcome(p.outcome().name().toLowerCase(Locale.ROOT)).setNote(p.note());
-          p.approvals().forEach(a -> info.addApprovals(id(a)));
-          p.rejections().forEach(r -> info.addRejections(id(r)));
+          p.approvals().forEach(a -> info.addApprovals(LedgerActs.toProto(a)));
+          p.rejections().forEach(r -> info.addRejections(LedgerActs.toProto(r)));
           out.addProposals(info);
         }
         return out.build();
@@ -379,10 +380,6 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
     return name;
   }
 
-  static io.fedmesh.proto.v1.NodeId id(NodeId node) {
-    return io.fedmesh.proto.v1.NodeId.newBuilder().setSha256(ByteString.copyFrom(node.toBytes())).build();
-  }
-
   /** One unary call: its answer, or a refusal counted in the metrics. */
   private <T> void run(String method, StreamObserver<T> response, Call<T> call) {
     try {
@@ -407,7 +404,4 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
     return status.withDescription(line.length() > 500 ? line.substring(0, 497) + "..." : line).asException();
   }
 
-  static String hex(ByteString hash) {
-    return LedgerRecords.hex(hash);
-  }
 }

@@ -1,6 +1,5 @@
 package io.fedmesh.node.ledger;
 
-import com.google.protobuf.ByteString;
 import io.fedmesh.coordinator.ledger.LedgerActs;
 import io.fedmesh.crypto.CryptoException;
 import io.fedmesh.crypto.identity.NodeId;
@@ -41,6 +40,15 @@ final class LedgerTarget {
 
   @Option(names = "--federation", required = true, paramLabel = "NAME", order = 102, description = "The federation.")
   String federation;
+
+  /** A target given by other options than this mixin's. */
+  static LedgerTarget of(Path config, String target, String federation) {
+    LedgerTarget t = new LedgerTarget();
+    t.config = config;
+    t.target = target;
+    t.federation = federation;
+    return t;
+  }
 
   FederationId federationId() {
     return FederationId.newBuilder().setName(federation).build();
@@ -89,9 +97,5 @@ final class LedgerTarget {
     } catch (CryptoException e) {
       throw new ParameterException(spec.commandLine(), option + ": not a node id (64 hex digits): '" + hex + "'");
     }
-  }
-
-  static io.fedmesh.proto.v1.NodeId proto(NodeId id) {
-    return io.fedmesh.proto.v1.NodeId.newBuilder().setSha256(ByteString.copyFrom(id.toBytes())).build();
   }
 }

@@ -1,10 +1,9 @@
 package io.fedmesh.node.ledger;
 
+import io.fedmesh.coordinator.ledger.LedgerActs;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.cli.FedmeshVersion;
-import io.fedmesh.proto.v1.LedgerAct;
 import io.fedmesh.proto.v1.LedgerMember;
-import io.fedmesh.proto.v1.LedgerReply;
 import io.fedmesh.proto.v1.LookUpMemberRequest;
 import io.fedmesh.proto.v1.Proposal;
 import io.fedmesh.proto.v1.Role;
@@ -67,18 +66,17 @@ public final class MemberCommand implements Runnable {
         case "add", "roles" -> {
           TreeSet<Role> wanted = roles(spec, roles);
           LedgerMember m = target.call(spec, ledger -> ledger.lookUpMember(LookUpMemberRequest.newBuilder()
-              .setFederation(target.federationId()).setNode(LedgerTarget.proto(id)).addAllRoles(wanted).build()));
+              .setFederation(target.federationId()).setNode(LedgerActs.toProto(id)).addAllRoles(wanted).build()));
           if (change.equals("add")) {
             p.setAddMember(m);
           } else {
             p.setSetRoles(m);
           }
         }
-        case "remove" -> p.setRemoveMember(LedgerTarget.proto(id));
+        case "remove" -> p.setRemoveMember(LedgerActs.toProto(id));
         default -> throw new ParameterException(spec.commandLine(), "CHANGE must be add, remove or roles, got '" + change + "'");
       }
-      LedgerReply reply = target.signAndSubmit(spec, LedgerAct.newBuilder().setProposal(p));
-      ProposalCommand.printRecorded(spec, target, reply);
+      ProposalCommand.propose(spec, target, p);
       return 0;
     }
   }

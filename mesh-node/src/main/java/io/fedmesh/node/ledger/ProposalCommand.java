@@ -1,5 +1,6 @@
 package io.fedmesh.node.ledger;
 
+import io.fedmesh.coordinator.ledger.LedgerRecords;
 import com.google.protobuf.ByteString;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.admin.AdminJson;
@@ -45,6 +46,11 @@ public final class ProposalCommand implements Runnable {
     return target.call(spec, ledger -> ledger.listProposals(LedgerRequest.newBuilder().setFederation(target.federationId()).build()));
   }
 
+  /** Signs and submits {@code proposal}, then prints where it stands. */
+  static void propose(CommandSpec spec, LedgerTarget target, Proposal.Builder proposal) throws Exception {
+    printRecorded(spec, target, target.signAndSubmit(spec, LedgerAct.newBuilder().setProposal(proposal)));
+  }
+
   /** Prints where the proposal a reply names stands now. */
   static void printRecorded(CommandSpec spec, LedgerTarget target, LedgerReply reply) throws Exception {
     ListProposalsResponse all = list(spec, target);
@@ -54,7 +60,7 @@ public final class ProposalCommand implements Runnable {
       out.println("recorded as record " + reply.getSequence());
       return;
     }
-    out.println("proposal " + LedgerService.hex(p.getId()).substring(0, 16) + " recorded (record " + p.getSequence() + "): "
+    out.println("proposal " + LedgerRecords.hex(p.getId()).substring(0, 16) + " recorded (record " + p.getSequence() + "): "
         + status(p, all.getApprovalsRequired()));
   }
 
@@ -102,7 +108,7 @@ public final class ProposalCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.println("{\"approvals_required\": " + all.getApprovalsRequired() + ", \"proposals\": [" + all.getProposalsList().stream()
-            .map(p -> "{\"id\": " + AdminJson.string(LedgerService.hex(p.getId())) + ", \"sequence\": " + p.getSequence()
+            .map(p -> "{\"id\": " + AdminJson.string(LedgerRecords.hex(p.getId())) + ", \"sequence\": " + p.getSequence()
                 + ", \"proposer\": " + AdminJson.string(node(p.getProposer())) + ", \"change\": " + AdminJson.string(describe(p.getProposal()))
                 + ", \"reason\": " + AdminJson.string(p.getProposal().getReason()) + ", \"approvals\": [" + p.getApprovalsList().stream()
                 .map(a -> AdminJson.string(node(a))).collect(Collectors.joining(", ")) + "], \"rejections\": ["
@@ -115,7 +121,7 @@ public final class ProposalCommand implements Runnable {
         out.println("no proposals in " + target.federation);
       }
       for (ProposalInfo p : all.getProposalsList()) {
-        out.println(LedgerService.hex(p.getId()).substring(0, 16) + "  " + describe(p.getProposal()) + "  ["
+        out.println(LedgerRecords.hex(p.getId()).substring(0, 16) + "  " + describe(p.getProposal()) + "  ["
             + status(p, all.getApprovalsRequired()) + "]" + (p.getProposal().getReason().isEmpty() ? "" : "  \"" + p.getProposal().getReason() + "\""));
       }
       return 0;
@@ -142,7 +148,7 @@ public final class ProposalCommand implements Runnable {
         throw new ParameterException(spec.commandLine(), "ID must be 4 to 64 hex digits, got '" + id + "'");
       }
       List<ProposalInfo> matching = list(spec, target).getProposalsList().stream()
-          .filter(p -> LedgerService.hex(p.getId()).startsWith(prefix)).toList();
+          .filter(p -> LedgerRecords.hex(p.getId()).startsWith(prefix)).toList();
       if (matching.size() != 1) {
         throw new IllegalStateException(matching.isEmpty() ? "no proposal " + prefix + " in " + target.federation
             : "proposal id " + prefix + " is ambiguous: give more digits");
@@ -151,7 +157,7 @@ public final class ProposalCommand implements Runnable {
       target.signAndSubmit(spec, LedgerAct.newBuilder().setVote(ProposalVote.newBuilder().setProposal(proposal).setApprove(approve())));
       ListProposalsResponse all = list(spec, target);
       ProposalInfo now = all.getProposalsList().stream().filter(p -> p.getId().equals(proposal)).findFirst().orElseThrow();
-      spec.commandLine().getOut().println("proposal " + LedgerService.hex(proposal).substring(0, 16) + ": "
+      spec.commandLine().getOut().println("proposal " + LedgerRecords.hex(proposal).substring(0, 16) + ": "
           + status(now, all.getApprovalsRequired()));
       return 0;
     }
@@ -196,9 +202,8 @@ public final class ProposalCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      LedgerReply reply = target.signAndSubmit(spec, LedgerAct.newBuilder().setProposal(Proposal.newBuilder().setReason(reason)
-          .setBudget(PrivacyBudget.newBuilder().setEpsilon(epsilon).setDelta(delta))));
-      printRecorded(spec, target, reply);
+      propose(spec, target, Proposal.newBuilder().setReason(reason)
+          .setBudget(PrivacyBudget.newBuilder().setEpsilon(epsilon).setDelta(delta)));
       return 0;
     }
   }
@@ -221,9 +226,7 @@ public final class ProposalCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      LedgerReply reply = target.signAndSubmit(spec, LedgerAct.newBuilder().setProposal(Proposal.newBuilder().setReason(reason)
-          .setApprovalsRequired(required)));
-      printRecorded(spec, target, reply);
+      propose(spec, target, Proposal.newBuilder().setReason(reason).setApprovalsRequired(required));
       return 0;
     }
   }

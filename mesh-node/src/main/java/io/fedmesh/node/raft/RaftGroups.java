@@ -2,7 +2,6 @@ package io.fedmesh.node.raft;
 
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.storage.AtomicFiles;
-import java.io.File;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.InetSocketAddress;
@@ -387,9 +386,5 @@ public final class RaftGroups implements AutoCloseable {
         // closing: nothing more to do
       }
     }
-  }
-
-  File storage() {
-    return storageDir.toFile();
   }
 }

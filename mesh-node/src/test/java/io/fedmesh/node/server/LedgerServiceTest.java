@@ -108,13 +108,13 @@ class LedgerServiceTest {
 
   LedgerAct genesis(TestMesh.Identity signer) throws Exception {
     io.fedmesh.proto.v1.LedgerMember.Builder c = io.fedmesh.proto.v1.LedgerMember.newBuilder()
-        .setNode(LedgerActsIds.proto(coordinator.id()))
+        .setNode(LedgerActs.toProto(coordinator.id()))
         .setIdentityKey(com.google.protobuf.ByteString.copyFrom(key(coordinator).verifyingKey().subjectPublicKeyInfo()))
         .addRoles(io.fedmesh.proto.v1.Role.ROLE_COORDINATOR_ELIGIBLE)
         .setRaftAddress(node.ledgers().raft().orElseThrow().address().getHostString() + ":"
             + node.ledgers().raft().orElseThrow().address().getPort());
     io.fedmesh.proto.v1.LedgerMember.Builder a = io.fedmesh.proto.v1.LedgerMember.newBuilder()
-        .setNode(LedgerActsIds.proto(signer.id()))
+        .setNode(LedgerActs.toProto(signer.id()))
         .setIdentityKey(com.google.protobuf.ByteString.copyFrom(key(signer).verifyingKey().subjectPublicKeyInfo()))
         .addRoles(io.fedmesh.proto.v1.Role.ROLE_ADMIN);
     List<io.fedmesh.proto.v1.LedgerMember> members = new ArrayList<>(List.of(c.build(), a.build()));
@@ -130,7 +130,7 @@ class LedgerServiceTest {
         "holds no ledger");
     // PrepareGenesis needs every named node known on the mesh (the admin never gossiped here).
     refused(admin, l -> l.prepareGenesis(PrepareGenesisRequest.newBuilder().setFederation(fed())
-        .addCoordinators(LedgerActsIds.proto(coordinator.id())).addAdmins(LedgerActsIds.proto(admin.id())).build()),
+        .addCoordinators(LedgerActs.toProto(coordinator.id())).addAdmins(LedgerActs.toProto(admin.id())).build()),
         Status.Code.FAILED_PRECONDITION, "not known on the mesh");
     // A genesis signed by an outsider (a CA-issued identity, but not an admin in this node's config) cannot
     // take the federation's name.
@@ -193,13 +193,6 @@ class LedgerServiceTest {
         throw new AssertionError("no coordinator announced: " + h);
       }
       Thread.sleep(100);
-    }
-  }
-
-  /** Node ids as the protocol carries them. */
-  static final class LedgerActsIds {
-    static io.fedmesh.proto.v1.NodeId proto(io.fedmesh.crypto.identity.NodeId id) {
-      return io.fedmesh.proto.v1.NodeId.newBuilder().setSha256(com.google.protobuf.ByteString.copyFrom(id.toBytes())).build();
     }
   }
 }
