@@ -28,7 +28,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,11 +83,11 @@ class LedgerFenceRedTeamTest {
     return l;
   }
 
-  @Disabled("HOLE (high): an UnmaskEndorsement binds (federation, round, term, survivor/dropped slot lists, record) but not the round "
-      + "instance (nonce, cohort, plan). Endorsements of the ledger's real round 1 (cohort: other participants) are replayed by a "
-      + "coordinator-eligible node to a new, unrecorded instance of round 1 with participants who never joined round 1 (their last "
-      + "round is lower, so PolicyCheck admits it) and the same slot lists (the server chooses the dropouts): they unmask, and an "
-      + "aggregate of their data is revealed without any authorisation, round record or budget charge on the ledger")
+  /**
+   * Found as a hole at 8fbffca (the digest bound federation, round and slot lists only, not the instance): endorsements of the
+   * ledger's real round 1 were replayed by a coordinator-eligible node to a new, unrecorded instance of round 1 with participants
+   * who never joined round 1, and they unmasked. Fixed on main in 1fd75b8 (the digest binds the whole plan); kept as a regression.
+   */
   @Test
   void endorsementsOfTheLedgersRoundDoNotUnmaskAnotherInstanceOfThatRoundNumber() {
     RoundAttackHarness h = new RoundAttackHarness(5);
@@ -102,8 +101,15 @@ class LedgerFenceRedTeamTest {
       RoundStarted.Builder s = RoundStarted.newBuilder().setRound(1).setBaseModel(ByteString.copyFrom(new byte[32]));
       sampled.stream().map(k -> k.verifyingKey().nodeId()).sorted().forEach(n -> s.addCohort(LedgerActsTestIds.proto(n)));
       accept(l, 1, act(1).setRoundStarted(s), c1);
+      // Its plan: the same federation, round number, coordinator and parameters, but its own nonce and cohort.
+      io.fedmesh.proto.v1.RoundPlan rogue = h.coordinator.plan();
+      byte[] nonce = new byte[32];
+      java.util.Arrays.fill(nonce, (byte) 9);
+      io.fedmesh.proto.v1.RoundPlan real = rogue.toBuilder().setSecagg(rogue.getSecagg().toBuilder()
+          .setRoundNonce(ByteString.copyFrom(nonce)).clearCohort()
+          .addAllCohort(sampled.stream().map(k -> LedgerActsTestIds.proto(k.verifyingKey().nodeId())).toList())).build();
       accept(l, 1, act(1).setUnmask(UnmaskAuthorised.newBuilder().setRound(1).setSurvivorsDigest(ByteString.copyFrom(
-          SurvivorDigest.of(RoundAttackHarness.FED, 1, u.survivors(), u.dropped())))), c1);
+          SurvivorDigest.of(real, u.survivors(), u.dropped())))), c1);
       // The honest majority endorses it (as it should), and the coordinator sends those endorsements to round 1's cohort,
       // so every participant of that round holds them from then on.
       captured.add(UnmaskEndorsements.endorse(l, 1, c1));
