@@ -31,11 +31,11 @@ public final class ElectionBenchCommand implements Callable<Integer> {
 
   @Option(names = "--election-min-ms", paramLabel = "MS", description = "raft.election_timeout_ms.min of every node, "
       + "50 to 60000 (default: ${DEFAULT-VALUE}).")
-  long electionMin = 1000;
+  long electionMin = 500;
 
   @Option(names = "--election-max-ms", paramLabel = "MS", description = "raft.election_timeout_ms.max, from the minimum "
       + "to 120000 (default: ${DEFAULT-VALUE}).")
-  long electionMax = 2000;
+  long electionMax = 1000;
 
   @Option(names = "--json", description = "Print one JSON object instead of the table.")
   boolean json;

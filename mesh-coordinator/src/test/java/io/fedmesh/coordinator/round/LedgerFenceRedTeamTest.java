@@ -44,7 +44,7 @@ class LedgerFenceRedTeamTest {
       SigningKey.generate(SimulationRandom.fromSeed(615)));
 
   static LedgerMember.Builder member(SigningKey k) {
-    return LedgerMember.newBuilder().setNode(LedgerActsTestIds.proto(k.verifyingKey().nodeId()))
+    return LedgerMember.newBuilder().setNode(io.fedmesh.coordinator.ledger.LedgerActs.toProto(k.verifyingKey().nodeId()))
         .setIdentityKey(ByteString.copyFrom(k.verifyingKey().subjectPublicKeyInfo()));
   }
 
@@ -99,7 +99,7 @@ class LedgerFenceRedTeamTest {
       FederationLedger l = federation(h);
       accept(l, 1, act(1).setLeader(LeaderAnnounced.getDefaultInstance()), c1);
       RoundStarted.Builder s = RoundStarted.newBuilder().setRound(1).setBaseModel(ByteString.copyFrom(new byte[32]));
-      sampled.stream().map(k -> k.verifyingKey().nodeId()).sorted().forEach(n -> s.addCohort(LedgerActsTestIds.proto(n)));
+      sampled.stream().map(k -> k.verifyingKey().nodeId()).sorted().forEach(n -> s.addCohort(io.fedmesh.coordinator.ledger.LedgerActs.toProto(n)));
       accept(l, 1, act(1).setRoundStarted(s), c1);
       // Its plan: the same federation, round number, coordinator and parameters, but its own nonce and cohort.
       io.fedmesh.proto.v1.RoundPlan rogue = h.coordinator.plan();
@@ -107,7 +107,7 @@ class LedgerFenceRedTeamTest {
       java.util.Arrays.fill(nonce, (byte) 9);
       io.fedmesh.proto.v1.RoundPlan real = rogue.toBuilder().setSecagg(rogue.getSecagg().toBuilder()
           .setRoundNonce(ByteString.copyFrom(nonce)).clearCohort()
-          .addAllCohort(sampled.stream().map(k -> LedgerActsTestIds.proto(k.verifyingKey().nodeId())).toList())).build();
+          .addAllCohort(sampled.stream().map(k -> io.fedmesh.coordinator.ledger.LedgerActs.toProto(k.verifyingKey().nodeId())).toList())).build();
       accept(l, 1, act(1).setUnmask(UnmaskAuthorised.newBuilder().setRound(1).setSurvivorsDigest(ByteString.copyFrom(
           SurvivorDigest.of(real, u.survivors(), u.dropped())))), c1);
       // The honest majority endorses it (as it should), and the coordinator sends those endorsements to round 1's cohort,

@@ -46,7 +46,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * limits: {gossip_per_s: 100, envelopes_per_s: 1000, calls_per_connection: 100}   # per peer; see Limits
  * raft: {listen: 0.0.0.0:7401,    # federation ledgers (coordinator-eligible nodes); see Raft, docs/ledger.md
  *        advertise: HOST:PORT,    # what peers dial (default: advertise_host or the listen host, and the port)
- *        election_timeout_ms: {min: 1000, max: 2000}, snapshot_every: 1000}
+ *        election_timeout_ms: {min: 500, max: 1000}, snapshot_every: 1000}
  * </pre>
  *
  * <p>How a federation trains ({@link #rounds(String)}, the same on every member), and how this node takes

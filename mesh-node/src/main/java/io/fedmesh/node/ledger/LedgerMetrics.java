@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The ledger's Prometheus metrics: acts committed or refused by kind, leader changes and the current
- * term and leadership per federation, ledger requests refused by reason, and model pulls.
+ * term and leadership per federation, ledger and Raft-port requests refused by reason, and model pulls.
  */
 public final class LedgerMetrics {
   private final MeterRegistry registry;
@@ -45,6 +45,11 @@ public final class LedgerMetrics {
   void refused(String method, String reason) {
     Counter.builder("fedmesh_ledger_requests_refused").description("Ledger service requests refused, by method and reason")
         .tags("method", method, "reason", reason).register(registry).increment();
+  }
+
+  void raftRefused(String reason) {
+    Counter.builder("fedmesh_raft_requests_refused").description("Requests refused on the Raft port (not a peer of the group, administration, ...)")
+        .tags("reason", reason).register(registry).increment();
   }
 
   void modelPulled(String federation, String outcome) {

@@ -99,6 +99,7 @@ public final class NodeLedgers implements AutoCloseable {
     this.models = models;
     this.peers = peers;
     raft.onLeaderChange((federation, leader, term) -> reactions.execute(() -> leaderChanged(federation, leader, term)));
+    raft.onRefusal(metrics::raftRefused);
     raft.start();
     for (String federation : raft.federations()) {
       machine(federation);

@@ -76,8 +76,9 @@ public final class RaftGroups implements AutoCloseable {
   private final Map<String, RaftClient> clients = new ConcurrentHashMap<>();
   private final List<LeaderListener> listeners = new CopyOnWriteArrayList<>();
   private final ClientId clientId = ClientId.randomId();
+  private volatile java.util.function.Consumer<String> refusals = reason -> { };
   private final AtomicLong callId = new AtomicLong();
-  private RaftServer server;
+  private volatile RaftServer server;
 
   /** Told when this server sees a new leader in a group (on a Ratis thread: do not block). */
   public interface LeaderListener {
@@ -130,6 +131,29 @@ public final class RaftGroups implements AutoCloseable {
           allowed.add(self);
           return allowed;
         }), true));
+    // Every request is also checked against the group it names (RaftCallGuard): TLS alone admits peers
+    // of other federations hosted on this port.
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> builder.intercept(
+        new RaftCallGuard(this::groupPeers, reason -> refusals.accept(reason))));
+  }
+
+  /** Told, with a short reason, of each request the Raft port refused (for a metric). */
+  public void onRefusal(java.util.function.Consumer<String> listener) {
+    this.refusals = listener;
+  }
+
+  private Optional<Set<String>> groupPeers(RaftGroupId id) {
+    RaftServer s = server;
+    if (s == null || !names.containsKey(id)) {
+      return Optional.empty();
+    }
+    try {
+      Set<String> peers = new TreeSet<>();
+      s.getDivision(id).getGroup().getPeers().forEach(p -> peers.add(p.getId().toString()));
+      return Optional.of(peers);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   private static TimeDuration millis(long ms) {
@@ -326,6 +350,19 @@ public final class RaftGroups implements AutoCloseable {
   private void leaderChanged(String federation, RaftPeerId leader) {
     if (leader == null) {
       return;
+    }
+    // The cached client still points at the old leader (maybe dead): its next request would go there
+    // first and wait out a retry. Later requests use a client that starts at the new leader; the old one
+    // is closed once whatever it still has in flight has had its time.
+    RaftClient stale = clients.remove(federation);
+    if (stale != null) {
+      CompletableFuture.delayedExecutor(2 * settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        try {
+          stale.close();
+        } catch (IOException | RuntimeException e) {
+          // closing a client that is done: nothing to keep
+        }
+      });
     }
     long term = term(federation);
     NodeId node;

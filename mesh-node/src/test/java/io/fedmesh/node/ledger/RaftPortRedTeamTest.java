@@ -208,10 +208,6 @@ class RaftPortRedTeamTest {
     T get() throws Exception;
   }
 
-  @Disabled("HOLE (high): the Ratis port authenticates the TLS peer against the consortium CA only, never the caller's node id "
-      + "against the group's members. Any CA-certified node that can reach a coordinator's Raft port (a participant; a coordinator "
-      + "of another federation, whose groups share the one Ratis port) reads a federation's whole ledger with a read-only query: "
-      + "members, identity keys, Raft addresses, budget, every model version (ExportAudit requires admin or coordinator-eligible)")
   @Test
   void aParticipantCannotReadTheLedgerThroughTheRaftPort() throws Exception {
     RaftClient spy = clientAs(outsider);
@@ -223,9 +219,6 @@ class RaftPortRedTeamTest {
     }
   }
 
-  @Disabled("HOLE (critical): Ratis group management is served to any CA-certified client on the Raft port. A participant (or any "
-      + "node of another federation) removes the federation's group from a coordinator with deleteDirectory=true: that replica's "
-      + "ledger and Raft log are deleted; done to a majority, the federation stops; done to all, its history is gone")
   @Test
   void aParticipantCannotRemoveTheGroupFromACoordinator() throws Exception {
     RaftClient vandal = clientAs(outsider);
@@ -237,9 +230,6 @@ class RaftPortRedTeamTest {
         + (Files.exists(storage) ? "still there" : "deleted") + ")").contains(FED);
   }
 
-  @Disabled("HOLE (critical): Ratis admin requests (setConfiguration) are served to any CA-certified client: a participant "
-      + "reconfigures the federation's Raft group to the leader alone (or adds peers of its own), so a single node commits "
-      + "everything with no majority of the coordinator-eligible nodes behind it")
   @Test
   void aParticipantCannotReconfigureTheRaftGroup() throws Exception {
     RaftClient vandal = clientAs(outsider);
@@ -264,11 +254,6 @@ class RaftPortRedTeamTest {
     assertThat(outcome).as("the outsider's setConfiguration to the leader alone: " + outcome + evidence).startsWith("refused");
   }
 
-  @Disabled("HOLE (critical): a LedgerAct with seen_sequence >= 2^63 (uint64 read as a negative long) makes FederationLedger.apply "
-      + "throw IndexOutOfBoundsException, which escapes LedgerMachine.apply and MachineAdapter.applyTransaction on every replica. Any "
-      + "member may Submit such a proposal signed by its own key (the check runs before the role check), and any CA-certified node can "
-      + "put it in the log directly over the Raft port. Afterwards no act commits any more (the federation is halted) and the entry "
-      + "stays in every replica's log, to be applied again on restart")
   @Test
   void aPoisonedEntryIsRefusedAndTheLedgerGoesOn() throws Exception {
     LedgerAct poison = LedgerActs.sign(LedgerAct.newBuilder().setFederation(FederationId.newBuilder().setName(FED))

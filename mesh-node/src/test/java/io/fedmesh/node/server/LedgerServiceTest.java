@@ -107,6 +107,11 @@ class LedgerServiceTest {
   }
 
   LedgerAct genesis(TestMesh.Identity signer) throws Exception {
+    return genesis(signer, true);
+  }
+
+  /** A genesis of the coordinator and {@code signer} as admin, with or without the configured participant. */
+  LedgerAct genesis(TestMesh.Identity signer, boolean withParticipant) throws Exception {
     io.fedmesh.proto.v1.LedgerMember.Builder c = io.fedmesh.proto.v1.LedgerMember.newBuilder()
         .setNode(LedgerActs.toProto(coordinator.id()))
         .setIdentityKey(com.google.protobuf.ByteString.copyFrom(key(coordinator).verifyingKey().subjectPublicKeyInfo()))
@@ -118,6 +123,11 @@ class LedgerServiceTest {
         .setIdentityKey(com.google.protobuf.ByteString.copyFrom(key(signer).verifyingKey().subjectPublicKeyInfo()))
         .addRoles(io.fedmesh.proto.v1.Role.ROLE_ADMIN);
     List<io.fedmesh.proto.v1.LedgerMember> members = new ArrayList<>(List.of(c.build(), a.build()));
+    if (withParticipant) {
+      members.add(io.fedmesh.proto.v1.LedgerMember.newBuilder().setNode(LedgerActs.toProto(participant.id()))
+          .setIdentityKey(com.google.protobuf.ByteString.copyFrom(key(participant).verifyingKey().subjectPublicKeyInfo()))
+          .addRoles(io.fedmesh.proto.v1.Role.ROLE_PARTICIPANT).build());
+    }
     members.sort(java.util.Comparator.comparing(m -> io.fedmesh.crypto.identity.NodeId.ofBytes(m.getNode().getSha256().toByteArray())));
     return LedgerActs.sign(LedgerAct.newBuilder().setFederation(fed()).setGenesis(io.fedmesh.proto.v1.Genesis.newBuilder()
         .addAllMembers(members).setApprovalsRequired(1)), key(signer));
@@ -140,14 +150,17 @@ class LedgerServiceTest {
     LedgerAct other = genesis(admin).toBuilder().setFederation(FederationId.newBuilder().setName("other-fed")).build();
     refused(admin, l -> l.createFederation(LedgerActs.sign(other.toBuilder().clearSignature(), keyUnchecked(admin))),
         Status.Code.FAILED_PRECONDITION, "names no federation 'other-fed'");
+    // A genesis that leaves out a configured member (or adds one, or changes roles) is refused.
+    LedgerAct withoutParticipant = genesis(admin, false);
+    refused(admin, l -> l.createFederation(withoutParticipant), Status.Code.PERMISSION_DENIED, "must state the configured members exactly");
     // The configured admin creates it.
     LedgerAct good = genesis(admin);
     LedgerReply created = call(admin, l -> l.createFederation(good));
     assertThat(created.getAccepted()).isTrue();
     LedgerHead head = awaitLeader();
-    assertThat(head.getMembersCount()).isEqualTo(2);
-    // The participant of the config is no member of the ledger's federation: refused as such.
-    refused(participant, l -> l.head(LedgerRequest.newBuilder().setFederation(fed()).build()), Status.Code.PERMISSION_DENIED,
+    assertThat(head.getMembersCount()).isEqualTo(3);
+    // A node the ledger does not name is refused as such.
+    refused(outsider, l -> l.head(LedgerRequest.newBuilder().setFederation(fed()).build()), Status.Code.PERMISSION_DENIED,
         "not_a_member");
     refused(outsider, l -> l.exportAudit(ExportAuditRequest.newBuilder().setFederation(fed()).build()).hasNext(),
         Status.Code.PERMISSION_DENIED, "not_a_member");
