@@ -40,30 +40,42 @@ public final class AuditChain {
    */
   public static FederationLedger replay(String federation, List<LedgerRecord> records) throws ChainBroken {
     FederationLedger ledger = new FederationLedger(federation);
-    for (int i = 0; i < records.size(); i++) {
-      LedgerRecord record = records.get(i);
-      long sequence = i + 1L;
-      if (record.getSequence() != sequence) {
-        throw new ChainBroken(new Failure(sequence, "holds sequence " + record.getSequence()));
-      }
-      if (!record.getPreviousHash().equals(ledger.headHash())) {
-        throw new ChainBroken(new Failure(sequence, "its previous hash is not the hash of record " + i));
-      }
-      LedgerReply reply = ledger.apply(record.getRaftTerm(), record.getAppendedBy(), record.getAct());
-      if (!reply.getAccepted()) {
-        throw new ChainBroken(new Failure(sequence, reply.getReason()));
-      }
-      ByteString own;
-      try {
-        own = LedgerRecords.hash(record);
-      } catch (RuntimeException e) {
-        throw new ChainBroken(new Failure(sequence, "has no canonical encoding: " + e.getMessage()));
-      }
-      if (!ledger.headHash().equals(own)) {
-        throw new ChainBroken(new Failure(sequence, "does not re-encode to the record the ledger makes of its act"));
-      }
+    for (LedgerRecord record : records) {
+      append(ledger, record);
     }
     return ledger;
+  }
+
+  /**
+   * Applies {@code record}, the next record of {@code ledger}'s chain, with every check of {@link #replay}:
+   * how a node that holds no replica follows a ledger record by record from what a coordinator serves.
+   * A record that fails leaves {@code ledger} unchanged only if the act itself is refused; a record
+   * whose act is accepted but that does not re-encode leaves the ledger ahead of it, so callers discard
+   * the ledger on any failure.
+   *
+   * @throws ChainBroken naming the record
+   */
+  public static void append(FederationLedger ledger, LedgerRecord record) throws ChainBroken {
+    long sequence = ledger.headSequence() + 1;
+    if (record.getSequence() != sequence) {
+      throw new ChainBroken(new Failure(sequence, "holds sequence " + record.getSequence()));
+    }
+    if (!record.getPreviousHash().equals(ledger.headHash())) {
+      throw new ChainBroken(new Failure(sequence, "its previous hash is not the hash of record " + (sequence - 1)));
+    }
+    LedgerReply reply = ledger.apply(record.getRaftTerm(), record.getAppendedBy(), record.getAct());
+    if (!reply.getAccepted()) {
+      throw new ChainBroken(new Failure(sequence, reply.getReason()));
+    }
+    ByteString own;
+    try {
+      own = LedgerRecords.hash(record);
+    } catch (RuntimeException e) {
+      throw new ChainBroken(new Failure(sequence, "has no canonical encoding: " + e.getMessage()));
+    }
+    if (!ledger.headHash().equals(own)) {
+      throw new ChainBroken(new Failure(sequence, "does not re-encode to the record the ledger makes of its act"));
+    }
   }
 
   /** A chain that does not hold. */

@@ -52,6 +52,11 @@ public final class LedgerMetrics {
         .tags("reason", reason).register(registry).increment();
   }
 
+  void followed(String federation, String outcome) {
+    Counter.builder("fedmesh_ledger_follow_polls").description("Polls of a ledger this node follows without a replica (a participant), by outcome")
+        .tags("federation", federation, "outcome", outcome).register(registry).increment();
+  }
+
   void modelPulled(String federation, String outcome) {
     Counter.builder("fedmesh_ledger_model_pulls").description("Committed models pulled from another coordinator-eligible node")
         .tags("federation", federation, "outcome", outcome).register(registry).increment();

@@ -207,38 +207,11 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
       throw refusal(Status.FAILED_PRECONDITION, "this node's config names no federation '" + name
           + "': add it (its bootstrap members) to the config of every coordinator before creating its ledger");
     }
-    NodeId signer = NodeId.ofBytes(genesis.getAuthor().getSha256().toByteArray());
-    if (!configured.getOrDefault(signer, Set.of()).contains(Role.ROLE_ADMIN)) {
-      throw refusal(Status.PERMISSION_DENIED, "the genesis is signed by " + signer.hex() + ", not an admin of '" + name
-          + "' in this node's config");
-    }
-    // The genesis must state exactly the members and roles every coordinator's config states: an admin
-    // cannot found the federation without the other admins, or with members the consortium never agreed.
-    Map<NodeId, Set<Role>> stated = new java.util.TreeMap<>();
-    for (LedgerMember m : genesis.getGenesis().getMembersList()) {
-      stated.put(NodeId.ofBytes(m.getNode().getSha256().toByteArray()), Set.copyOf(m.getRolesList()));
-    }
-    Set<NodeId> everyone = new java.util.TreeSet<>(configured.keySet());
-    everyone.addAll(stated.keySet());
-    for (NodeId node : everyone) {
-      Set<Role> inGenesis = stated.getOrDefault(node, Set.of());
-      Set<Role> inConfig = configured.getOrDefault(node, Set.of());
-      if (!inGenesis.equals(inConfig)) {
-        throw refusal(Status.PERMISSION_DENIED, "the genesis gives " + node.hex() + " roles " + roleNames(inGenesis)
-            + ", this node's config for '" + name + "' gives it " + roleNames(inConfig) + ": the genesis must state the configured members exactly");
-      }
-    }
-    long admins = stated.values().stream().filter(r -> r.contains(Role.ROLE_ADMIN)).count();
-    if (genesis.getGenesis().getApprovalsRequired() <= admins / 2) {
-      throw refusal(Status.PERMISSION_DENIED, "the genesis lets " + genesis.getGenesis().getApprovalsRequired() + " of " + admins
-          + " admins decide: a federation starts with at least a majority (" + (admins / 2 + 1) + "); lower it later by proposal if the admins agree");
+    Optional<String> disagreement = GenesisCheck.against(name, genesis, configured);
+    if (disagreement.isPresent()) {
+      throw refusal(Status.PERMISSION_DENIED, disagreement.get());
     }
     return name;
-  }
-
-  private static String roleNames(Set<Role> roles) {
-    return roles.isEmpty() ? "none" : roles.stream().map(Role::name).map(r -> r.substring("ROLE_".length()).toLowerCase(java.util.Locale.ROOT)
-        .replace('_', '-')).sorted().collect(java.util.stream.Collectors.joining(",", "[", "]"));
   }
 
   private static boolean isCoordinator(LedgerAct genesis, NodeId node) {

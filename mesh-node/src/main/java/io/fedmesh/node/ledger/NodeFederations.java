@@ -15,11 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node's {@link FederationDirectory}: a federation whose ledger this node holds (after its genesis)
- * reads from the ledger; every other federation from the config's bootstrap facts.
+ * reads from the ledger; one it follows without a replica (a participant, {@link LedgerFollowers})
+ * from its verified copy; every other federation from the config's bootstrap facts.
  */
 public final class NodeFederations implements FederationDirectory {
   private final NodeConfig config;
   private final Map<String, LedgerMachine> ledgers = new ConcurrentHashMap<>();
+  private final Map<String, FollowedLedger> followed = new ConcurrentHashMap<>();
 
   public NodeFederations(NodeConfig config) {
     this.config = config;
@@ -27,6 +29,20 @@ public final class NodeFederations implements FederationDirectory {
 
   void attach(String federation, LedgerMachine machine) {
     ledgers.put(federation, machine);
+  }
+
+  void follow(String federation, FollowedLedger ledger) {
+    followed.put(federation, ledger);
+  }
+
+  /** Reads the ledger this node holds a replica of, else the verified copy it follows; empty before a genesis. */
+  private <T> java.util.Optional<T> ledger(String federation, java.util.function.Function<io.fedmesh.coordinator.ledger.FederationLedger, T> reader) {
+    LedgerMachine m = withGenesis(federation);
+    if (m != null) {
+      return java.util.Optional.ofNullable(m.read(reader));
+    }
+    FollowedLedger f = followed.get(federation);
+    return f == null ? java.util.Optional.empty() : f.read(reader);
   }
 
   private LedgerMachine withGenesis(String federation) {
@@ -47,22 +63,19 @@ public final class NodeFederations implements FederationDirectory {
 
   @Override
   public Set<Role> roles(String federation, NodeId node) {
-    LedgerMachine m = withGenesis(federation);
-    return m != null ? m.read(l -> l.rolesOf(node)) : config.roles(federation, node);
+    return ledger(federation, l -> l.rolesOf(node)).orElseGet(() -> config.roles(federation, node));
   }
 
   @Override
   public SortedMap<NodeId, Set<Role>> members(String federation) {
-    LedgerMachine m = withGenesis(federation);
     TreeMap<NodeId, Set<Role>> out = new TreeMap<>();
-    if (m != null) {
-      m.read(l -> {
-        for (Map.Entry<NodeId, LedgerMember> e : l.members().entrySet()) {
-          out.put(e.getKey(), Collections.unmodifiableSet(EnumSet.copyOf(e.getValue().getRolesList())));
-        }
-        return null;
-      });
-    } else {
+    boolean fromLedger = ledger(federation, l -> {
+      for (Map.Entry<NodeId, LedgerMember> e : l.members().entrySet()) {
+        out.put(e.getKey(), Collections.unmodifiableSet(EnumSet.copyOf(e.getValue().getRolesList())));
+      }
+      return true;
+    }).orElse(false);
+    if (!fromLedger) {
       Map<NodeId, Set<Role>> configured = config.federations().get(federation);
       if (configured != null) {
         out.putAll(configured);
@@ -102,6 +115,6 @@ public final class NodeFederations implements FederationDirectory {
 
   @Override
   public boolean ledgerBacked(String federation) {
-    return withGenesis(federation) != null;
+    return ledger(federation, l -> true).orElse(false);
   }
 }

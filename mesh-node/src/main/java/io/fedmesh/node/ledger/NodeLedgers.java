@@ -62,6 +62,7 @@ public final class NodeLedgers implements AutoCloseable {
   private ModelReplicator models;
   private Function<NodeId, Optional<Peer>> peers = node -> Optional.empty();
   private io.fedmesh.node.transport.ChannelPool channels;
+  private LedgerFollowers followers;
 
   /** Where another node is: its gRPC address (for the Ledger and Admin services), from gossip. */
   public record Peer(NodeId id, String address) {}
@@ -299,8 +300,24 @@ public final class NodeLedgers implements AutoCloseable {
     }
   }
 
+  /**
+   * Follows {@code federation}'s ledger without a replica (this node is a participant there, not
+   * coordinator-eligible): polls a coordinator-eligible node every {@code every} and keeps a verified
+   * copy that the directory reads membership from. A federation not created yet is polled until it is.
+   */
+  public synchronized void follow(String federation, java.util.function.Function<NodeId, Optional<String>> addresses,
+                                  io.fedmesh.node.transport.ChannelPool pool, java.time.Duration every) {
+    if (followers == null) {
+      followers = new LedgerFollowers(directory, addresses, pool, metrics);
+    }
+    followers.follow(federation, every);
+  }
+
   @Override
   public void close() {
+    if (followers != null) {
+      followers.close();
+    }
     reactions.shutdownNow();
     timer.shutdownNow();
     if (raft != null) {

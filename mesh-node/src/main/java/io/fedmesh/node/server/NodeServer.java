@@ -96,6 +96,9 @@ public final class NodeServer implements AutoCloseable {
   }
 
   /** What carries envelopes: the channels this node dials, the router, its uplink (behind a firewall), transfers. */
+  /** How often a participant asks for the records of a ledger it follows. */
+  private static final java.time.Duration FOLLOW_EVERY = java.time.Duration.ofSeconds(5);
+
   private record Mesh(ChannelPool channels, EnvelopeRouter router, Uplink uplink, RoutedTransfers transfers,
       java.util.concurrent.ScheduledExecutorService timer, io.fedmesh.node.round.NodeRounds rounds,
       io.fedmesh.node.ledger.NodeLedgers ledgers, io.fedmesh.node.ledger.ModelReplicator models) implements AutoCloseable {
@@ -347,6 +350,15 @@ public final class NodeServer implements AutoCloseable {
     }
     router.watchStalls(timer);
     gossip.start();
+    // A participant of a federation with an elected coordinator holds no replica of its ledger: it follows
+    // a verified copy, so membership the admins change reaches its authorisation and round engine.
+    for (String federation : config.participant().keySet()) {
+      boolean elected = config.rounds(federation).map(io.fedmesh.coordinator.federation.FederationSettings::elected).orElse(false);
+      if (elected && !config.roles(federation, self).contains(io.fedmesh.proto.v1.Role.ROLE_COORDINATOR_ELIGIBLE)) {
+        GossipRunner g = gossip;
+        ledgers.follow(federation, g::address, channels, FOLLOW_EVERY);
+      }
+    }
     if (uplink != null) {
       uplink.start();
     }
