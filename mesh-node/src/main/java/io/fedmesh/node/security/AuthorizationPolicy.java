@@ -63,7 +63,7 @@ public final class AuthorizationPolicy {
   }
 
   /**
-   * The ledger service's policy: Submit and Head for members, ListProposals and ExportAudit for admins,
+   * The ledger service's policy: Submit, Head and ExportAudit for members, LookUpMember and ListProposals for admins,
    * Endorse for coordinator-eligible nodes. The bootstrap methods (PrepareGenesis, CreateFederation,
    * JoinFederation) name a federation that does not exist yet: they need an authenticated caller, and
    * the ledger checks the signed genesis itself.
@@ -74,7 +74,8 @@ public final class AuthorizationPolicy {
         LedgerGrpc.getHeadMethod().getFullMethodName(), Requirement.membership(),
         LedgerGrpc.getLookUpMemberMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN),
         LedgerGrpc.getListProposalsMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN),
-        LedgerGrpc.getExportAuditMethod().getFullMethodName(), new Requirement(Role.ROLE_ADMIN, Role.ROLE_COORDINATOR_ELIGIBLE),
+        // Participants follow the ledger through it (they hold no replica): every member may read the chain.
+        LedgerGrpc.getExportAuditMethod().getFullMethodName(), Requirement.membership(),
         LedgerGrpc.getEndorseMethod().getFullMethodName(), new Requirement(Role.ROLE_COORDINATOR_ELIGIBLE)));
   }
 
