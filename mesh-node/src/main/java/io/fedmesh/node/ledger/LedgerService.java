@@ -177,11 +177,6 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
       if (!self.getRolesList().contains(Role.ROLE_COORDINATOR_ELIGIBLE)) {
         throw refusal(Status.FAILED_PRECONDITION, "the genesis does not make this node coordinator-eligible");
       }
-      String own = ledgers.raft().map(r -> announced.raftAddress(ledgers.self()).orElse("")).orElse("");
-      if (!self.getRaftAddress().equals(own)) {
-        throw refusal(Status.FAILED_PRECONDITION, "the genesis names Raft endpoint " + self.getRaftAddress()
-            + " for this node, which listens at '" + own + "'");
-      }
       host(name, genesis);
       return JoinFederationResponse.newBuilder().setNode(LedgerActs.toProto(ledgers.self())).build();
     });
@@ -210,6 +205,29 @@ public final class LedgerService extends LedgerGrpc.LedgerImplBase {
     Optional<String> disagreement = GenesisCheck.against(name, genesis, configured);
     if (disagreement.isPresent()) {
       throw refusal(Status.PERMISSION_DENIED, disagreement.get());
+    }
+    // Raft endpoints: each coordinator-eligible member's must be the one that node announced itself, in
+    // its own signed gossip news. Otherwise one admin's genesis could point a group at an address of its
+    // choosing, and the first genesis a node hosts fixes the group's endpoints for good.
+    for (LedgerMember m : genesis.getGenesis().getMembersList()) {
+      if (!m.getRolesList().contains(Role.ROLE_COORDINATOR_ELIGIBLE)) {
+        continue;
+      }
+      NodeId node = NodeId.ofBytes(m.getNode().getSha256().toByteArray());
+      Optional<String> own = announced.raftAddress(node);
+      if (node.equals(ledgers.self())) {
+        String listening = own.orElse("");
+        if (!m.getRaftAddress().equals(listening)) {
+          throw refusal(Status.FAILED_PRECONDITION, "the genesis names Raft endpoint " + m.getRaftAddress()
+              + " for this node, which listens at '" + listening + "'");
+        }
+      } else if (own.isEmpty()) {
+        throw refusal(Status.FAILED_PRECONDITION, "coordinator " + node.hex() + " has not announced its Raft endpoint on the mesh "
+            + "yet (gossip): try again once it has");
+      } else if (!m.getRaftAddress().equals(own.get())) {
+        throw refusal(Status.FAILED_PRECONDITION, "the genesis names Raft endpoint " + m.getRaftAddress() + " for "
+            + node.hex() + ", which announced " + own.get());
+      }
     }
     return name;
   }

@@ -76,6 +76,9 @@ final class RaftCallGuard implements ServerInterceptor {
           closed = true;
           refusals.refused(refusal.get().startsWith("node") ? "not-a-peer" : "bad-request");
           call.close(Status.PERMISSION_DENIED.withDescription(refusal.get()), new Metadata());
+          // Ratis registered a handler for this call when it started: tell it the call is over, or it
+          // keeps the handler (a refused stream would leak one each).
+          super.onCancel();
           return;
         }
         super.onMessage(message);
@@ -85,6 +88,13 @@ final class RaftCallGuard implements ServerInterceptor {
       public void onHalfClose() {
         if (!closed) {
           super.onHalfClose();
+        }
+      }
+
+      @Override
+      public void onCancel() {
+        if (!closed) {
+          super.onCancel();
         }
       }
     };

@@ -86,7 +86,6 @@ import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
 import org.apache.ratis.util.TimeDuration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -619,8 +618,6 @@ class RaftGuardRedTeamTest {
    * certificate (with the peer allow-list: any coordinator of a co-hosted federation) grows the heap at will.
    */
   @Test
-  @Disabled("HOLE (medium, DoS): each refused Ratis ordered client stream leaks its OrderedRequestStreamObserver (~2 KB with its "
-      + "gRPC call) in GrpcClientProtocolService's registry until the server loses a leadership; a participant's flood grows the heap")
   void refusedOrderedStreamsLeaveNothingBehind() throws Exception {
     int streams = Integer.getInteger("redteam.streams", 300);
     int before = orderedStreams(c1);

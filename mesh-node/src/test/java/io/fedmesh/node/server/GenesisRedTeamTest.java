@@ -30,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -225,17 +224,15 @@ class GenesisRedTeamTest {
   }
 
   /**
-   * JoinFederation refuses a genesis naming a wrong Raft endpoint for the receiving node, but
-   * CreateFederation never checks the creator's own endpoint: a genesis signed by one configured admin
+   * (Was a hole, now the defence: every coordinator's endpoint must be the one it announced.)
+   * JoinFederation refused a genesis naming a wrong Raft endpoint for the receiving node, but
+   * CreateFederation never checked the creator's own endpoint: a genesis signed by one configured admin
    * that gives c1 an endpoint elsewhere is accepted by c1 (and by c2, which checks only its own), and
    * every other coordinator's Raft group then dials that address for c1. Observed: c2 hosts the group
    * with c1 at the wrong address, the genesis does not commit within 20 s (UNAVAILABLE), and the group
    * stays hosted on both.
    */
   @Test
-  @Disabled("HOLE (medium): CreateFederation does not check the creator's own Raft endpoint (JoinFederation does): with one "
-      + "admin's genesis giving c1 a wrong address, c2 joins and hosts the group dialling c1 there, nothing commits (UNAVAILABLE), "
-      + "and both keep hosting that group (a later honest genesis cannot correct it: join is a no-op once hosted)")
   void createFederationChecksTheCreatorsOwnRaftEndpoint() throws Exception {
     String fed = "self-fed";
     awaitGossip();
@@ -249,19 +246,17 @@ class GenesisRedTeamTest {
     }
     String peersAtC2 = n2.ledgers().holds(fed) ? raftPeers(n2, fed).toString() : "not hosted";
     assertThat(outcome).as("CreateFederation with c1 (the creator) at a wrong endpoint; c2's Raft group: " + peersAtC2)
-        .startsWith("FAILED_PRECONDITION");
+        .contains("FAILED_PRECONDITION");
   }
 
   /**
-   * JoinFederation checks only the receiving node's own endpoint, and hosting is idempotent by group id:
+   * (Was a hole, now the defence: every coordinator's endpoint must be the one it announced.)
+   * JoinFederation checked only the receiving node's own endpoint, and hosting is idempotent by group id:
    * a genesis signed by one admin that gives c2 a wrong endpoint, sent straight to c1, makes c1 host the
    * group with that endpoint; the honest genesis created later (all endpoints right) then commits, yet
    * c1's Raft configuration keeps the rogue endpoint for c2: the ledger and Raft disagree for good.
    */
   @Test
-  @Disabled("HOLE (medium): a rogue admin's genesis sent by JoinFederation pre-seeds a node's Raft group with wrong peer "
-      + "endpoints; the honest CreateFederation later is accepted, but the node keeps the rogue endpoints (join is a no-op once "
-      + "the group exists)")
   void anEarlierJoinWithAnotherGenesisCannotPoisonTheGroupsEndpoints() throws Exception {
     String fed = "poison-fed";
     awaitGossip();
