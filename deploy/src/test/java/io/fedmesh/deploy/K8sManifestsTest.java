@@ -37,13 +37,23 @@ class K8sManifestsTest {
   private static final Path CHECK = K8S.resolve("check");
   private static final Path RENDERED = MODULE.resolve("target/k8s-rendered");
 
-  /** What a tool run printed, and its exit code. */
-  record Run(int exit, String output) {}
+  /** What a tool run printed on stdout and on stderr, and its exit code. */
+  record Run(int exit, String stdout, String stderr) {
+    String output() {
+      return stdout + stderr;
+    }
+  }
 
   @BeforeAll
   static void tools() throws Exception {
-    require("kubectl", List.of("kubectl", "version", "--client"),
-        "kubectl (1.27 or newer; it renders kustomizations offline with 'kubectl kustomize')");
+    String kubectl = "kubectl 1.27 or newer, whose 'kubectl kustomize' is kustomize v5 (Debian bookworm's kubernetes-client is 1.20, "
+        + "kustomize v2, too old for these kustomizations; the machine image's kubectl package works)";
+    require("kubectl", List.of("kubectl", "version", "--client"), kubectl);
+    String version = run(MODULE, 60, "kubectl", "version", "--client").output();
+    java.util.regex.Matcher kustomize = java.util.regex.Pattern.compile("Kustomize Version: v(\\d+)").matcher(version);
+    if (!kustomize.find() || Integer.parseInt(kustomize.group(1)) < 5) {
+      fail("kubectl's kustomize is too old or unknown: install " + kubectl + "\n" + version);
+    }
     require("node", List.of("node", "--version"), "Node.js (Debian package nodejs, 18 or newer)");
     require("npm", List.of("npm", "--version"), "npm (Debian package npm, or the one that comes with Node.js)");
     Path installed = CHECK.resolve("node_modules/.package-lock.json");
@@ -74,24 +84,30 @@ class K8sManifestsTest {
   }
 
   static Run run(Path dir, long timeoutSeconds, String... command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).start();
     p.getOutputStream().close();
-    byte[][] out = new byte[1][];
+    byte[][] out = new byte[2][];
+    Thread stdout = drain(p.getInputStream(), out, 0);
+    Thread stderr = drain(p.getErrorStream(), out, 1);
+    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s");
+    }
+    stdout.join();
+    stderr.join();
+    return new Run(p.exitValue(), new String(out[0], StandardCharsets.UTF_8), new String(out[1], StandardCharsets.UTF_8));
+  }
+
+  private static Thread drain(java.io.InputStream in, byte[][] out, int index) {
     Thread reader = new Thread(() -> {
       try {
-        out[0] = p.getInputStream().readAllBytes();
+        out[index] = in.readAllBytes();
       } catch (IOException e) {
-        out[0] = ("(output unreadable: " + e.getMessage() + ")").getBytes(StandardCharsets.UTF_8);
+        out[index] = ("(output unreadable: " + e.getMessage() + ")").getBytes(StandardCharsets.UTF_8);
       }
     });
     reader.start();
-    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      reader.join(5000);
-      fail(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s");
-    }
-    reader.join();
-    return new Run(p.exitValue(), new String(out[0], StandardCharsets.UTF_8));
+    return reader;
   }
 
   /** Every kustomization to render: each overlay, and the namespace. */
@@ -107,7 +123,8 @@ class K8sManifestsTest {
   static String render(Path kustomization) throws IOException, InterruptedException {
     Run r = run(kustomization, 120, "kubectl", "kustomize", kustomization.toString());
     assertThat(r.exit()).as("kubectl kustomize %s:\n%s", kustomization, r.output()).isZero();
-    return r.output();
+    assertThat(r.stderr()).as("kubectl kustomize %s warns", kustomization).isEmpty();
+    return r.stdout();
   }
 
   /** Renders every kustomization under k8s into out (one NAME.yaml each) and runs check.mjs on them all. */
