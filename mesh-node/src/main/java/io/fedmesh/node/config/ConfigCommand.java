@@ -72,7 +72,7 @@ public final class ConfigCommand implements Runnable {
 
     private static String describe(FederationSettings r) {
       return r.model().describe() + ", input " + Arrays.toString(r.inputShape()) + ", " + r.classes() + " classes, coordinator "
-          + r.coordinator().shortForm() + ", " + r.strategy() + " (" + r.training().optimizer().name().toLowerCase(Locale.ROOT)
+          + (r.elected() ? "elected (its Raft group's leader)" : r.coordinator().shortForm()) + ", " + r.strategy() + " (" + r.training().optimizer().name().toLowerCase(Locale.ROOT)
           + " lr " + r.training().learningRate() + ", " + r.training().epochs() + " epoch(s), batch " + r.training().batchSize()
           + "), " + r.minParticipants() + "-" + r.maxParticipants() + " participants"
           + (r.sampling() < 1 ? " (sampling " + r.sampling() + ")" : "") + ", clip " + r.clipNorm() + ", "
