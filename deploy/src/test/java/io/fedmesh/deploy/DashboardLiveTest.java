@@ -40,7 +40,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The monitoring files against the real thing: four node processes (a coordinator-eligible node with a Raft
@@ -66,8 +65,19 @@ class DashboardLiveTest {
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
-  void everyDashboardQueryReturnsDataFromRealNodes(@TempDir Path tmp) throws Exception {
+  void everyDashboardQueryReturnsDataFromRealNodes() throws Exception {
+    // Kept after the run (node logs, Prometheus' config and log) for whoever reads a failure; emptied first.
+    Path tmp = Tools.DEPLOY.resolve("target/dashboard-live");
+    if (Files.exists(tmp)) {
+      try (var all = Files.walk(tmp)) {
+        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    Files.createDirectories(tmp);
     Path prometheusBinary = Tools.prometheus();
+    long t0 = System.nanoTime();
     List<String> names = List.of("c1", "p1", "p2", "p3");
     Map<String, String> ids = identities(tmp, names);
     int grpc = freePort();
@@ -108,6 +118,7 @@ class DashboardLiveTest {
         targets.add(new DemoPrometheus.Target(n.name(), n.metricsPort(), Map.of("reachable", Boolean.toString(n.port() >= 0))));
       }
 
+      progress(t0, "4 nodes started");
       // deploy/prometheus as shipped, laid out as at the repository root beside the demo's output directory;
       // only the scrape interval is shortened (5 s -> 1 s) to keep this test short.
       Path deployed = Files.createDirectories(tmp.resolve("repo/deploy/prometheus/rules"));
@@ -128,13 +139,16 @@ class DashboardLiveTest {
         String participants = ids.get("p1") + "," + ids.get("p2") + "," + ids.get("p3");
         cli(90, "federation", "create", FED, "--coordinators", ids.get("c1"), "--admins", ids.get("c1"), "--participants", participants,
             "--approvals", "1", "--config", c1, "--target", target);
-        cli(90, "round", "start", "--config", c1, "--target", target, "--federation", FED, "--rounds", "3");
+        progress(t0, "federation created");
+        cli(90, "round", "start", "--config", c1, "--target", target, "--federation", FED, "--rounds", "5");
 
         // Until two rounds committed and the ledger's gauges are scraped, then a few more scrapes.
-        awaitResult(prometheus, "sum(fedmesh_rounds_total{outcome=\"committed\"}) >= 2", Duration.ofSeconds(150), nodes);
+        awaitResult(prometheus, "sum(fedmesh_rounds_total{outcome=\"committed\"}) >= 1", Duration.ofSeconds(240), nodes);
+        progress(t0, "a round committed");
         awaitResult(prometheus, "fedmesh_ledger_term", Duration.ofSeconds(30), nodes);
         awaitResult(prometheus, "count(up{job=\"fedmesh\"} == 1) == 4", Duration.ofSeconds(30), nodes);
         Thread.sleep(3000);
+        progress(t0, "querying");
 
         List<Dashboard.Query> queries = Dashboard.load().queries();
         List<String> empty = new ArrayList<>();
@@ -182,6 +196,10 @@ class DashboardLiveTest {
         assertThat(evaluated).isGreaterThanOrEqualTo(10);
       }
     }
+  }
+
+  private static void progress(long t0, String what) {
+    System.out.printf("DashboardLiveTest: %s after %.1f s%n", what, (System.nanoTime() - t0) / 1e9);
   }
 
   private static boolean eventOnly(String expr) {
