@@ -64,6 +64,12 @@ public final class DemoCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}); emptied first if it holds an earlier demo.")
   Path out = Path.of("fedmesh-demo");
 
+  @Option(names = "--prometheus", description = "Also start a real Prometheus (/usr/bin/prometheus, or prometheus on "
+      + "PATH) scraping every node each second, print its URL, and stop it with the demo; with deploy/prometheus/rules "
+      + "under the working directory (the repository root), it loads the alert rules too. Without Prometheus, prints "
+      + "how to install it and runs the demo.")
+  boolean prometheus;
+
   @Override
   public Integer call() throws Exception {
     check();
@@ -97,26 +103,82 @@ public final class DemoCommand implements Callable<Integer> {
             s.port() < 0 ? "behind a firewall (via the coordinator)" : "port " + s.port(), s.metricsPort()));
       }
       stdout.flush();
-      NodeConfig asking = NodeConfig.load(coordinatorNode.config());
-      String target = "127.0.0.1:" + coordinator.port();
-      ManagedChannel channel = PeerChannels.open(asking, target);
+      List<DemoPrometheus.Target> targets = targets(processes);
+      // Always: deploy/prometheus/prometheus.yml finds the demo's nodes here (file service discovery).
+      Files.createDirectories(out.resolve("prometheus"));
+      io.fedmesh.node.storage.AtomicFiles.writeString(out.resolve("prometheus/targets.json"), DemoPrometheus.targetsJson(targets));
+      DemoPrometheus watching = prometheus ? startPrometheus(targets, stdout) : null;
       try {
-        waitForMembers(channel, processes, nodes);
-        stdout.println("all " + nodes + " nodes are members; starting " + rounds + " rounds");
-        stdout.flush();
-        List<FinishedRound> finished = runRounds(channel, processes, stdout);
-        DemoReport report = new DemoReport(federation, finished, processes.all(), (System.nanoTime() - start) / 1e9);
-        report.baseline(rounds);
-        report.write(out);
-        report.print(stdout);
-        status = finished.stream().anyMatch(r -> r.getOutcome().equals("committed")) ? 0 : 1;
+        status = run(coordinatorNode, coordinator, processes, federation, start, stdout);
       } finally {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        if (watching != null) {
+          watching.close();
+          stdout.println("stopped prometheus");
+        }
       }
     }
     stdout.println("stopped the " + nodes + " node processes");
     stdout.flush();
     return status;
+  }
+
+  private int run(DemoNetwork.Node coordinatorNode, NodeProcesses.Started coordinator, NodeProcesses processes,
+      DemoFederation federation, long start, PrintWriter stdout) throws Exception {
+    int status;
+    NodeConfig asking = NodeConfig.load(coordinatorNode.config());
+    String target = "127.0.0.1:" + coordinator.port();
+    ManagedChannel channel = PeerChannels.open(asking, target);
+    try {
+      waitForMembers(channel, processes, nodes);
+      stdout.println("all " + nodes + " nodes are members; starting " + rounds + " rounds");
+      stdout.flush();
+      List<FinishedRound> finished = runRounds(channel, processes, stdout);
+      DemoReport report = new DemoReport(federation, finished, processes.all(), (System.nanoTime() - start) / 1e9);
+      report.baseline(rounds);
+      report.write(out);
+      report.print(stdout);
+      status = finished.stream().anyMatch(r -> r.getOutcome().equals("committed")) ? 0 : 1;
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    return status;
+  }
+
+  private static List<DemoPrometheus.Target> targets(NodeProcesses processes) {
+    List<DemoPrometheus.Target> targets = new ArrayList<>();
+    for (NodeProcesses.Started s : processes.all()) {
+      targets.add(new DemoPrometheus.Target(s.name(), s.metricsPort(), java.util.Map.of("federation_role",
+          s.name().equals("coordinator") ? "coordinator" : "participant", "reachable", Boolean.toString(s.port() >= 0))));
+    }
+    return targets;
+  }
+
+  /** Prometheus beside the nodes, or one line saying how to install it (the demo runs either way). */
+  private DemoPrometheus startPrometheus(List<DemoPrometheus.Target> targets, PrintWriter stdout) {
+    java.util.Optional<Path> executable = DemoPrometheus.find();
+    if (executable.isEmpty()) {
+      stdout.println(DemoPrometheus.NOT_INSTALLED);
+      stdout.flush();
+      return null;
+    }
+    Path rules = Path.of("deploy", "prometheus", "rules").toAbsolutePath();
+    List<String> ruleFiles = Files.isDirectory(rules) ? List.of(rules.resolve("*.yml").toString()) : List.of();
+    try {
+      DemoPrometheus p = DemoPrometheus.start(executable.get(), out.resolve("prometheus").toAbsolutePath(), targets,
+          java.time.Duration.ofSeconds(1), ruleFiles);
+      stdout.println("prometheus: " + p.url() + "graph?g0.expr=fedmesh_rounds_total&g0.tab=0 (scraping the " + targets.size()
+          + " nodes every second" + (ruleFiles.isEmpty() ? "" : ", alert rules from " + rules) + "; config " + p.config()
+          + "; alerts " + p.url() + "alerts)");
+      stdout.flush();
+      return p;
+    } catch (java.io.IOException e) {
+      stdout.println("prometheus: did not start, the demo goes on without it: " + e.getMessage());
+      stdout.flush();
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   private void waitForMembers(ManagedChannel channel, NodeProcesses processes, int expected) throws Exception {
