@@ -57,6 +57,15 @@ public final class LedgerMetrics {
         .tags("federation", federation, "outcome", outcome).register(registry).increment();
   }
 
+  /** The federation's privacy spend and cap as its ledger holds them, read at each scrape. */
+  void privacy(String federation, java.util.function.Supplier<Double> spent, java.util.function.Supplier<Double> budget) {
+    Gauge.builder("fedmesh_ledger_epsilon_spent", () -> spent.get())
+        .description("Epsilon the federation's committed rounds have spent, at the budget's delta (0 without a budget)")
+        .tags("federation", federation).register(registry);
+    Gauge.builder("fedmesh_ledger_epsilon_budget", () -> budget.get())
+        .description("The federation's privacy budget, epsilon (0: no budget)").tags("federation", federation).register(registry);
+  }
+
   void modelPulled(String federation, String outcome) {
     Counter.builder("fedmesh_ledger_model_pulls").description("Committed models pulled from another coordinator-eligible node")
         .tags("federation", federation, "outcome", outcome).register(registry).increment();

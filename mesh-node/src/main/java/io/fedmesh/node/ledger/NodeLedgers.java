@@ -84,6 +84,8 @@ public final class NodeLedgers implements AutoCloseable {
     return machines.computeIfAbsent(federation, f -> {
       LedgerMachine m = new LedgerMachine(f, record -> reactions.execute(() -> applied(f, record)));
       directory.attach(f, m);
+      metrics.privacy(f, () -> m.read(l -> io.fedmesh.coordinator.ledger.PrivacyCharges.epsilonSpent(l.spent(), l.budget().getDelta())),
+          () -> m.read(l -> l.budget().getEpsilon()));
       return m;
     });
   }
