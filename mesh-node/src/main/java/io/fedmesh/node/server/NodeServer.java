@@ -166,6 +166,11 @@ public final class NodeServer implements AutoCloseable {
     } catch (CryptoException e) {
       throw new IOException(tls.certificate() + ": " + e.getMessage(), e);
     }
+    // A key that is not the certificate's would start a node every handshake with fails: refuse it here.
+    if (!java.util.Arrays.equals(identity.verifyingKey().subjectPublicKeyInfo(), own.getPublicKey().getEncoded())) {
+      throw new IOException(tls.key() + ": this key does not belong to the certificate " + tls.certificate()
+          + " (node " + self.shortForm() + "): use the key the certificate was issued for");
+    }
     java.util.List<NodeConfig.Seed> relays = config.seeds().stream().filter(seed -> !seed.id().equals(self)).toList();
     if (!config.reachable() && relays.isEmpty()) {
       throw new IOException("reachable: false, but the only seed is this node itself: list the nodes it may relay through");
@@ -255,6 +260,10 @@ public final class NodeServer implements AutoCloseable {
       channels.close();
       timer.shutdownNow();
       adminTimer.shutdownNow();
+      if (e instanceof IOException && e.getMessage() != null && e.getMessage().startsWith("Failed to bind")) {
+        throw new IOException("listen " + config.listen().getHostString() + ":" + config.listen().getPort() + ": " + e.getMessage()
+            + (e.getCause() != null ? ": " + e.getCause().getMessage() : "") + " (is another process on that port?)", e);
+      }
       throw e;
     }
     MetricsHttpServer http;
