@@ -81,6 +81,8 @@ public final class RoutedTransfers {
     new Object() {
       private long offset;
       private boolean done;
+      private int wanted;
+      private boolean sending;
 
       void start() {
         for (int i = 0; i < IN_FLIGHT; i++) {
@@ -88,22 +90,43 @@ public final class RoutedTransfers {
         }
       }
 
-      // Synchronized through the send: chunks must be queued in offset order, and the callback of one
-      // written chunk (another thread) asks for the next while this one may still be queueing.
-      synchronized void next() {
-        if (done || result.isDone()) {
-          return;
+      // Chunks must be queued in offset order, and the callback of a written chunk (any thread, maybe
+      // inside another transfer's send) asks for the next one. One thread at a time sends, and never
+      // under this object's lock: a callback that arrives meanwhile only counts a chunk wanted, which
+      // the sending thread then sends. (Sending under the lock deadlocked two transfers whose callbacks
+      // ran inside each other's sends.)
+      void next() {
+        synchronized (this) {
+          wanted++;
+          if (sending) {
+            return;
+          }
+          sending = true;
         }
-        int length = (int) Math.min(CHUNK_BYTES, payload.size() - offset);
-        boolean last = offset + length == payload.size();
-        Envelope envelope = envelope(recipient, federation, Kind.KIND_CHUNK).setChunk(Chunk.newBuilder().setOffset(offset)
-            .setData(payload.substring((int) offset, (int) offset + length)).setLast(last)).build();
-        offset += length;
-        done = last;
-        if (!router.send(Envelopes.sign(envelope, key), this::written)) {
-          done = true;
-          outgoing.remove(id, result);
-          result.completeExceptionally(new IllegalStateException("no route to " + recipient.shortForm() + " now"));
+        while (true) {
+          Envelope envelope;
+          synchronized (this) {
+            if (wanted == 0 || done || result.isDone()) {
+              sending = false;
+              return;
+            }
+            wanted--;
+            int length = (int) Math.min(CHUNK_BYTES, payload.size() - offset);
+            boolean last = offset + length == payload.size();
+            envelope = envelope(recipient, federation, Kind.KIND_CHUNK).setChunk(Chunk.newBuilder().setOffset(offset)
+                .setData(payload.substring((int) offset, (int) offset + length)).setLast(last)).build();
+            offset += length;
+            done = last;
+          }
+          if (!router.send(Envelopes.sign(envelope, key), this::written)) {
+            synchronized (this) {
+              done = true;
+              sending = false;
+            }
+            outgoing.remove(id, result);
+            result.completeExceptionally(new IllegalStateException("no route to " + recipient.shortForm() + " now"));
+            return;
+          }
         }
       }
 
