@@ -6,7 +6,8 @@
 #     maintainer scripts run, no dpkg, no apt, no shell in the image);
 #   - a Java runtime jlinked from the JDK that runs the build (only the modules the node uses), in /opt/java;
 #   - libtorch and DJL's JNI library, extracted at build time where DJL looks for them (/opt/djl), so a node
-#     starts offline and never unpacks anything (the root filesystem may be read-only);
+#     starts offline and never unpacks anything (the root filesystem may be read-only); the pytorch-native-cpu
+#     jar is left out of the image's class path, only its pytorch.properties is kept (/opt/djl/classpath);
 #   - the user fedmesh (10001:10001), its data directory /var/lib/fedmesh and the config mount point /etc/fedmesh.
 # Reproducible: every mtime is SOURCE_DATE_EPOCH, owners are numeric, entries sorted, no build host names or
 # times in any file; the same inputs (JDK, Debian archive state, jars) give the same bytes.
@@ -135,6 +136,10 @@ mv "$out/unzip/pytorch/$flavor/$classifier/"* "$torch/"
 unzip -q -o "$jni_jar" "jnilib/$classifier/$flavor/libdjl_torch.so" -d "$out/unzip"
 mv "$out/unzip/jnilib/$classifier/$flavor/libdjl_torch.so" "$torch/$djl_version-libdjl_torch.so"
 rm -rf "$out/unzip"
+# The jar itself is not in the image: DJL finds which libtorch to load from this file on the class path
+# (Jib's extraClasspath), then finds it already extracted above and writes nothing.
+mkdir -p "$rootfs/opt/djl/classpath/native/lib"
+printf '%s\n' "$props" > "$rootfs/opt/djl/classpath/native/lib/pytorch.properties"
 chmod -R a+rX,go-w "$rootfs/opt"
 
 # 5. One deterministic layer, wrapped as a docker-archive for Jib.
