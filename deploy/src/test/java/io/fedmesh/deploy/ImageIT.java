@@ -73,6 +73,9 @@ class ImageIT {
     for (String container : containers) {
       Podman.podman(60, List.of("rm", "--force", "--time", "5", container));
     }
+    // Each build loads a new image (600 MB unpacked): remove this one, by its id only, so that repeated builds do not
+    // fill podman's storage. `podman load -i target/image/fedmesh-image.tar` brings it back.
+    Podman.podman(120, List.of("image", "rm", "--force", Podman.image()));
   }
 
   private static void fedmesh(String... args) {
