@@ -8,7 +8,7 @@
 #   - libtorch and DJL's JNI library, extracted at build time where DJL looks for them (/opt/djl), so a node
 #     starts offline and never unpacks anything (the root filesystem may be read-only); the pytorch-native-cpu
 #     jar is left out of the image's class path, only its pytorch.properties is kept (/opt/djl/classpath);
-#   - the user fedmesh (10001:10001), its data directory /var/lib/fedmesh and the config mount point /etc/fedmesh.
+#   - the user fedmesh (65532:65532), its data directory /var/lib/fedmesh and the config mount point /etc/fedmesh.
 # Reproducible: every mtime is SOURCE_DATE_EPOCH, owners are numeric, entries sorted, no build host names or
 # times in any file; the same inputs (JDK, Debian archive state, jars) give the same bytes.
 #
@@ -27,7 +27,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 epoch="${SOURCE_DATE_EPOCH:-0}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 security="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
-uid=10001
+uid=65532
 export SOURCE_DATE_EPOCH="$epoch" LC_ALL=C TZ=UTC
 
 if [ -z "${JAVA_HOME:-}" ]; then
@@ -86,7 +86,7 @@ find "$rootfs"/usr/share/ca-certificates -name '*.crt' | sort | xargs cat > "$ro
 ln -sfn /usr/share/zoneinfo/Etc/UTC "$rootfs"/etc/localtime
 echo "Etc/UTC" > "$rootfs"/etc/timezone
 
-# 2. Users, directories, name service: the node runs as fedmesh (10001), never as root.
+# 2. Users, directories, name service: the node runs as fedmesh (65532), never as root.
 cat > "$rootfs"/etc/passwd <<EOF
 root:x:0:0:root:/root:/usr/sbin/nologin
 fedmesh:x:$uid:$uid:FedMesh node:/var/lib/fedmesh:/usr/sbin/nologin
@@ -110,7 +110,19 @@ chmod 0750 "$rootfs"/var/lib/fedmesh
 chown "$uid:$uid" "$rootfs"/var/lib/fedmesh
 
 # 3. Java: only the modules the node uses (jdeps on the node's class path; see README.md).
-step "jlinking a Java runtime from $JAVA_HOME"
+step "jlinking a Java runtime from $JAVA_HOME ($("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p))"
+# The image's Java is the build's JDK: say so when the Debian archive has a newer one (security fixes).
+if command -v dpkg-query >/dev/null 2>&1 && command -v apt-cache >/dev/null 2>&1; then
+  jdk_package="$(dpkg-query --search "$(readlink -f "$JAVA_HOME/bin/jlink")" 2>/dev/null | cut -d: -f1 | head -n 1 || true)"
+  if [ -n "$jdk_package" ]; then
+    installed="$(dpkg-query --show --showformat='${Version}' "$jdk_package" 2>/dev/null || true)"
+    candidate="$(apt-cache policy "$jdk_package" 2>/dev/null | sed -n 's/^ *Candidate: //p')"
+    if [ -n "$candidate" ] && [ "$candidate" != "(none)" ] && [ "$installed" != "$candidate" ]; then
+      echo "build-base: WARNING: $jdk_package $installed is installed, $candidate is available: the image's Java" \
+        "lacks its fixes (apt-get install --only-upgrade $jdk_package)" >&2
+    fi
+  fi
+fi
 modules="$(tr -d ' \n' < "$here/jre-modules.txt")"
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
   --dedup-legal-notices=error-if-not-same-content --output "$rootfs/opt/java"

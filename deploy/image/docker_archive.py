@@ -32,7 +32,7 @@ def main(layer_path, out_path, epoch, libtorch, djl):
                 "LANG=C.UTF-8",
                 "TZ=UTC",
             ],
-            "User": "10001:10001",
+            "User": "65532:65532",
             "WorkingDir": "/var/lib/fedmesh",
             "Labels": {
                 "io.fedmesh.base": "debian bookworm (+updates, +security) extract, jlinked JRE, libtorch " + libtorch

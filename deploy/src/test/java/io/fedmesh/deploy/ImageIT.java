@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ImageIT {
   /** The image's user (deploy/image/build-base.sh). */
-  private static final String USER = "10001";
+  private static final String USER = "65532";
 
   @TempDir
   static Path dir;

@@ -35,18 +35,21 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "selftest", mixinStandardHelpOptions = true, versionProvider = FedmeshVersion.class, sortOptions = false,
     description = {
-        "Checks that this machine or container can run a node and prints one line per check, OK or FAIL with the "
-            + "detail, then exits 0 if every check passed and 1 otherwise. Nothing is sent over the network.",
+        "Checks that this machine or container can run a node, one line per check.",
+        "",
+        "Prints OK, FAIL or SKIP and the detail for each check, then exits 0 if none failed and 1 otherwise. Nothing is "
+            + "sent over the network; the only write is a temporary file in the data directory.",
         "",
         "  tls       BoringSSL (netty-tcnative) is loaded and offers TLS 1.3",
-        "  pytorch   the PyTorch engine loads offline (DJL, ai.djl.offline=true) and computes",
+        "  pytorch   the PyTorch engine loads offline (ai.djl.offline=true) and computes",
         "  config    the node config is valid (with --config)",
-        "  data-dir  the data directory is a writable directory (with --config or --data-dir)",
-        "  identity  key, certificate and CA fit together: the key is the certificate's, the certificate is the "
-            + "CA's, valid now, and names its node id; the revocation list, if present, is the CA's and does not "
-            + "list it (with --config or --data-dir)",
+        "  data-dir  the data directory takes a file (with --config or --data-dir)",
+        "  identity  key, certificate, CA and revocation list fit together (with",
+        "            --config or --data-dir): the key is the certificate's, which",
+        "            the CA issued, is valid now, names the key's node id and is",
+        "            not revoked; BoringSSL accepts key and certificate as a pair",
         "",
-        "Without --config or --data-dir the last checks are skipped (SKIP), and only the runtime is checked.",
+        "Without --config or --data-dir only the runtime is checked (tls, pytorch).",
         ""})
 public final class SelftestCommand implements Callable<Integer> {
   @Spec

@@ -154,6 +154,6 @@ class SelftestCommandTest {
     assertThat(run("selftest", "--help")).isZero();
     assertThat(out.toString()).contains("Usage: fedmesh selftest", "--config", "--data-dir", "BoringSSL", "PyTorch", "SKIP");
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).containsPattern("\\n +selftest +Checks that this machine");
+    assertThat(out.toString()).containsPattern("\\n +selftest +Checks that this machine or container can run a node");
   }
 }
