@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
         io.fedmesh.node.admin.FederationCommand.class, io.fedmesh.node.ledger.MemberCommand.class,
         io.fedmesh.node.ledger.ProposalCommand.class, io.fedmesh.node.ledger.AuditCommand.class,
         io.fedmesh.node.ledger.LedgerCommand.class,
-        io.fedmesh.node.config.ConfigCommand.class},
+        io.fedmesh.node.config.ConfigCommand.class, SelftestCommand.class},
     footer = {
         "",
         "Exit codes: 0 success, 1 the command failed, 2 the command line is wrong.",
