@@ -31,6 +31,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * data_dir: data                  # relative to this file; holds node.key, node.crt, ca.crt, crl.pem
  * listen: 0.0.0.0:7400            # gRPC (mutual TLS); port 0 picks a free port
  * metrics_listen: 127.0.0.1:9400  # Prometheus /metrics (plain HTTP: keep it on a private interface)
+ * health_listen: 0.0.0.0:7402     # optional: grpc.health.v1 in plaintext, for Kubernetes' gRPC probes (off by default)
  * tls: {key: node.key, certificate: node.crt, ca: ca.crt, crl: crl.pem}   # relative to data_dir
  * #   also crl_grace_hours: 24: how long a revocation list past its next update stays in force
  * federations:
@@ -96,7 +97,8 @@ import org.yaml.snakeyaml.error.YAMLException;
 public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress metricsListen, Tls tls,
     Map<String, Map<NodeId, Set<Role>>> federations, String advertiseHost, List<Seed> seeds,
     io.fedmesh.node.gossip.SwimParameters gossip, boolean reachable, Relay relay, Limits limits,
-    Map<String, FederationSettings> rounds, Map<String, ParticipantSettings> participant, Optional<Raft> raft) {
+    Map<String, FederationSettings> rounds, Map<String, ParticipantSettings> participant, Optional<Raft> raft,
+    Optional<InetSocketAddress> healthListen) {
 
   /**
    * The node's Raft endpoint for federation ledgers ({@code raft:}; docs/ledger.md, "Ports"), needed on a
@@ -212,7 +214,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
   /** The node's TLS material, resolved against the data directory. */
   public record Tls(Path key, Path certificate, Path ca, Path crl, java.time.Duration crlGrace) {}
 
-  private static final Set<String> TOP = Set.of("data_dir", "listen", "metrics_listen", "tls", "federations",
+  private static final Set<String> TOP = Set.of("data_dir", "listen", "metrics_listen", "health_listen", "tls", "federations",
       "advertise_host", "seeds", "gossip", "reachable", "relay", "limits", "participant", "raft");
   private static final Set<String> TLS = Set.of("key", "certificate", "ca", "crl", "crl_grace_hours");
   private static final Pattern FEDERATION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
@@ -259,6 +261,8 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
     Path dataDir = base.resolve(string(top.get("data_dir"), "data_dir", "data", problems));
     InetSocketAddress listen = address(top.get("listen"), "listen", "0.0.0.0:" + DEFAULT_PORT, problems);
     InetSocketAddress metrics = address(top.get("metrics_listen"), "metrics_listen", "127.0.0.1:" + DEFAULT_METRICS_PORT, problems);
+    Optional<InetSocketAddress> health = top.get("health_listen") == null ? Optional.empty()
+        : Optional.of(address(top.get("health_listen"), "health_listen", "", problems));
     Map<String, Object> tls = top.containsKey("tls") ? map(top.get("tls"), "tls", problems) : Map.of();
     unknownKeys(tls, TLS, "tls.", problems);
     Tls material = new Tls(dataDir.resolve(string(tls.get("key"), "tls.key", "node.key", problems)),
@@ -376,7 +380,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
       throw new InvalidConfigException(file, problems);
     }
     return new NodeConfig(dataDir, listen, metrics, material, federations, advertise, seeds, gossip, reachable, relay, limits,
-        rounds, participant, raft);
+        rounds, participant, raft, health);
   }
 
   private static Optional<Raft> raft(Object value, String advertiseHost, List<String> problems) {

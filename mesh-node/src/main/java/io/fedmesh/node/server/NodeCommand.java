@@ -42,6 +42,9 @@ public final class NodeCommand implements Callable<Integer> {
       out.println("node " + node.id().hex() + " behind a firewall: no port listens for peers; it attaches through its seeds "
           + "(" + loaded.seeds().size() + "), metrics on port " + node.metricsPort() + " (/metrics)");
     }
+    if (node.healthPort() > 0) {
+      out.println("health (grpc.health.v1, plaintext, for probes) on port " + node.healthPort());
+    }
     for (String federation : node.rounds().coordinating()) {
       out.println("coordinating the rounds of federation '" + federation + "' (start them with 'fedmesh round start')");
     }

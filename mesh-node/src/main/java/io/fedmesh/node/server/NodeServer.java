@@ -65,6 +65,7 @@ public final class NodeServer implements AutoCloseable {
   private final GossipRunner gossip;
   private final Mesh mesh;
   private final Admin admin;
+  private volatile HealthEndpoint healthEndpoint;
 
   /**
    * What the admin service reads: the coordinator driver once attached, and the model stores. Its timer
@@ -376,6 +377,14 @@ public final class NodeServer implements AutoCloseable {
         ledgers, replicator),
         admin);
     node.roundControl(rounds);
+    if (config.healthListen().isPresent()) {
+      try {
+        node.healthEndpoint = HealthEndpoint.start(resolve(config.healthListen().get()), health);
+      } catch (IOException e) {
+        node.close();
+        throw e;
+      }
+    }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(NodeGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(io.fedmesh.proto.v1.AdminGrpc.SERVICE_NAME, ServingStatus.SERVING);
@@ -420,6 +429,12 @@ public final class NodeServer implements AutoCloseable {
   /** Where {@code node} announced it is attached (empty: it is reachable, or unknown). */
   public java.util.Optional<NodeId> via(NodeId node) {
     return gossip.via(node);
+  }
+
+  /** The plaintext health port ({@code health_listen}), or -1 without one. */
+  public int healthPort() {
+    HealthEndpoint probes = healthEndpoint;
+    return probes == null ? -1 : probes.port();
   }
 
   public int metricsPort() {
@@ -467,6 +482,10 @@ public final class NodeServer implements AutoCloseable {
   /** Stops taking calls, lets running ones finish for up to 5 s, then stops. */
   @Override
   public void close() {
+    HealthEndpoint probes = healthEndpoint;
+    if (probes != null) {
+      probes.close();
+    }
     gossip.close();
     admin.timer().shutdownNow();
     mesh.close();

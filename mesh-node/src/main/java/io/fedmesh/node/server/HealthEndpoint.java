@@ -1,0 +1,49 @@
+package io.fedmesh.node.server;
+
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node's health in plaintext on its own port ({@code health_listen}): only {@code grpc.health.v1},
+ * the same statuses the mutual-TLS port serves. Kubernetes' native gRPC probes cannot present a client
+ * certificate, so they cannot ask the main port; this port tells them nothing else (no service, no
+ * member list, no call that changes anything), and a node behind a firewall, which has no main port,
+ * can be probed too.
+ */
+final class HealthEndpoint implements AutoCloseable {
+  private final Server server;
+
+  private HealthEndpoint(Server server) {
+    this.server = server;
+  }
+
+  static HealthEndpoint start(InetSocketAddress listen, HealthStatusManager health) throws IOException {
+    Server server = NettyServerBuilder.forAddress(listen)
+        .addService(health.getHealthService())
+        // Probes are tiny: a larger message is not a probe.
+        .maxInboundMessageSize(4096)
+        .maxConcurrentCallsPerConnection(16)
+        .maxConnectionIdle(1, TimeUnit.MINUTES)
+        .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new IOException("health_listen " + listen.getHostString() + ":" + listen.getPort() + ": " + e.getMessage()
+          + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""), e);
+    }
+    return new HealthEndpoint(server);
+  }
+
+  int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public void close() {
+    server.shutdownNow();
+  }
+}
