@@ -264,7 +264,13 @@ class K8sManifestsTest {
     for (Map<String, Object> p : (List<Map<String, Object>>) at(service, "spec", "ports")) {
       servicePorts.put((String) p.get("name"), p.get("port"));
     }
-    assertThat(servicePorts).as("%s: Service %s ports", setName, serviceName).containsAllEntriesOf(ports);
+    Map<String, Integer> served = new LinkedHashMap<>(ports);
+    served.remove("health"); // the kubelet's probes only: not a Service port
+    assertThat(servicePorts).as("%s: Service %s ports", setName, serviceName).containsAllEntriesOf(served);
+    for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
+      assertThat((Integer) at(container, probe, "grpc", "port")).as("%s: %s is a native gRPC probe on the health port", setName, probe)
+          .isEqualTo(ports.get("health"));
+    }
     for (int i = 0; i < replicas; i++) {
       String podName = setName + "-" + i;
       String what = dir.getFileName() + ": pod " + podName;
@@ -276,7 +282,9 @@ class K8sManifestsTest {
       }
       Map<String, Object> node = new Yaml(new LoaderOptions()).load(config.get(podName + ".yaml"));
       assertThat(port(at(node, "metrics_listen"))).as("%s: metrics_listen port", what).isEqualTo(ports.get("metrics"));
-      assertThat(host(at(node, "metrics_listen"))).as("%s: metrics_listen host (kubelet and Prometheus reach it)", what).isEqualTo("0.0.0.0");
+      assertThat(host(at(node, "metrics_listen"))).as("%s: metrics_listen host (Prometheus reaches it)", what).isEqualTo("0.0.0.0");
+      assertThat(port(at(node, "health_listen"))).as("%s: health_listen port (the probes')", what).isEqualTo(ports.get("health"));
+      assertThat(host(at(node, "health_listen"))).as("%s: health_listen host (the kubelet reaches it)", what).isEqualTo("0.0.0.0");
       assertThat((String) at(node, "tls", "key")).as(what).isEqualTo(mounts.get("identity") + "/node.key");
       assertThat((String) at(node, "tls", "certificate")).as(what).isEqualTo(mounts.get("identity") + "/node.crt");
       assertThat((String) at(node, "tls", "ca")).as(what).startsWith(mounts.get("trust") + "/");
