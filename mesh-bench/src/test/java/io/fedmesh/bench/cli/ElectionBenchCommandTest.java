@@ -18,7 +18,7 @@ class ElectionBenchCommandTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     for (String[] bad : new String[][] {{"--kills", "0"}, {"--kills", "1001"}, {"--election-min-ms", "10"},
-        {"--election-max-ms", "999"}, {"--election-max-ms", "200000"}}) {
+        {"--election-max-ms", "499"}, {"--election-max-ms", "200000"}}) {
       String[] args = {"bench", "election", bad[0], bad[1]};
       assertThat(FedmeshMain.run(args, new PrintWriter(out, true), new PrintWriter(err, true))).as(bad[0] + " " + bad[1]).isEqualTo(2);
     }
