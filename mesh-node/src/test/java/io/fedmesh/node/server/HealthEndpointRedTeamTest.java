@@ -402,7 +402,8 @@ class HealthEndpointRedTeamTest {
    * process' file descriptors (ulimit -n, shared with the main port, Raft and the data directory) as it likes.
    */
   @Disabled("HOLE (low): health_listen holds any number of unauthenticated silent connections (1,000 here, all still open "
-      + "after 3 s; no cap, idle ones only dropped after 1 min, Watch-holding ones never): file-descriptor exhaustion of the "
+      + "after 3 s; no connection cap, maxConnectionIdle 1 min the only bound, and no maxConnectionAge, so a connection holding a "
+      + "Watch is never idle): file-descriptor exhaustion (ulimit -n shared with the main port, Raft, data files) of the "
       + "node's process from whoever reaches the plaintext port")
   @Test
   void silentConnectionsAreCappedOrDropped() throws Exception {
