@@ -272,11 +272,7 @@ public final class SelftestCommand implements Callable<Integer> {
   }
 
   private static String read(Path file) throws IOException {
-    try {
-      return Files.readString(file);
-    } catch (NoSuchFileException e) {
-      throw new NoSuchFileException(file + ": no such file");
-    }
+    return io.fedmesh.node.config.TextFiles.read(file, io.fedmesh.node.config.TextFiles.PEM_BYTES);
   }
 
   private static String describe(Throwable e) {

@@ -240,7 +240,7 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, InetSocketAddre
   public static NodeConfig load(Path file) throws IOException, InvalidConfigException {
     String text;
     try {
-      text = Files.readString(file);
+      text = TextFiles.read(file, TextFiles.CONFIG_BYTES);
     } catch (NoSuchFileException e) {
       throw new InvalidConfigException(file, List.of("no such file"));
     }

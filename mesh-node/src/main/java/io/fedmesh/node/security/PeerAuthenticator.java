@@ -237,7 +237,7 @@ public final class PeerAuthenticator {
     FileTime modified = Files.getLastModifiedTime(crlFile);
     X509CRL loaded;
     try {
-      loaded = Pem.readRevocationList(Files.readString(crlFile));
+      loaded = Pem.readRevocationList(io.fedmesh.node.config.TextFiles.read(crlFile, io.fedmesh.node.config.TextFiles.PEM_BYTES));
     } catch (CryptoException e) {
       throw new IOException(crlFile + ": " + e.getMessage(), e);
     }

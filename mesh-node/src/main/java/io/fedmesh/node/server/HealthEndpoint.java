@@ -27,7 +27,14 @@ final class HealthEndpoint implements AutoCloseable {
         // Probes are tiny: a larger message is not a probe.
         .maxInboundMessageSize(4096)
         .maxConcurrentCallsPerConnection(16)
-        .maxConnectionIdle(1, TimeUnit.MINUTES)
+        // A probe opens a connection, asks once and is done: one that sits idle is let go at once.
+        .maxConnectionIdle(2, TimeUnit.SECONDS)
+        // Nobody logs in here: a held Watch or a silent socket is let go, and HTTP/2 rapid reset
+        // (streams opened and reset at once, CVE-2023-44487) ends the connection.
+        .maxConnectionAge(5, TimeUnit.MINUTES)
+        .maxConnectionAgeGrace(10, TimeUnit.SECONDS)
+        .handshakeTimeout(2, TimeUnit.SECONDS)
+        .maxRstFramesPerWindow(200, 10)
         .build();
     try {
       server.start();

@@ -237,6 +237,8 @@ public final class NodeServer implements AutoCloseable {
           // Calls of a peer whose certificate is revoked are ended when the list changes (OpenCalls);
           // the age limit also re-runs the TLS handshake now and then. A relayed node just attaches again.
           .maxConnectionAge(1, TimeUnit.HOURS)
+          // HTTP/2 rapid reset (CVE-2023-44487) from an authenticated peer ends its connection.
+          .maxRstFramesPerWindow(200, 10)
           .maxConnectionAgeGrace(10, TimeUnit.SECONDS)
           .addStreamTracerFactory(callMetrics.byteTracer())
           .addService(nodeService)
@@ -519,10 +521,6 @@ public final class NodeServer implements AutoCloseable {
   }
 
   private static String read(java.nio.file.Path file) throws IOException {
-    try {
-      return Files.readString(file);
-    } catch (NoSuchFileException e) {
-      throw new NoSuchFileException(file + ": no such file");
-    }
+    return io.fedmesh.node.config.TextFiles.read(file, io.fedmesh.node.config.TextFiles.PEM_BYTES);
   }
 }

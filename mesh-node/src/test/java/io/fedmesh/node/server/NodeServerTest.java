@@ -260,7 +260,7 @@ class NodeServerTest {
         ""));
     assertThatThrownBy(() -> NodeConfig.load(bad)).isInstanceOfSatisfying(NodeConfig.InvalidConfigException.class, e ->
         assertThat(e.problems()).containsExactlyInAnyOrder(
-            "colour: unknown field (known: advertise_host, data_dir, federations, gossip, limits, listen, metrics_listen, participant, raft, reachable, relay, seeds, tls)",
+            "colour: unknown field (known: advertise_host, data_dir, federations, gossip, health_listen, limits, listen, metrics_listen, participant, raft, reachable, relay, seeds, tls)",
             "limits.streams: unknown field (known: calls_per_connection, calls_per_peer, envelope_burst, envelopes_per_s, gossip_burst, gossip_per_s, news_check_burst, news_checks_per_s)",
             "limits.gossip_per_s: expected a whole number from 1 to 1000000, got '0'",
             "limits.envelope_burst: expected a whole number from 1 to 1000000, got 'lots'",
