@@ -10,11 +10,12 @@ import java.math.BigInteger;
  * return true if that k is odd. P[true] = sum over odd k of (gamma^(k-1)/(k-1)! - gamma^k/k!) =
  * exp(-gamma). For gamma > 1: exp(-gamma) = exp(-1)^floor(gamma) * exp(-(gamma - floor(gamma))), so
  * draw floor(gamma) independent Bernoulli(exp(-1)) (stopping at the first false) and one
- * Bernoulli(exp(-(gamma - floor(gamma)))). Whatever gamma is, the expected number of uniform draws is
- * below e / (1 - 1/e) + e, about 7: each Bernoulli(exp(-1)) takes e draws on average and ends the loop
- * with probability 1 - 1/e.
+ * Bernoulli(exp(-(gamma - floor(gamma)))). Whatever gamma is, the expected number of exact Bernoulli
+ * draws ({@link UniformIntegers#bernoulli}, about two random bits each) is below e / (1 - 1/e) + 2e, about
+ * 10: a Bernoulli(exp(-1)) takes e draws on average and ends the loop with probability 1 - 1/e.
  *
- * <p>Only integer arithmetic: {@code long} while k * denominator fits, {@link BigInteger} beyond.
+ * <p>Only integer arithmetic: {@code long} while gamma's numerator and denominator fit, {@link BigInteger}
+ * beyond.
  */
 public final class BernoulliExp {
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
@@ -62,40 +63,32 @@ public final class BernoulliExp {
     return fraction(random, wholeAndRest[1], denominator);
   }
 
-  /** Bernoulli(exp(-1)): Algorithm 1 at gamma = 1, where Bernoulli(1/k) is "a uniform draw in [0, k) is 0". */
+  /** Bernoulli(exp(-1)): Algorithm 1 at gamma = 1. */
   static boolean minusOne(UniformIntegers random) {
     long k = 1;
-    while (random.below(k) == 0) {
+    while (random.bernoulli(1, k)) {
       k++;
     }
     return (k & 1) == 1;
   }
 
-  /** Algorithm 1 for gamma = numerator / denominator in [0, 1). */
+  /**
+   * Algorithm 1 for gamma = numerator / denominator in [0, 1). Its A_k ~ Bernoulli(gamma / k) is drawn as
+   * Bernoulli(1 / k) and Bernoulli(gamma), independent, both true: the same law, with no k * denominator.
+   */
   private static boolean fraction(UniformIntegers random, long numerator, long denominator) {
     long k = 1;
-    while (true) {
-      if (denominator > Long.MAX_VALUE / k) {
-        return fractionFrom(random, BigInteger.valueOf(numerator), BigInteger.valueOf(denominator), k);
-      }
-      // A_k ~ Bernoulli(gamma / k) = Bernoulli(numerator / (k denominator))
-      if (random.below(k * denominator) >= numerator) {
-        return (k & 1) == 1;
-      }
+    while (random.bernoulli(1, k) && random.bernoulli(numerator, denominator)) {
       k++;
     }
+    return (k & 1) == 1;
   }
 
   private static boolean fraction(UniformIntegers random, BigInteger numerator, BigInteger denominator) {
-    return fractionFrom(random, numerator, denominator, 1);
-  }
-
-  private static boolean fractionFrom(UniformIntegers random, BigInteger numerator, BigInteger denominator, long k) {
-    while (true) {
-      if (random.below(denominator.multiply(BigInteger.valueOf(k))).compareTo(numerator) >= 0) {
-        return (k & 1) == 1;
-      }
+    long k = 1;
+    while (random.bernoulli(1, k) && random.bernoulli(numerator, denominator)) {
       k++;
     }
+    return (k & 1) == 1;
   }
 }

@@ -85,20 +85,106 @@ public final class UniformIntegers {
     }
   }
 
-  /** True with probability exactly numerator / denominator; requires 0 <= numerator <= denominator, denominator >= 1. */
+  /**
+   * True with probability exactly numerator / denominator: "a uniform U in [0, denominator) is below
+   * numerator", with U's bits drawn lazily from the most significant down and the draw stopped as soon as
+   * the comparisons with the numerator and (for the rejection of U >= denominator) the denominator are
+   * decided. Every early stop returns what the full draw would, so the result is exact, and it costs about
+   * two random bits on average instead of the denominator's bit length.
+   *
+   * @throws IllegalArgumentException unless 0 <= numerator <= denominator and denominator >= 1
+   */
   public boolean bernoulli(long numerator, long denominator) {
-    if (numerator < 0 || numerator > denominator) {
+    if (numerator < 0 || numerator > denominator || denominator < 1) {
       throw new IllegalArgumentException("not a probability: " + numerator + "/" + denominator);
     }
-    return below(denominator) < numerator;
+    if (numerator == denominator) {
+      return true;
+    }
+    if (numerator == 0) {
+      return false;
+    }
+    int length = Long.SIZE - Long.numberOfLeadingZeros(denominator - 1); // 2^length >= denominator > numerator
+    boolean powerOfTwo = (denominator & (denominator - 1)) == 0;
+    draw:
+    while (true) {
+      boolean atDenominator = !powerOfTwo; // U's bits so far equal the denominator's (U could still reach it)
+      boolean atNumerator = true; // U's bits so far equal the numerator's
+      for (int i = length - 1; i >= 0; i--) {
+        long bit = bits(1);
+        if (atDenominator) {
+          long d = (denominator >>> i) & 1;
+          if (bit > d) {
+            continue draw; // U >= denominator: rejected
+          }
+          atDenominator = bit == d;
+        }
+        if (atNumerator) {
+          long n = (numerator >>> i) & 1;
+          if (bit < n) {
+            return true; // U < numerator <= denominator
+          }
+          atNumerator = bit == n;
+        }
+        if (!atNumerator && !atDenominator) {
+          return false; // numerator < U < denominator
+        }
+      }
+      if (!atDenominator) {
+        return false; // U == numerator
+      }
+      // U == denominator: rejected
+    }
   }
 
-  /** True with probability exactly numerator / denominator; requires 0 <= numerator <= denominator, denominator >= 1. */
+  /**
+   * True with probability exactly numerator / denominator, drawn lazily as {@link #bernoulli(long, long)}.
+   *
+   * @throws IllegalArgumentException unless 0 <= numerator <= denominator and denominator >= 1
+   */
   public boolean bernoulli(BigInteger numerator, BigInteger denominator) {
-    if (numerator.signum() < 0 || numerator.compareTo(denominator) > 0) {
+    if (numerator.signum() < 0 || numerator.compareTo(denominator) > 0 || denominator.signum() <= 0) {
       throw new IllegalArgumentException("not a probability: " + numerator + "/" + denominator);
     }
-    return below(denominator).compareTo(numerator) < 0;
+    if (denominator.bitLength() < Long.SIZE) {
+      return bernoulli(numerator.longValue(), denominator.longValue());
+    }
+    if (numerator.equals(denominator)) {
+      return true;
+    }
+    if (numerator.signum() == 0) {
+      return false;
+    }
+    int length = denominator.subtract(BigInteger.ONE).bitLength();
+    boolean powerOfTwo = denominator.getLowestSetBit() == denominator.bitLength() - 1;
+    draw:
+    while (true) {
+      boolean atDenominator = !powerOfTwo;
+      boolean atNumerator = true;
+      for (int i = length - 1; i >= 0; i--) {
+        boolean bit = bits(1) == 1;
+        if (atDenominator) {
+          boolean d = denominator.testBit(i);
+          if (bit && !d) {
+            continue draw;
+          }
+          atDenominator = bit == d;
+        }
+        if (atNumerator) {
+          boolean n = numerator.testBit(i);
+          if (!bit && n) {
+            return true;
+          }
+          atNumerator = bit == n;
+        }
+        if (!atNumerator && !atDenominator) {
+          return false;
+        }
+      }
+      if (!atDenominator) {
+        return false;
+      }
+    }
   }
 
   /** A fair coin: one random bit. */

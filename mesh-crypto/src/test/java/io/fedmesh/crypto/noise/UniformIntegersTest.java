@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fedmesh.crypto.random.SimulationRandom;
+import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.MathContext;
+import java.util.function.BooleanSupplier;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class UniformIntegersTest {
 
@@ -55,6 +61,36 @@ class UniformIntegersTest {
     }
     // P[v >= 2^199] = (2^199 + 12345) / huge, essentially 1/2
     assertThat(aboveHalf).isBetween(1000 - 120, 1000 + 120);
+  }
+
+  @ParameterizedTest(name = "{0}/{1}")
+  @CsvSource({"1, 3", "2, 3", "1, 2", "3, 4", "5, 7", "4, 6", "1, 1000003", "999999, 1000003", "4611686018427387905, 9223372036854775807"})
+  void lazyBernoulliMatchesItsProbability(long numerator, long denominator) {
+    UniformIntegers random = seeded(numerator ^ denominator);
+    BigDecimal p = BigDecimal.valueOf(numerator).divide(BigDecimal.valueOf(denominator), MathContext.DECIMAL64);
+    assertFrequency(() -> random.bernoulli(numerator, denominator), p.doubleValue());
+  }
+
+  @Test
+  void lazyBernoulliOnBigIntegersMatchesItsProbability() {
+    // numerator / denominator = (2^80 + 1) / (3 * 2^79 + 7), just above 2/3; and a power-of-two denominator
+    BigInteger numerator = BigInteger.ONE.shiftLeft(80).add(BigInteger.ONE);
+    BigInteger denominator = BigInteger.valueOf(3).shiftLeft(79).add(BigInteger.valueOf(7));
+    UniformIntegers random = seeded(80);
+    assertFrequency(() -> random.bernoulli(numerator, denominator), 2.0 / 3);
+    assertFrequency(() -> random.bernoulli(BigInteger.ONE.shiftLeft(90), BigInteger.ONE.shiftLeft(92)), 0.25);
+    assertThat(random.bernoulli(denominator, denominator)).isTrue();
+    assertThat(random.bernoulli(BigInteger.ZERO, denominator)).isFalse();
+  }
+
+  /** The frequency over 100,000 draws is within 4.5 standard errors of p. */
+  private static void assertFrequency(BooleanSupplier draw, double p) {
+    int trials = 100_000;
+    int hits = 0;
+    for (int i = 0; i < trials; i++) {
+      hits += draw.getAsBoolean() ? 1 : 0;
+    }
+    assertThat((double) hits / trials).isCloseTo(p, Offset.offset(4.5 * Math.sqrt(p * (1 - p) / trials) + 1e-12));
   }
 
   @Test
