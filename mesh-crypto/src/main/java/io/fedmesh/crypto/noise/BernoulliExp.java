@@ -4,7 +4,7 @@ import java.math.BigInteger;
 
 /**
  * Bernoulli(exp(-gamma)) for a rational gamma = numerator / denominator >= 0, exactly: Algorithm 1 of
- * Canonne, Kamath and Steinke 2020 ("The Discrete Gaussian for Differential Privacy", section 5.1).
+ * Canonne, Kamath and Steinke 2020 ("The Discrete Gaussian for Differential Privacy").
  *
  * <p>For gamma in [0, 1]: draw A_k ~ Bernoulli(gamma / k) for k = 1, 2, ... until the first A_k = 0, and
  * return true if that k is odd. P[true] = sum over odd k of (gamma^(k-1)/(k-1)! - gamma^k/k!) =

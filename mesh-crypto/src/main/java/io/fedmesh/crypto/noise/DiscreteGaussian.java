@@ -6,19 +6,21 @@ import java.math.BigInteger;
 /**
  * The discrete Gaussian N_Z(0, sigma^2) on the integers, P[x] = exp(-x^2 / (2 sigma^2)) / sum over y in
  * Z of exp(-y^2 / (2 sigma^2)), for an exact rational sigma^2 = p / q, sampled exactly by Algorithm 3
- * of Canonne, Kamath and Steinke 2020 ("The Discrete Gaussian for Differential Privacy", section 5.3).
+ * of Canonne, Kamath and Steinke 2020 ("The Discrete Gaussian for Differential Privacy").
  *
  * <p>Algorithm: t = floor(sigma) + 1; repeat: draw Y from the discrete Laplace with scale t and accept it
  * with probability exp(-(|Y| - sigma^2 / t)^2 / (2 sigma^2)). With sigma^2 = p / q the exponent is the
- * rational (|Y| q t - p)^2 / (2 p q t^2), so the acceptance test is an exact {@link BernoulliExp}. The
- * acceptance probability is bounded below by a constant independent of sigma (the paper's section 5.3).
+ * rational (|Y| q t - p)^2 / (2 p q t^2), so the acceptance test is an exact {@link BernoulliExp}. A
+ * Laplace draw is accepted with probability 0.54 at sigma = 1, 0.75 at sigma = 10 and 0.76 from sigma =
+ * 1000 on (summed numerically), so a sample takes 1.3 to 1.9 Laplace draws.
  *
  * <p>No floating point on the sampling path: {@code long} arithmetic while the numbers fit (sigma up to
- * about 10^4 for integer sigma^2), {@link BigInteger} beyond. sigma^2 is limited to (0, 2^80] so that every
+ * about 3 * 10^4 for an integer sigma^2), {@link BigInteger} beyond. sigma^2 is limited to (0, 2^80] so that every
  * sample fits in a {@code long} with overwhelming probability; a larger sigma is refused.
  *
- * <p>The variance of N_Z(0, sigma^2) is slightly below sigma^2: the paper bounds the relative gap by
- * 4 pi^2 sigma^2 / (e^(4 pi^2 sigma^2) - 1), below 10^-15 for sigma >= 1; the mechanism's privacy follows from sigma^2, not from the variance.
+ * <p>The variance of N_Z(0, sigma^2) is below sigma^2, by a relative 0.14 at sigma = 1/2, 2.1e-7 at
+ * sigma = 1 and 1.6e-32 at sigma = 2 (summed exactly in the tests); the mechanism's privacy follows from
+ * sigma^2, not from the variance.
  *
  * <p>Immutable and thread-safe; the {@link UniformIntegers} passed in is not.
  */

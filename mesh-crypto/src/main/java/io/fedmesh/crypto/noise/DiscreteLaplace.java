@@ -3,7 +3,7 @@ package io.fedmesh.crypto.noise;
 /**
  * The discrete Laplace distribution on the integers with scale t / s: P[x] proportional to
  * exp(-|x| s / t), sampled exactly by Algorithm 2 of Canonne, Kamath and Steinke 2020 ("The Discrete
- * Gaussian for Differential Privacy", section 5.2).
+ * Gaussian for Differential Privacy").
  *
  * <p>Algorithm: draw U uniform in [0, t) and keep it with probability exp(-U / t) (else draw again); draw
  * V ~ Geometric(1 - exp(-1)) by counting Bernoulli(exp(-1)) successes; X = U + t V is then geometric with
