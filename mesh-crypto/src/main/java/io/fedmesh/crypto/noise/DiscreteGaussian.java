@@ -37,11 +37,12 @@ public final class DiscreteGaussian {
   private final DiscreteLaplace laplace;
   private final BigInteger qt;
   private final BigInteger gammaDenominator;
-  // The long fast path (valid when fast is true): gamma = (|Y| qtLong - pLong)^2 / gammaDenominatorLong.
-  private final boolean fast;
+  // The long fast path, for |Y| <= fastMagnitudeLimit (-1 when p, q t or 2 p q t^2 overflow a long):
+  // gamma = (|Y| qtLong - pLong)^2 / gammaDenominatorLong.
   private final long pLong;
   private final long qtLong;
   private final long gammaDenominatorLong;
+  private final long fastMagnitudeLimit; // |Y| qtLong - pLong cannot overflow up to this |Y|
 
   private DiscreteGaussian(BigInteger p, BigInteger q) {
     this.p = p;
@@ -52,10 +53,11 @@ public final class DiscreteGaussian {
     BigInteger bigT = BigInteger.valueOf(t);
     this.qt = q.multiply(bigT);
     this.gammaDenominator = p.multiply(qt).multiply(bigT).shiftLeft(1);
-    this.fast = p.bitLength() < Long.SIZE - 1 && qt.bitLength() < Long.SIZE - 1 && gammaDenominator.bitLength() < Long.SIZE - 1;
+    boolean fast = p.bitLength() < Long.SIZE - 1 && qt.bitLength() < Long.SIZE - 1 && gammaDenominator.bitLength() < Long.SIZE - 1;
     this.pLong = fast ? p.longValueExact() : 0;
     this.qtLong = fast ? qt.longValueExact() : 0;
     this.gammaDenominatorLong = fast ? gammaDenominator.longValueExact() : 0;
+    this.fastMagnitudeLimit = fast ? Long.MAX_VALUE / qtLong : -1;
   }
 
   /**
@@ -138,7 +140,7 @@ public final class DiscreteGaussian {
     while (true) {
       long y = laplace.sample(random);
       long magnitude = Math.abs(y);
-      if (fast && magnitude <= (Long.MAX_VALUE - pLong) / qtLong) {
+      if (magnitude <= fastMagnitudeLimit) {
         long a = magnitude * qtLong - pLong;
         if (a >= -SQUARE_SAFE && a <= SQUARE_SAFE) {
           if (BernoulliExp.sample(random, a * a, gammaDenominatorLong)) {
