@@ -96,10 +96,10 @@ public final class NodeServer implements AutoCloseable {
     }
   }
 
-  /** What carries envelopes: the channels this node dials, the router, its uplink (behind a firewall), transfers. */
   /** How often a participant asks for the records of a ledger it follows. */
   private static final java.time.Duration FOLLOW_EVERY = java.time.Duration.ofSeconds(5);
 
+  /** What carries envelopes: the channels this node dials, the router, its uplink (behind a firewall), transfers. */
   private record Mesh(ChannelPool channels, EnvelopeRouter router, Uplink uplink, RoutedTransfers transfers,
       java.util.concurrent.ScheduledExecutorService timer, io.fedmesh.node.round.NodeRounds rounds,
       io.fedmesh.node.ledger.NodeLedgers ledgers, io.fedmesh.node.ledger.ModelReplicator models) implements AutoCloseable {
@@ -168,7 +168,7 @@ public final class NodeServer implements AutoCloseable {
       throw new IOException(tls.certificate() + ": " + e.getMessage(), e);
     }
     // A key that is not the certificate's would start a node every handshake with fails: refuse it here.
-    if (!java.util.Arrays.equals(identity.verifyingKey().subjectPublicKeyInfo(), own.getPublicKey().getEncoded())) {
+    if (!identity.verifyingKey().nodeId().equals(self)) {
       throw new IOException(tls.key() + ": this key does not belong to the certificate " + tls.certificate()
           + " (node " + self.shortForm() + "): use the key the certificate was issued for");
     }
