@@ -3,8 +3,7 @@ package io.fedmesh.node.raft;
 import io.fedmesh.crypto.identity.NodeId;
 import java.security.cert.Certificate;
 import java.util.Optional;
-import java.util.Set;
-import java.util.function.Function;
+import java.util.function.BiPredicate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
@@ -36,7 +35,7 @@ import org.apache.ratis.thirdparty.io.grpc.Status;
 final class RaftCallGuard implements ServerInterceptor {
   private static final String ADMIN_SERVICE = "ratis.grpc.AdminProtocolService";
 
-  private final Function<RaftGroupId, Optional<Set<String>>> groupPeers;
+  private final BiPredicate<RaftGroupId, String> isPeer;
   private final Refusals refusals;
 
   /** Counts a refused call, by reason. */
@@ -45,11 +44,11 @@ final class RaftCallGuard implements ServerInterceptor {
   }
 
   /**
-   * @param groupPeers the peer ids (hex node ids) of a hosted group's configuration; empty when this
+   * @param isPeer whether a node (hex id) is a peer of a hosted group's configuration; false when this
    *     server hosts no such group
    */
-  RaftCallGuard(Function<RaftGroupId, Optional<Set<String>>> groupPeers, Refusals refusals) {
-    this.groupPeers = groupPeers;
+  RaftCallGuard(BiPredicate<RaftGroupId, String> isPeer, Refusals refusals) {
+    this.isPeer = isPeer;
     this.refusals = refusals;
   }
 
@@ -126,8 +125,7 @@ final class RaftCallGuard implements ServerInterceptor {
     } catch (RuntimeException e) {
       return Optional.of("request names no valid Raft group");
     }
-    Optional<Set<String>> peers = groupPeers.apply(group);
-    if (peers.isEmpty() || !peers.get().contains(callerHex)) {
+    if (!isPeer.test(group, callerHex)) {
       return Optional.of("node " + callerHex + " is not a peer of Raft group " + group.getUuid());
     }
     // A peer may not speak for another peer (a vote or an append in someone else's name).
