@@ -136,7 +136,7 @@ class LedgerFailoverIT {
     // next start); the chain says which.
     boolean open = openInTerm(next, firstTerm);
     assertThat(count(next, "round_aborted")).as("the round open at the kill (" + open + ") is aborted on the record").isEqualTo(open ? 1 : 0);
-    String done = retry(420, () -> audit(newLeader), a -> count(a, "round_committed") >= ROUNDS);
+    String done = awaitAllRounds(newLeader);
     // The polls above start a CLI JVM each, so they overstate; the acts carry the time their author signed
     // them (same machine, same clock): kill -> the new leader's announcement, and -> the next commit.
     System.out.printf("ledger failover by the acts' own times: announced %.2f s, next round committed %.2f s after the kill%n",
@@ -292,6 +292,44 @@ class LedgerFailoverIT {
       throw new AssertionError(p + " not in " + text);
     }
     return m.group(1);
+  }
+
+  /**
+   * Waits until all rounds have committed. A shared CI machine can be slow, so the limit is on a
+   * stall (no commit for {@link #STALL_SECONDS}), not on the total; the failure names what the chain
+   * last said instead of dumping it.
+   */
+  static String awaitAllRounds(Node leader) throws Exception {
+    long hardEnd = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
+    int committed = -1;
+    long lastProgress = System.nanoTime();
+    String last = "";
+    while (true) {
+      String a = audit(leader);
+      if (!a.isEmpty()) {
+        last = a;
+      }
+      int now = count(last, "round_committed");
+      if (now >= ROUNDS) {
+        return last;
+      }
+      if (now > committed) {
+        committed = now;
+        lastProgress = System.nanoTime();
+      }
+      long t = System.nanoTime();
+      if (t - lastProgress > TimeUnit.SECONDS.toNanos(STALL_SECONDS) || t > hardEnd) {
+        throw new AssertionError("rounds stalled at " + committed + " of " + ROUNDS + " committed (" + count(last, "round_aborted")
+            + " aborted, " + count(last, "leader") + " leader acts); last records: " + tail(last, 1500));
+      }
+      Thread.sleep(1000);
+    }
+  }
+
+  static final int STALL_SECONDS = 180;
+
+  static String tail(String s, int chars) {
+    return s.length() <= chars ? s : "..." + s.substring(s.length() - chars);
   }
 
   interface Attempt<T> {
