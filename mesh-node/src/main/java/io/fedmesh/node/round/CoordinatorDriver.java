@@ -42,6 +42,8 @@ final class CoordinatorDriver implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(CoordinatorDriver.class.getName());
   /** Pause before the next round after one that could not start (too few participants up). */
   static final long RETRY_MILLIS = 2_000;
+  /** About a minute of retries (at {@link #RETRY_MILLIS}) before rounds that cannot start are given up. */
+  static final int MAX_FAILED_STARTS = 30;
   /** Finished rounds kept for status. */
   static final int HISTORY = 1_000;
 
@@ -67,6 +69,8 @@ final class CoordinatorDriver implements AutoCloseable {
   private String manifest;
   private float[] global;
   private int roundsLeft;
+  /** Starts that failed in a row: after {@link #MAX_FAILED_STARTS} the rounds left are given up. */
+  private int failedStarts;
   private long roundStartNanos;
   private String phase = "idle";
   private long phaseStartNanos;
@@ -109,6 +113,7 @@ final class CoordinatorDriver implements AutoCloseable {
           + (engine == null ? lastCommitted : engine.round()) + ")");
     }
     roundsLeft = rounds;
+    failedStarts = 0;
     thread.submit(this::nextRound);
     publish();
     return status;
@@ -166,7 +171,6 @@ final class CoordinatorDriver implements AutoCloseable {
         publish();
         return;
       }
-      roundsLeft--;
     }
     long round = Math.max(ledger.lastRound(), engine == null ? 0 : engine.round()) + 1;
     roundStartNanos = System.nanoTime();
@@ -195,11 +199,20 @@ final class CoordinatorDriver implements AutoCloseable {
     roundBase = modelId;
     int left;
     synchronized (this) {
-      left = roundsLeft;
+      left = roundsLeft - 1;
     }
     ledger.started(round, roundBase, cohort, left).whenComplete((ok, failure) -> thread.submit(() -> {
       if (engine != created) {
         return;
+      }
+      if (failure == null) {
+        synchronized (this) {
+          // A round counts once its start is on the record: one that could not start (too few
+          // participants, the model not here yet, a ledger that was electing) is tried again, so a
+          // new coordinator's first moments never eat one of the rounds asked for.
+          roundsLeft = Math.max(0, roundsLeft - 1);
+          failedStarts = 0;
+        }
       }
       if (failure != null) {
         engine = null;
@@ -230,6 +243,14 @@ final class CoordinatorDriver implements AutoCloseable {
     record(new RoundStatus.Finished(round, "aborted", reason, modelId, 0, 0, Double.NaN, Double.NaN, Double.NaN, 0));
     metrics.roundEnded(federation, "aborted", Duration.ofNanos(System.nanoTime() - roundStartNanos));
     engine = null;
+    synchronized (this) {
+      if (roundsLeft > 0 && ++failedStarts >= MAX_FAILED_STARTS) {
+        LOG.warning(federation + ": " + failedStarts + " rounds in a row could not start; giving up the " + roundsLeft
+            + " round(s) left (start them again with `fedmesh round start`)");
+        roundsLeft = 0;
+        failedStarts = 0;
+      }
+    }
     if (roundsLeft > 0) {
       thread.after(RETRY_MILLIS, this::nextRound);
     }
