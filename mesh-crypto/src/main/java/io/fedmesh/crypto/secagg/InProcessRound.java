@@ -107,11 +107,24 @@ public final class InProcessRound {
    */
   public static Outcome run(SecAggParameters params, IntFunction<float[]> updates, long[] weights, Dropouts dropouts,
       IntFunction<SecureRandom> randoms, IntFunction<SigningKey> identities, Timing timing, int parallelism) {
-    SecAggServer server = new SecAggServer(params);
     List<SecAggClient> clients = new ArrayList<>();
     for (int c = 0; c < params.clients(); c++) {
       clients.add(new SecAggClient(params, c, updates.apply(c), weights[c], randoms.apply(c), identities.apply(c)));
     }
+    return run(params, clients, dropouts, timing, parallelism);
+  }
+
+  /**
+   * One round of clients already made (integer-mode rounds make theirs from encodings).
+   *
+   * @param clients client i of the cohort at index i
+   */
+  public static Outcome run(SecAggParameters params, List<SecAggClient> clients, Dropouts dropouts, Timing timing,
+      int parallelism) {
+    if (clients.size() != params.clients()) {
+      throw new IllegalArgumentException(clients.size() + " clients for a cohort of " + params.clients());
+    }
+    SecAggServer server = new SecAggServer(params);
     List<Outgoing> toClients = Collections.synchronizedList(new ArrayList<>());
     long advertiseStart = timing.wallClock.getAsLong();
     for (int c = 0; c < params.clients(); c++) {

@@ -156,13 +156,17 @@ record R2MaskedInput(
     for (int c = 0; c < chunks.length; c++) {
       chunks[c] = new byte[p.wordsInChunk(c) * 4];
     }
-    Quantizer.Session quantiser = p.quantizer().session(ctx.weight(), ctx.random());
+    Quantizer.Session quantiser = ctx.integers() == null ? p.quantizer().session(ctx.weight(), ctx.random()) : null;
     int m = p.vectorLength();
     int[] block = new int[MaskStream.BLOCK_WORDS];
     for (int from = 0; from < p.words(); from += block.length) {
       int len = Math.min(block.length, p.words() - from);
       int values = Math.min(len, m - from);
-      quantiser.next(ctx.update(), from, from + values, block, 0);
+      if (quantiser != null) {
+        quantiser.next(ctx.update(), from, from + values, block, 0);
+      } else {
+        System.arraycopy(ctx.integers(), from, block, 0, values);
+      }
       if (values < len) {
         block[values] = (int) ctx.weight();
       }

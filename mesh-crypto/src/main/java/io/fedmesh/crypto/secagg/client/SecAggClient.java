@@ -41,10 +41,47 @@ public final class SecAggClient {
    */
   public SecAggClient(SecAggParameters params, int me, float[] update, long weight, SecureRandom random,
       SigningKey identity) {
+    this(params, me, checkFloatMode(params, update), null, weight, random, identity);
+  }
+
+  private static float[] checkFloatMode(SecAggParameters params, float[] update) {
+    if (params.integerBits() != 0) {
+      throw new IllegalArgumentException("this round sums integers the clients encode themselves (integer_bits "
+          + params.integerBits() + "): give the client its encoding, not floats");
+    }
+    return update;
+  }
+
+  /**
+   * A client of an integer-mode round ({@code integer_bits} > 0): its input is already encoded (the
+   * distributed discrete Gaussian), each word in [0, 2^integer_bits), and it weighs 1.
+   */
+  public SecAggClient(SecAggParameters params, int me, int[] encoded, SecureRandom random, SigningKey identity) {
+    this(params, me, null, checkEncoded(params, encoded), 1, random, identity);
+  }
+
+  private static int[] checkEncoded(SecAggParameters params, int[] encoded) {
+    if (params.integerBits() == 0) {
+      throw new IllegalArgumentException("this round quantises float updates: an encoded input needs integer_bits > 0");
+    }
+    if (encoded.length != params.vectorLength()) {
+      throw new IllegalArgumentException("the encoding has " + encoded.length + " words, the round expects " + params.vectorLength());
+    }
+    long limit = 1L << params.integerBits();
+    for (int i = 0; i < encoded.length; i++) {
+      if ((encoded[i] & 0xFFFF_FFFFL) >= limit) {
+        throw new IllegalArgumentException("word " + i + " of the encoding is not below 2^" + params.integerBits());
+      }
+    }
+    return encoded.clone();
+  }
+
+  private SecAggClient(SecAggParameters params, int me, float[] update, int[] encoded, long weight, SecureRandom random,
+      SigningKey identity) {
     if (me < 0 || me >= params.clients()) {
       throw new IllegalArgumentException("client index " + me + " is outside the cohort of " + params.clients());
     }
-    if (update.length != params.vectorLength()) {
+    if (update != null && update.length != params.vectorLength()) {
       throw new IllegalArgumentException("update has " + update.length + " values, the round expects " + params.vectorLength());
     }
     if (weight < 0 || weight > params.quantizer().maxWeight()) {
@@ -59,7 +96,7 @@ public final class SecAggClient {
         params.config().getCohort(me).getSha256().toByteArray())) {
       throw new IllegalArgumentException("the identity key's node id is not cohort[" + me + "]");
     }
-    this.ctx = new ClientContext(params, me, update, weight, random, new RoundKeys(params, meter), meter, identity);
+    this.ctx = new ClientContext(params, me, update, encoded, weight, random, new RoundKeys(params, meter), meter, identity);
   }
 
   /** Starts the round: returns the key advertisement to send. */

@@ -203,8 +203,19 @@ final class S3CollectUnmasking implements ServerState {
       return aborted("the weight total " + weightTotal + " is outside (0, " + most + "] (" + survivors.size()
           + " survivors, each weight at most " + p.quantizer().maxWeight() + "): a client sent a weight out of range");
     }
-    double[] decoded = p.quantizer().decode(Arrays.copyOf(sum, p.vectorLength()), 1.0);
     int[] inSum = survivors.stream().mapToInt(Integer::intValue).toArray();
+    if (p.integerBits() > 0) {
+      int[] integers = Arrays.copyOf(sum, p.vectorLength());
+      if (p.integerBits() < 32) {
+        // mod 2^32 reduced mod 2^b is the sum mod 2^b, since 2^b divides 2^32
+        int mask = (1 << p.integerBits()) - 1;
+        for (int i = 0; i < integers.length; i++) {
+          integers[i] &= mask;
+        }
+      }
+      return new Transition(new ServerCompleted(SecAggResult.ofIntegers(integers, weightTotal, inSum)), List.of());
+    }
+    double[] decoded = p.quantizer().decode(Arrays.copyOf(sum, p.vectorLength()), 1.0);
     return new Transition(new ServerCompleted(new SecAggResult(decoded, weightTotal, inSum)), List.of());
   }
 

@@ -1,16 +1,31 @@
 package io.fedmesh.crypto.secagg.server;
 
 /**
- * What the server learns: the sum of the survivors' weighted updates, their total weight, and who
- * survived. Nothing about any single client's update.
+ * What the server learns: the sum of the survivors' inputs, their total weight, and who survived.
+ * Nothing about any single client's input.
  *
- * @param weightedSum the decoded sum of w_i * x_i over survivors
- * @param weightTotal the sum of the survivors' weights
+ * @param weightedSum the decoded sum of w_i * x_i over survivors (float mode), or null in integer mode
+ * @param weightTotal the sum of the survivors' weights (the survivor count in integer mode)
  * @param survivors the clients whose inputs are in the sum, ascending
+ * @param integerSum integer mode: the sum of the clients' encodings mod 2^integer_bits, each word in
+ *     [0, 2^integer_bits) read as unsigned; null in float mode
  */
-public record SecAggResult(double[] weightedSum, long weightTotal, int[] survivors) {
+public record SecAggResult(double[] weightedSum, long weightTotal, int[] survivors, int[] integerSum) {
+  /** A float-mode result. */
+  public SecAggResult(double[] weightedSum, long weightTotal, int[] survivors) {
+    this(weightedSum, weightTotal, survivors, null);
+  }
+
+  /** An integer-mode result. */
+  public static SecAggResult ofIntegers(int[] integerSum, long weightTotal, int[] survivors) {
+    return new SecAggResult(null, weightTotal, survivors, integerSum);
+  }
+
   /** The weighted mean, sum / total weight; an all-zero weight has no mean. */
   public double[] weightedMean() {
+    if (weightedSum == null) {
+      throw new IllegalStateException("an integer-mode sum has no weighted mean: decode it first");
+    }
     if (weightTotal == 0) {
       throw new IllegalStateException("the survivors' total weight is 0: there is no weighted mean");
     }

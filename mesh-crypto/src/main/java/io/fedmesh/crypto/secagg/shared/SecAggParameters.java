@@ -81,6 +81,11 @@ public final class SecAggParameters {
     if (config.getChunkWords() < 1 || config.getChunkWords() > MAX_CHUNK_WORDS) {
       throw new IllegalArgumentException("chunk_words must be in [1, " + MAX_CHUNK_WORDS + "], got " + config.getChunkWords());
     }
+    int integerBits = config.getIntegerBits();
+    if (integerBits > 32 || integerBits > 0 && config.getWeightBits() != 0) {
+      throw new IllegalArgumentException("integer_bits must be in [0, 32], and an integer-mode round has unit weights"
+          + " (weight_bits 0); got integer_bits " + integerBits + ", weight_bits " + config.getWeightBits());
+    }
     this.quantizer = new Quantizer(config.getClip(), config.getValueBits(), config.getWeightBits(), Modulus.BITS_32);
     // Every client might survive: the sum of n encodings must fit, and so must the sum of n weights.
     quantizer.checkCapacity(n);
@@ -105,6 +110,14 @@ public final class SecAggParameters {
 
   public SecAggConfig config() {
     return config;
+  }
+
+  /**
+   * 0: clients' inputs are floats this round's quantiser encodes. 1 to 32: clients encode their inputs
+   * themselves as integers mod 2^integerBits (each weighs 1), and the sum is of those integers.
+   */
+  public int integerBits() {
+    return config.getIntegerBits();
   }
 
   /** Malicious-server mode: signed advertisements, graph nonces and the consistency check. */
