@@ -32,14 +32,29 @@ import java.util.Arrays;
  * @param clipNorm L2 norm each update is clipped to; positive
  * @param noiseMultiplier central DP noise multiplier (0: no DP)
  * @param delta DP delta the budget is reported for
+ * @param privacy who adds the client-level noise (central or distributed) and the participants' DP-SGD
  */
 public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inputShape, int classes, long initSeed,
     String strategy, double serverLearningRate, TrainingOptions training, int minParticipants, int maxParticipants,
     double sampling, long trainDeadlineMillis, long phaseDeadlineMillis, long evaluationDeadlineMillis,
     double targetDropout, double targetCorrupt, long weightCap, boolean unitWeights, double clipNorm,
-    double noiseMultiplier, double delta) {
+    double noiseMultiplier, double delta, PrivacySettings privacy) {
+
+  /** Settings with central noise and no DP-SGD. */
+  public FederationSettings(NodeId coordinator, ModelSpec model, int[] inputShape, int classes, long initSeed,
+      String strategy, double serverLearningRate, TrainingOptions training, int minParticipants, int maxParticipants,
+      double sampling, long trainDeadlineMillis, long phaseDeadlineMillis, long evaluationDeadlineMillis,
+      double targetDropout, double targetCorrupt, long weightCap, boolean unitWeights, double clipNorm,
+      double noiseMultiplier, double delta) {
+    this(coordinator, model, inputShape, classes, initSeed, strategy, serverLearningRate, training, minParticipants,
+        maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis, targetDropout,
+        targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, PrivacySettings.central());
+  }
 
   public FederationSettings {
+    if (privacy == null) {
+      throw new IllegalArgumentException("privacy settings are required (PrivacySettings.central() for the default)");
+    }
     if (coordinator == null) {
       throw new IllegalArgumentException("a federation's rounds need a coordinator");
     }
@@ -108,14 +123,16 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
         && phaseDeadlineMillis == f.phaseDeadlineMillis && evaluationDeadlineMillis == f.evaluationDeadlineMillis
         && Double.compare(targetDropout, f.targetDropout) == 0 && Double.compare(targetCorrupt, f.targetCorrupt) == 0
         && weightCap == f.weightCap && unitWeights == f.unitWeights && Double.compare(clipNorm, f.clipNorm) == 0
-        && Double.compare(noiseMultiplier, f.noiseMultiplier) == 0 && Double.compare(delta, f.delta) == 0;
+        && Double.compare(noiseMultiplier, f.noiseMultiplier) == 0 && Double.compare(delta, f.delta) == 0
+        && privacy.equals(f.privacy);
   }
 
   @Override
   public int hashCode() {
     return java.util.Objects.hash(coordinator, model, Arrays.hashCode(inputShape), classes, initSeed, strategy,
         serverLearningRate, training, minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis,
-        evaluationDeadlineMillis, targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta);
+        evaluationDeadlineMillis, targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta,
+        privacy);
   }
 
   @Override
@@ -127,7 +144,7 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
         + ", phaseDeadlineMillis=" + phaseDeadlineMillis + ", evaluationDeadlineMillis=" + evaluationDeadlineMillis
         + ", targetDropout=" + targetDropout + ", targetCorrupt=" + targetCorrupt + ", weightCap=" + weightCap
         + ", unitWeights=" + unitWeights + ", clipNorm=" + clipNorm + ", noiseMultiplier=" + noiseMultiplier + ", delta="
-        + delta + "]";
+        + delta + ", privacy=" + privacy + "]";
   }
 
   /**
@@ -145,7 +162,19 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
   public FederationSettings withCoordinator(NodeId node) {
     return new FederationSettings(node, model, inputShape, classes, initSeed, strategy, serverLearningRate, training,
         minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
-        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta);
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy);
+  }
+
+  /** These settings with {@code p} as privacy settings. */
+  public FederationSettings withPrivacy(PrivacySettings p) {
+    return new FederationSettings(coordinator, model, inputShape, classes, initSeed, strategy, serverLearningRate, training,
+        minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, p);
+  }
+
+  /** Whether the participants add the client-level noise (distributed discrete Gaussian). */
+  public boolean distributedNoise() {
+    return noiseMultiplier > 0 && privacy.mode() == PrivacySettings.Mode.DISTRIBUTED;
   }
 
   /** Defaults for everything but who coordinates and what is trained (docs/operations.md lists them). */

@@ -1,5 +1,7 @@
 package io.fedmesh.coordinator.round;
 
+import io.fedmesh.crypto.ddg.DdgDecoder;
+import io.fedmesh.crypto.ddg.DdgSpec;
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.secagg.server.Outgoing;
@@ -176,12 +178,28 @@ final class CoordinatorContext {
       // Never reached with SecAgg+ (min_survivors > n/2 >= 1), kept so that no lone update is ever applied.
       return abort("only " + contributors + " update(s) in the sum: a lone update is never applied", out);
     }
-    long cap = settings.unitWeights() ? 1 : settings.weightCap();
-    double unit = (double) cap / params.quantizer().maxWeight();
-    double[] weighted = result.weightedSum();
-    float[] sum = new float[weighted.length];
-    for (int i = 0; i < sum.length; i++) {
-      sum[i] = (float) (weighted[i] * unit);
+    AggregatedUpdate aggregate;
+    if (params.integerBits() > 0) {
+      // Distributed DP: the participants' encodings carry their noise; decode the noised sum.
+      double[] decoded = DdgDecoder.decode(result.integerSum(), DdgSpec.fromProto(plan.getPrivacy().getDdg(), global.length),
+          global.length);
+      float[] sum = new float[decoded.length];
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] = (float) decoded[i];
+      }
+      aggregate = new AggregatedUpdate(sum, result.weightTotal(), contributors);
+    } else {
+      long cap = settings.unitWeights() ? 1 : settings.weightCap();
+      double unit = (double) cap / params.quantizer().maxWeight();
+      double[] weighted = result.weightedSum();
+      float[] sum = new float[weighted.length];
+      long[] integers = new long[weighted.length];
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] = (float) (weighted[i] * unit);
+        integers[i] = result.integerSum()[i]; // the signed reading of the word, as the quantiser decodes it
+      }
+      // The integer form lets central DP noise the sum on its own grid: one unit is unit / scale.
+      aggregate = new AggregatedUpdate(sum, result.weightTotal() * unit, contributors, integers, unit / params.quantizer().scale());
     }
     List<Failure> failures = new ArrayList<>();
     Set<Integer> in = new HashSet<>();
@@ -196,7 +214,7 @@ final class CoordinatorContext {
     float[] next;
     try {
       next = strategy.aggregateFit((int) Math.min(Integer.MAX_VALUE, round()), global.clone(),
-          new AggregatedUpdate(sum, result.weightTotal() * unit, contributors), failures);
+          aggregate, failures);
     } catch (RuntimeException e) {
       return abort("the strategy failed: " + e.getMessage(), out);
     }

@@ -12,9 +12,9 @@ final class P0FetchingModel implements ParticipantState {
 
   @Override
   public ParticipantState onModel(ParticipantContext ctx, float[] model, List<RoundAction> out) {
-    if (model.length != ctx.params.vectorLength()) {
+    if (model.length != ctx.modelLength) {
       return ctx.declineAndEnd("the global model has " + model.length + " parameters, the round sums "
-          + ctx.params.vectorLength(), out);
+          + ctx.modelLength, out);
     }
     out.add(new RoundAction.Train(model, new TrainingRequest(ctx.round, ParticipantRound.options(ctx.plan),
         ctx.plan.getClipNorm(), ctx.plan.getUnitWeights(), ctx.plan.getWeightCap())));

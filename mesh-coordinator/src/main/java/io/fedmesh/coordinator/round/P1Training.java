@@ -1,5 +1,6 @@
 package io.fedmesh.coordinator.round;
 
+import io.fedmesh.crypto.ddg.DdgEncoder;
 import io.fedmesh.crypto.secagg.client.SecAggClient;
 import java.util.List;
 
@@ -12,8 +13,8 @@ final class P1Training implements ParticipantState {
 
   @Override
   public ParticipantState onTrained(ParticipantContext ctx, float[] update, long examples, List<RoundAction> out) {
-    if (update.length != ctx.params.vectorLength()) {
-      return ctx.declineAndEnd("the update has " + update.length + " values, the round sums " + ctx.params.vectorLength(), out);
+    if (update.length != ctx.modelLength) {
+      return ctx.declineAndEnd("the update has " + update.length + " values, the model " + ctx.modelLength, out);
     }
     for (int i = 0; i < update.length; i++) {
       if (!Float.isFinite(update[i])) {
@@ -26,9 +27,14 @@ final class P1Training implements ParticipantState {
     if (examples < 1) {
       return ctx.declineAndEnd("no local training data", out);
     }
-    long weight = ctx.plan.getUnitWeights() ? ctx.params.quantizer().maxWeight()
-        : ctx.params.weightFor(Math.min(examples, ctx.plan.getWeightCap()), ctx.plan.getWeightCap());
-    ctx.client = new SecAggClient(ctx.params, ctx.me, update, weight, ctx.random, ctx.identity);
+    if (ctx.ddg != null) {
+      // Distributed DP: this participant's share of the noise goes in before anything leaves it.
+      ctx.client = new SecAggClient(ctx.params, ctx.me, DdgEncoder.encode(update, ctx.ddg, ctx.random), ctx.random, ctx.identity);
+    } else {
+      long weight = ctx.plan.getUnitWeights() ? ctx.params.quantizer().maxWeight()
+          : ctx.params.weightFor(Math.min(examples, ctx.plan.getWeightCap()), ctx.plan.getWeightCap());
+      ctx.client = new SecAggClient(ctx.params, ctx.me, update, weight, ctx.random, ctx.identity);
+    }
     ctx.send(ctx.client.start(), out);
     out.add(ctx.timer(ctx.plan.getTrainDeadlineMs() + ctx.secAggWait()));
     return new P2Aggregating();

@@ -23,7 +23,7 @@ final class P4Evaluating implements ParticipantState {
 
   @Override
   public ParticipantState onModel(ParticipantContext ctx, float[] model, List<RoundAction> out) {
-    if (evaluating || model.length != ctx.params.vectorLength()) {
+    if (evaluating || model.length != ctx.modelLength) {
       return this;
     }
     evaluating = true;

@@ -1,5 +1,6 @@
 package io.fedmesh.coordinator.round;
 
+import io.fedmesh.crypto.ddg.DdgSpec;
 import com.google.protobuf.ByteString;
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
@@ -32,6 +33,10 @@ final class ParticipantContext {
   RoundPlan plan;
   SecAggParameters params;
   int me;
+  /** The model's parameter count (the summed vector is longer when the participants encode it: DDG pads). */
+  int modelLength;
+  /** The distributed discrete Gaussian this round's participants add, or null. */
+  DdgSpec ddg;
   SecAggClient client;
   long timerToken;
   /** Server messages that came before their phase, by their place in the phase order; at most one of each. */
@@ -55,6 +60,8 @@ final class ParticipantContext {
     this.plan = plan;
     this.params = new SecAggParameters(plan.getSecagg());
     this.me = PolicyCheck.indexOf(plan, self);
+    this.modelLength = PolicyCheck.modelLength(plan);
+    this.ddg = plan.getPrivacy().hasDdg() ? DdgSpec.fromProto(plan.getPrivacy().getDdg(), modelLength) : null;
   }
 
   RoundMessage.Builder message() {

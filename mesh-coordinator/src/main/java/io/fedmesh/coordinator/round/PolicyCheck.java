@@ -107,8 +107,50 @@ public final class PolicyCheck {
       return Optional.of("the plan's deadlines (" + plan.getTrainDeadlineMs() + ", " + plan.getPhaseDeadlineMs()
           + " ms) are not the federation's");
     }
-    if (plan.getGlobalModel().getSizeBytes() != (long) secagg.getVectorLength() * Float.BYTES) {
+    long bytes = plan.getGlobalModel().getSizeBytes();
+    if (bytes % Float.BYTES != 0 || bytes < Float.BYTES || bytes / Float.BYTES > secagg.getVectorLength()) {
       return Optional.of("the global model's size does not match the vector length");
+    }
+    return privacy(settings, plan, (int) (bytes / Float.BYTES));
+  }
+
+  /** The model's parameter count, from the plan's global model (checked by {@link #check} first). */
+  static int modelLength(RoundPlan plan) {
+    return (int) (plan.getGlobalModel().getSizeBytes() / Float.BYTES);
+  }
+
+  /**
+   * The plan's privacy must be the federation's: the same mode, and under distributed noise exactly the
+   * encoding this participant derives itself from the settings and the signed SecAgg config, so that no
+   * coordinator can have it add less noise than the federation decided, or spread it over more honest
+   * survivors than the round can have.
+   */
+  private static Optional<String> privacy(FederationSettings settings, RoundPlan plan, int modelLength) {
+    var secagg = plan.getSecagg();
+    var p = plan.getPrivacy();
+    if (settings.distributedNoise()) {
+      if (!p.hasDdg() || secagg.getIntegerBits() != settings.privacy().ddgBits()) {
+        return Optional.of("the federation adds distributed noise and the plan does not say so");
+      }
+      io.fedmesh.crypto.ddg.DdgSpec own;
+      io.fedmesh.crypto.ddg.DdgSpec theirs;
+      try {
+        own = io.fedmesh.coordinator.privacy.DdgRoundPlan.plan(settings, secagg, modelLength);
+        theirs = io.fedmesh.crypto.ddg.DdgSpec.fromProto(p.getDdg(), modelLength);
+      } catch (IllegalArgumentException e) {
+        return Optional.of("the round's distributed noise cannot be planned: " + e.getMessage());
+      }
+      if (!own.equals(theirs) || secagg.getVectorLength() != own.paddedDimension()) {
+        return Optional.of("the plan's distributed noise is not the one the federation's settings give for this round"
+            + " (this participant derived " + own + ")");
+      }
+    } else if (p.hasDdg() || secagg.getIntegerBits() != 0 || secagg.getVectorLength() != modelLength) {
+      return Optional.of("the plan asks for distributed noise the federation does not use");
+    }
+    var dpSgd = settings.privacy().dpSgd();
+    if (dpSgd == null ? p.hasDpSgd() : !p.hasDpSgd() || p.getDpSgd().getClipNorm() != dpSgd.clipNorm()
+        || p.getDpSgd().getNoiseMultiplier() != dpSgd.noiseMultiplier() || p.getDpSgd().getBatchSize() != dpSgd.batchSize()) {
+      return Optional.of("the plan's DP-SGD is not the federation's");
     }
     return Optional.empty();
   }

@@ -2,13 +2,17 @@ package io.fedmesh.coordinator.round;
 
 import com.google.protobuf.ByteString;
 import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.coordinator.privacy.DdgRoundPlan;
+import io.fedmesh.crypto.ddg.RandomizedHadamard;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.quantize.Modulus;
 import io.fedmesh.crypto.quantize.Quantizer;
 import io.fedmesh.crypto.secagg.shared.ParameterFinder;
 import io.fedmesh.crypto.secagg.shared.SecAggParameters;
 import io.fedmesh.proto.v1.FederationId;
+import io.fedmesh.proto.v1.DpSgdPlan;
 import io.fedmesh.proto.v1.ModelRef;
+import io.fedmesh.proto.v1.PrivacyPlan;
 import io.fedmesh.proto.v1.RoundPlan;
 import io.fedmesh.proto.v1.SecAggConfig;
 import io.fedmesh.proto.v1.TrainingPlan;
@@ -48,17 +52,37 @@ public final class RoundPlanner {
     int n = cohort.size();
     ParameterFinder.Result kt = ParameterFinder.find(n, settings.targetDropout(), settings.targetCorrupt(),
         ParameterFinder.Adversary.MALICIOUS_SERVER);
+    boolean ddg = settings.distributedNoise();
+    int minSurvivors = ParameterFinder.minSurvivors(n, settings.targetCorrupt());
+    if (ddg) {
+      // The noise is sized for the cohort less tolerated dropouts and corrupt members: unmask no fewer.
+      minSurvivors = Math.max(minSurvivors, Math.max(kt.threshold(), n - ParameterFinder.clientsAt(n, settings.targetDropout())));
+    }
     SecAggConfig.Builder secagg = SecAggConfig.newBuilder()
         .setFederation(FederationId.newBuilder().setName(federation))
-        .setRound(round).setVectorLength(vectorLength)
+        .setRound(round).setVectorLength(ddg ? RandomizedHadamard.paddedDimension(vectorLength) : vectorLength)
         .setNeighbours(kt.neighbours()).setThreshold(kt.threshold())
-        .setClip(settings.clipNorm()).setValueBits(valueBits(settings.clipNorm(), n)).setWeightBits(WEIGHT_BITS)
         .setChunkWords(Math.min(CHUNK_WORDS, SecAggParameters.MAX_CHUNK_WORDS))
         .setMaliciousServer(true)
-        .setMinSurvivors(ParameterFinder.minSurvivors(n, settings.targetCorrupt()))
+        .setMinSurvivors(minSurvivors)
         .setCoordinator(id(coordinator))
         .setRoundNonce(ByteString.copyFrom(nonce));
+    if (ddg) {
+      // The participants encode themselves; the quantiser's fields only have to be valid.
+      secagg.setClip(settings.clipNorm()).setValueBits(2).setWeightBits(0).setIntegerBits(settings.privacy().ddgBits());
+    } else {
+      secagg.setClip(settings.clipNorm()).setValueBits(valueBits(settings.clipNorm(), n)).setWeightBits(WEIGHT_BITS);
+    }
     cohort.forEach(node -> secagg.addCohort(id(node)));
+    PrivacyPlan.Builder privacy = PrivacyPlan.newBuilder();
+    if (ddg) {
+      privacy.setDdg(DdgRoundPlan.plan(settings, secagg.build(), vectorLength).toProto());
+    }
+    if (settings.privacy().dpSgd() != null) {
+      var d = settings.privacy().dpSgd();
+      privacy.setDpSgd(DpSgdPlan.newBuilder().setClipNorm(d.clipNorm()).setNoiseMultiplier(d.noiseMultiplier())
+          .setBatchSize(d.batchSize()));
+    }
     var t = settings.training();
     return RoundPlan.newBuilder()
         .setGlobalModel(global)
@@ -73,6 +97,7 @@ public final class RoundPlanner {
         .setTrainDeadlineMs((int) settings.trainDeadlineMillis())
         .setPhaseDeadlineMs((int) settings.phaseDeadlineMillis())
         .setMaxConcurrentUploads(maxConcurrentUploads)
+        .setPrivacy(privacy)
         .build();
   }
 

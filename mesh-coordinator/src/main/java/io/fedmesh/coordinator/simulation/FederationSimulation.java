@@ -180,6 +180,6 @@ public final class FederationSimulation {
     return new FederationSettings(coordinator, s.model(), s.inputShape(), s.classes(), s.initSeed(), s.strategy(),
         s.serverLearningRate(), s.training(), s.minParticipants(), s.maxParticipants(), s.sampling(),
         s.trainDeadlineMillis(), s.phaseDeadlineMillis(), s.evaluationDeadlineMillis(), s.targetDropout(),
-        s.targetCorrupt(), s.weightCap(), s.unitWeights(), s.clipNorm(), s.noiseMultiplier(), s.delta());
+        s.targetCorrupt(), s.weightCap(), s.unitWeights(), s.clipNorm(), s.noiseMultiplier(), s.delta(), s.privacy());
   }
 }

@@ -79,22 +79,6 @@ public record DdgSpec(int bits, double gamma, double beta, double clipNorm, Disc
     return spec;
   }
 
-  /**
-   * The discrete Gaussian whose variance is {@code variance} rounded UP to an exact binary fraction
-   * (more noise, never less), with a numerator and denominator that fit the plan's 64-bit fields.
-   */
-  public static DiscreteGaussian noiseOfVariance(double variance) {
-    if (!(variance > 0) || variance > 0x1p61) {
-      throw new IllegalArgumentException("DDG noise variance must be in (0, 2^61], got " + variance);
-    }
-    int shift = 20;
-    while (shift > 0 && variance * Math.scalb(1.0, shift) >= 0x1p62) {
-      shift--;
-    }
-    long numerator = (long) Math.ceil(variance * Math.scalb(1.0, shift));
-    return DiscreteGaussian.ofVariance(BigInteger.valueOf(numerator), BigInteger.ONE.shiftLeft(shift));
-  }
-
   /** The noise variance as a double (for reports and error estimates; sampling uses the exact fraction). */
   public double noiseVariance() {
     return new java.math.BigDecimal(noise.varianceNumerator()).divide(new java.math.BigDecimal(noise.varianceDenominator()),

@@ -125,6 +125,25 @@ public final class DiscreteGaussian {
     return ofSigma(BigDecimal.valueOf(sigma));
   }
 
+  /**
+   * N_Z(0, s) for the smallest binary fraction s = k / 2^j (j <= 20) at least {@code variance}: never
+   * less noise than asked, with a numerator and denominator that fit in a {@code long} (so a plan can
+   * carry them). The one floating-point step is choosing s; sampling stays exact.
+   *
+   * @throws IllegalArgumentException unless variance is in (0, 2^61]
+   */
+  public static DiscreteGaussian ofVarianceAtLeast(double variance) {
+    if (!(variance > 0) || variance > 0x1p61) {
+      throw new IllegalArgumentException("variance must be in (0, 2^61], got " + variance);
+    }
+    int shift = 20;
+    while (shift > 0 && variance * Math.scalb(1.0, shift) >= 0x1p62) {
+      shift--;
+    }
+    long numerator = (long) Math.ceil(variance * Math.scalb(1.0, shift));
+    return ofVariance(BigInteger.valueOf(numerator), BigInteger.ONE.shiftLeft(shift));
+  }
+
   /** sigma^2's numerator p, in lowest terms. */
   public BigInteger varianceNumerator() {
     return p;

@@ -95,6 +95,11 @@ public final class Quantizer {
     return summands * (1 + maxWeight * maxLevel * 0x1.0p-49) / scale;
   }
 
+  /** Integer units per value unit, before weighting: a sum of words w decodes to w / scale. */
+  public double scale() {
+    return scale;
+  }
+
   public double clip() {
     return clip;
   }

@@ -196,7 +196,7 @@ class DdgMechanismTest {
 
   @Test
   void aPlanFromTheWireIsCheckedFieldByField() {
-    DdgSpec good = spec(20, 1e-3, 0.1, 1, DdgSpec.noiseOfVariance(12.5), 100);
+    DdgSpec good = spec(20, 1e-3, 0.1, 1, DiscreteGaussian.ofVarianceAtLeast(12.5), 100);
     DdgEncoding wire = good.toProto();
     assertThat(DdgSpec.fromProto(wire, 100)).isEqualTo(good);
     assertThatThrownBy(() -> DdgSpec.fromProto(wire, 1000)).hasMessageContaining("not the power of two");
@@ -211,8 +211,8 @@ class DdgMechanismTest {
     assertThatThrownBy(() -> DdgSpec.fromProto(wire.toBuilder().setGamma(1e-300).build(), 100)).hasMessageContaining("clip / gamma");
     // Rounding the variance up, never down.
     assertThat(good.noiseVariance()).isGreaterThanOrEqualTo(12.5);
-    assertThat(DdgSpec.noiseOfVariance(1.0 / 3).varianceNumerator().doubleValue()
-        / DdgSpec.noiseOfVariance(1.0 / 3).varianceDenominator().doubleValue()).isGreaterThanOrEqualTo(1.0 / 3);
-    assertThat(DdgSpec.noiseOfVariance(1e17).varianceNumerator().bitLength()).isLessThan(63);
+    assertThat(DiscreteGaussian.ofVarianceAtLeast(1.0 / 3).varianceNumerator().doubleValue()
+        / DiscreteGaussian.ofVarianceAtLeast(1.0 / 3).varianceDenominator().doubleValue()).isGreaterThanOrEqualTo(1.0 / 3);
+    assertThat(DiscreteGaussian.ofVarianceAtLeast(1e17).varianceNumerator().bitLength()).isLessThan(63);
   }
 }

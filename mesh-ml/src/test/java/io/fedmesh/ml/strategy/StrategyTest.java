@@ -31,23 +31,52 @@ class StrategyTest {
     assertThatThrownBy(() -> new FedAvg(TrainingOptions.defaults(), 0, 1, 0)).hasMessageContaining("fraction");
   }
 
+  /** Rounded float Gaussian: a stand-in for the exact sampler, which lives in mesh-crypto (tested there and in mesh-coordinator). */
+  static IntegerNoise roundedGaussian(long seed) {
+    Random r = new Random(seed);
+    return (n, std) -> {
+      long[] out = new long[n];
+      for (int i = 0; i < n; i++) {
+        out[i] = Math.round(r.nextGaussian() * std);
+      }
+      return out;
+    };
+  }
+
   @Test
-  void centralDpSamplesByPoissonWeighsEveryoneOnceAndAddsNoiseOfSigmaTimesC() {
-    CentralDpFixedClipping dp = new CentralDpFixedClipping(fedAvg, 1000, 2.0, 0.5, 0.1, new Random(7));
+  void centralDpSamplesByPoissonWeighsEveryoneOnceAndAddsNoiseOfSigmaTimesCOnTheIntegerGrid() {
+    DpFixedClipping dp = DpFixedClipping.central(fedAvg, 1000, 2.0, 0.5, 0.1, roundedGaussian(7));
     FitInstructions fit = dp.configureFit(1, 1000, new Random(2));
     assertThat(fit.participants().size()).isBetween(70, 130);
     assertThat(fit.unitWeights()).isTrue();
     assertThat(fit.clipNorm()).isEqualTo(0.5);
 
     int m = 20_000;
-    float[] next = dp.aggregateFit(1, new float[m], new AggregatedUpdate(new float[m], 100, 100), List.of());
-    // The noise N(0, (2 * 0.5)^2) divided by q n = 100.
+    double step = 1.0 / 1024;
+    float[] next = dp.aggregateFit(1, new float[m], new AggregatedUpdate(new float[m], 100, 100, new long[m], step), List.of());
+    // The noise N(0, (2 * 0.5)^2) divided by q n = 100, and every noised sum a whole number of steps.
     double var = 0;
     for (float v : next) {
       var += v * v;
+      double steps = v * 100 / step;
+      assertThat(Math.abs(steps - Math.rint(steps))).isLessThan(1e-3);
     }
     assertThat(Math.sqrt(var / m)).isCloseTo(1.0 / 100, within(0.0005));
+    assertThat(dp.describe()).startsWith("central-dp(");
     assertThatThrownBy(() -> dp.configureFit(1, 999, new Random(1))).hasMessageContaining("configured for 1000");
-    assertThatThrownBy(() -> new CentralDpFixedClipping(fedAvg, 10, 1, 0, 0.1, new Random(1))).hasMessageContaining("clip");
+    assertThatThrownBy(() -> dp.aggregateFit(1, new float[2], new AggregatedUpdate(new float[2], 1, 1), List.of()))
+        .hasMessageContaining("integer sum");
+    assertThatThrownBy(() -> DpFixedClipping.central(fedAvg, 10, 1, 0, 0.1, roundedGaussian(1))).hasMessageContaining("clip");
+    assertThatThrownBy(() -> DpFixedClipping.central(fedAvg, 10, 1, 1, 0.1, null)).hasMessageContaining("sampler");
+    assertThatThrownBy(() -> new AggregatedUpdate(new float[2], 1, 1, new long[3], 1)).hasMessageContaining("length");
+  }
+
+  @Test
+  void distributedDpAddsNothingAndAveragesByTheExpectedCohort() {
+    DpFixedClipping dp = DpFixedClipping.distributed(fedAvg, 1000, 2.0, 0.5, 0.1);
+    float[] next = dp.aggregateFit(1, new float[] {0, 0}, new AggregatedUpdate(new float[] {50, -100}, 37, 37), List.of());
+    assertThat(next).containsExactly(0.5f, -1f);
+    assertThat(dp.describe()).startsWith("distributed-dp(");
+    assertThat(dp.central()).isFalse();
   }
 }

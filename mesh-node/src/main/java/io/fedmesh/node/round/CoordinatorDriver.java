@@ -9,7 +9,7 @@ import io.fedmesh.coordinator.round.ModelBlob;
 import io.fedmesh.coordinator.round.RoundAction;
 import io.fedmesh.coordinator.round.RoundReport;
 import io.fedmesh.crypto.identity.NodeId;
-import io.fedmesh.ml.strategy.CentralDpFixedClipping;
+import io.fedmesh.coordinator.privacy.DpStrategies;
 import io.fedmesh.ml.strategy.FedAvg;
 import io.fedmesh.ml.strategy.Strategy;
 import io.fedmesh.ml.train.LocalModel;
@@ -278,8 +278,7 @@ final class CoordinatorDriver implements AutoCloseable {
 
   private Strategy strategy() {
     FedAvg fedAvg = new FedAvg(settings.training(), 1.0, settings.serverLearningRate(), settings.clipNorm());
-    return settings.noiseMultiplier() > 0 ? new CentralDpFixedClipping(fedAvg, federationParticipants,
-        settings.noiseMultiplier(), settings.clipNorm(), settings.sampling(), random) : fedAvg;
+    return DpStrategies.of(fedAvg, settings, federationParticipants, random);
   }
 
   private void run(List<RoundAction> actions) {

@@ -5,7 +5,10 @@ import io.fedmesh.coordinator.simulation.FederationSimulation;
 import io.fedmesh.coordinator.simulation.RoundRecord;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.ml.model.ModelSpec;
-import io.fedmesh.ml.strategy.CentralDpFixedClipping;
+import io.fedmesh.coordinator.federation.PrivacySettings;
+import io.fedmesh.coordinator.privacy.ExactIntegerNoise;
+import io.fedmesh.crypto.random.SimulationRandom;
+import io.fedmesh.ml.strategy.DpFixedClipping;
 import io.fedmesh.ml.strategy.FedAvg;
 import io.fedmesh.ml.strategy.Strategy;
 import io.fedmesh.ml.train.TrainingOptions;
@@ -13,7 +16,6 @@ import io.fedmesh.node.cli.FedmeshVersion;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -96,9 +98,18 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--server-lr", paramLabel = "LR", description = "Server learning rate (default: ${DEFAULT-VALUE}).")
   double serverLearningRate = 1.0;
 
-  @Option(names = "--dp-noise", paramLabel = "SIGMA", description = "Central client-level DP: noise multiplier "
-      + "(needs --clip and --sampling-rate; clients are then Poisson-sampled and the coordinator adds the noise).")
+  @Option(names = "--dp-noise", paramLabel = "SIGMA", description = "Client-level DP: noise multiplier "
+      + "(needs --clip and --sampling-rate; clients are then Poisson-sampled, and the noise is added as --dp-mode says).")
   Double dpNoise;
+
+  @Option(names = "--dp-mode", paramLabel = "MODE", description = "Who adds the client-level noise: central (the "
+      + "coordinator, to the integer sum; it is trusted with the un-noised sum) or distributed (each participant, with "
+      + "the distributed discrete Gaussian inside SecAgg+; no one is) (default: ${DEFAULT-VALUE}).")
+  String dpMode = "central";
+
+  @Option(names = "--ddg-bits", paramLabel = "BITS", description = "Distributed DP: bits per coordinate of the modulus "
+      + "participants wrap into, 2 to 32 (below 32 simulates a narrower wire; default: ${DEFAULT-VALUE}).")
+  int ddgBits = 32;
 
   @Option(names = "--clip", paramLabel = "C", description = "Clip each update to this L2 norm; SecAgg+ quantises "
       + "values in [-C, C] (default: " + DEFAULT_CLIP + ").")
@@ -133,8 +144,11 @@ public final class SimulateCommand implements Callable<Integer> {
           algorithm.equals("fedprox") ? mu : 0);
       double clipNorm = clip != null ? clip : DEFAULT_CLIP;
       FedAvg fedAvg = new FedAvg(options, dpNoise != null ? 1.0 : fraction, serverLearningRate, clipNorm);
+      PrivacySettings.Mode mode = PrivacySettings.Mode.parse(dpMode);
       strategy = dpNoise == null ? fedAvg
-          : new CentralDpFixedClipping(fedAvg, clients, dpNoise, clipNorm, samplingRate, new Random(seed + 3));
+          : mode == PrivacySettings.Mode.DISTRIBUTED ? DpFixedClipping.distributed(fedAvg, clients, dpNoise, clipNorm, samplingRate)
+          : DpFixedClipping.central(fedAvg, clients, dpNoise, clipNorm, samplingRate,
+              new ExactIntegerNoise(SimulationRandom.fromSeed(seed + 3)));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec().commandLine(), e.getMessage());
     }
@@ -188,7 +202,8 @@ public final class SimulateCommand implements Callable<Integer> {
     boolean dp = dpNoise != null;
     return new FederationSettings(NodeId.ofBytes(new byte[NodeId.BYTES]), spec, first.sampleShape(), first.classes(), seed,
         algorithm, serverLearningRate, options, 2, 100_000, 1.0, 60_000, 30_000, 30_000, 0.1, 0.05, Math.max(1, cap), dp,
-        clip != null ? clip : DEFAULT_CLIP, dp ? dpNoise : 0, delta);
+        clip != null ? clip : DEFAULT_CLIP, dp ? dpNoise : 0, delta,
+        new PrivacySettings(PrivacySettings.Mode.parse(dpMode), ddgBits, PrivacySettings.DEFAULT_BETA, null));
   }
 
   private CommandSpec spec() {
@@ -213,6 +228,12 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     if (dpNoise == null && samplingRate != null) {
       throw new ParameterException(spec.commandLine(), "--sampling-rate is for DP rounds (with --dp-noise); use --fraction otherwise");
+    }
+    if (!dpMode.equalsIgnoreCase("central") && !dpMode.equalsIgnoreCase("distributed")) {
+      throw new ParameterException(spec.commandLine(), "--dp-mode must be central or distributed, got '" + dpMode + "'");
+    }
+    if (ddgBits < 2 || ddgBits > 32) {
+      throw new ParameterException(spec.commandLine(), "--ddg-bits must be in [2, 32], got " + ddgBits);
     }
     if (!(delta > 0 && delta < 1)) {
       throw new ParameterException(spec.commandLine(), "--delta must be in (0, 1), got " + delta);

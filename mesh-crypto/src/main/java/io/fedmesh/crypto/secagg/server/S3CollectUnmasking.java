@@ -215,8 +215,9 @@ final class S3CollectUnmasking implements ServerState {
       }
       return new Transition(new ServerCompleted(SecAggResult.ofIntegers(integers, weightTotal, inSum)), List.of());
     }
-    double[] decoded = p.quantizer().decode(Arrays.copyOf(sum, p.vectorLength()), 1.0);
-    return new Transition(new ServerCompleted(new SecAggResult(decoded, weightTotal, inSum)), List.of());
+    int[] words = Arrays.copyOf(sum, p.vectorLength());
+    double[] decoded = p.quantizer().decode(words, 1.0);
+    return new Transition(new ServerCompleted(new SecAggResult(decoded, weightTotal, inSum, words)), List.of());
   }
 
   private static final int GROUP = 32;

@@ -7,14 +7,11 @@ package io.fedmesh.crypto.secagg.server;
  * @param weightedSum the decoded sum of w_i * x_i over survivors (float mode), or null in integer mode
  * @param weightTotal the sum of the survivors' weights (the survivor count in integer mode)
  * @param survivors the clients whose inputs are in the sum, ascending
- * @param integerSum integer mode: the sum of the clients' encodings mod 2^integer_bits, each word in
- *     [0, 2^integer_bits) read as unsigned; null in float mode
+ * @param integerSum the sum as the 32-bit words it was computed in: in float mode the quantised
+ *     weighted sum (signed words; weightedSum[i] is integerSum[i] / the quantiser's scale), in integer
+ *     mode the sum of the clients' encodings mod 2^integer_bits (each word in [0, 2^integer_bits), unsigned)
  */
 public record SecAggResult(double[] weightedSum, long weightTotal, int[] survivors, int[] integerSum) {
-  /** A float-mode result. */
-  public SecAggResult(double[] weightedSum, long weightTotal, int[] survivors) {
-    this(weightedSum, weightTotal, survivors, null);
-  }
 
   /** An integer-mode result. */
   public static SecAggResult ofIntegers(int[] integerSum, long weightTotal, int[] survivors) {

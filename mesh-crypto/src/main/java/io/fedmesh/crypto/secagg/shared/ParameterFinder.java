@@ -435,6 +435,15 @@ public final class ParameterFinder {
   // ---- arguments ----
 
   /** floor(fraction * n), at most n - 1. */
+  /**
+   * How many of n clients a fraction in [0, 0.5) stands for, as the finder counts dropouts D and corrupt
+   * clients C (for example C in {@link #minSurvivors}).
+   */
+  public static int clientsAt(int n, double fraction) {
+    checkArguments(n, fraction, 0, DEFAULT_SIGMA, DEFAULT_ETA);
+    return count(n, fraction);
+  }
+
   static int count(int n, double fraction) {
     return (int) Math.min(n - 1, Math.floor(fraction * n + COUNT_SLACK));
   }
