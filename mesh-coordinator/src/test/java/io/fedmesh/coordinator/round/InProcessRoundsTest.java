@@ -25,11 +25,18 @@ class InProcessRoundsTest {
 
   /** n participants; participant i's update is (i+1)/10 in every coordinate, with i+1 examples. */
   static Fixture fixture(int n, Set<Integer> dropping, ParticipantPolicy policy, boolean unitWeights) {
+    return fixture(n, dropping, policy, unitWeights, s -> s);
+  }
+
+  /** As above, with the federation's settings changed by {@code tweak} (for example to add DP). */
+  static Fixture fixture(int n, Set<Integer> dropping, ParticipantPolicy policy, boolean unitWeights,
+      java.util.function.UnaryOperator<FederationSettings> tweak) {
     SimulationRandom random = SimulationRandom.fromSeed(7);
     NodeId coordinator = SigningKey.generate(random).verifyingKey().nodeId();
     FederationSettings d = FederationSettings.defaults(coordinator, ModelSpec.logistic(), new int[] {M / 2 - 1}, 2);
     FederationSettings settings = new FederationSettings(coordinator, d.model(), d.inputShape(), 2, 1, "fedavg", 1.0,
         d.training(), 2, 100, 1.0, 1000, 1000, 1000, 0.2, 0.05, 100, unitWeights, 1.0, 0, 1e-5);
+    settings = tweak.apply(settings);
     List<InProcessRounds.Member> members = new ArrayList<>();
     List<NodeId> cohort = new ArrayList<>();
     for (int i = 0; i < n; i++) {

@@ -43,15 +43,15 @@ final class PrivacyTracker {
 
   String describe() {
     DpGuarantee last = afterRound.get(afterRound.size() - 1);
-    return String.format(Locale.ROOT, "privacy spent (nominal: a seeded simulation gives no privacy): epsilon %.4f at delta %g after %d rounds (q %g, sigma %g, best RDP order %g)",
-        last.epsilon(), delta, afterRound.size(), samplingRate, noiseMultiplier, last.order());
+    return String.format(Locale.ROOT, "privacy spent (nominal: a seeded simulation gives no privacy): epsilon %s at delta %g after %d rounds (q %g, sigma %g, best RDP order %g)",
+        last.epsilonRoundedUp(6), delta, afterRound.size(), samplingRate, noiseMultiplier, last.order());
   }
 
   String json() {
     DpGuarantee last = afterRound.get(afterRound.size() - 1);
     return String.format(Locale.ROOT, "{\"noise_multiplier\": %s, \"sampling_rate\": %s, \"delta\": %s, \"rounds\": %d, "
         + "\"epsilon\": %s, \"order\": %s}", SimulationReport.jsonNum(noiseMultiplier), SimulationReport.jsonNum(samplingRate),
-        SimulationReport.jsonNum(delta), afterRound.size(), SimulationReport.jsonNum(last.epsilon()),
+        SimulationReport.jsonNum(delta), afterRound.size(), last.epsilonRoundedUp(6),
         SimulationReport.jsonNum(last.order()));
   }
 }

@@ -25,8 +25,9 @@ final class Progress {
     String bar = "#".repeat(filled) + "-".repeat(WIDTH - filled);
     err.print(String.format(Locale.ROOT, (terminal ? "\r" : "") + "round %d/%d [%s] accuracy %.4f loss %.4f%s%s", r.round(), rounds, bar,
         r.test().accuracy(), r.test().loss(),
-        r.baseline() == null ? "" : String.format(Locale.ROOT, " (central %.4f)", r.baseline().accuracy()),
-        privacy == null ? "" : String.format(Locale.ROOT, " epsilon %.3f", privacy.epsilon()))
+        r.baseline() == null ? "" : String.format(Locale.ROOT, privacy == null ? " (central %.4f)" : " (central, non-private %.4f)",
+            r.baseline().accuracy()),
+        privacy == null ? "" : " epsilon " + io.fedmesh.ml.privacy.DpGuarantee.roundedUp(privacy.epsilon(), 4))
         + (r.committed() ? "" : " (aborted: " + r.reason() + ")"));
     if (!terminal) {
       err.println();

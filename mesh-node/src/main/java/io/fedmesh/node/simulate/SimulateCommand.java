@@ -125,6 +125,11 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--no-baseline", description = "Skip the centralised baseline.")
   boolean noBaseline;
 
+  @Option(names = "--omit-non-private", description = "Under DP, leave out of the report what is not differentially "
+      + "private (participants and examples per round, un-noised training loss, speed, the centralised baseline, which "
+      + "is then not trained). Without it they are reported, labelled non-private.")
+  boolean omitNonPrivate;
+
   @Option(names = "--seed", description = "Seed of the data, partition, initial model and sampling (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
@@ -171,7 +176,7 @@ public final class SimulateCommand implements Callable<Integer> {
     Progress progress = new Progress(err, rounds, System.console() != null);
     long start = System.nanoTime();
     FederationSimulation.Result result = new FederationSimulation(settings, data.clients(), data.test(), strategy, seed,
-        System::nanoTime).run(rounds, !noBaseline, record -> {
+        System::nanoTime).run(rounds, !noBaseline && !(omitNonPrivate && dpNoise != null), record -> {
           // An aborted round releases nothing, but charging it too keeps the report simple and errs on the safe side.
           if (privacy != null) {
             privacy.step();
@@ -182,12 +187,13 @@ public final class SimulateCommand implements Callable<Integer> {
     progress.done();
 
     SimulationReport report = new SimulationReport(data.description(), spec.describe(), strategy.describe(),
-        summation, result, privacy, seconds);
+        summation, result, privacy, seconds, hyperparameters(), omitNonPrivate);
     report.write(out);
     RoundRecord last = result.rounds().get(result.rounds().size() - 1);
     stdout.println(String.format(Locale.ROOT, "round %d: test accuracy %.4f, loss %.4f%s%s", last.round(),
         last.test().accuracy(), last.test().loss(), Double.isNaN(last.test().auc()) ? "" : String.format(Locale.ROOT, ", AUC %.4f", last.test().auc()),
-        last.baseline() == null ? "" : String.format(Locale.ROOT, "; centralised baseline %.4f", last.baseline().accuracy())));
+        last.baseline() == null ? "" : String.format(Locale.ROOT, privacy == null ? "; centralised baseline %.4f"
+            : "; centralised baseline (non-private) %.4f", last.baseline().accuracy())));
     if (privacy != null) {
       stdout.println(privacy.describe());
     }
@@ -204,6 +210,19 @@ public final class SimulateCommand implements Callable<Integer> {
         algorithm, serverLearningRate, options, 2, 100_000, 1.0, 60_000, 30_000, 30_000, 0.1, 0.05, Math.max(1, cap), dp,
         clip != null ? clip : DEFAULT_CLIP, dp ? dpNoise : 0, delta,
         new PrivacySettings(PrivacySettings.Mode.parse(dpMode), ddgBits, PrivacySettings.DEFAULT_BETA, null));
+  }
+
+  /** Every option of this run with the value it had (defaults included): what summary.json records. */
+  private java.util.Map<String, String> hyperparameters() {
+    java.util.Map<String, String> all = new java.util.LinkedHashMap<>();
+    for (var option : spec.options()) {
+      if (option.usageHelp() || option.versionHelp()) {
+        continue;
+      }
+      Object value = option.getValue();
+      all.put(option.longestName().replaceFirst("^-+", ""), value == null ? "" : String.valueOf(value));
+    }
+    return all;
   }
 
   private CommandSpec spec() {

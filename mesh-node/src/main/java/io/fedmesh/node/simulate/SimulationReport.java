@@ -10,12 +10,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The files a simulation leaves: metrics.csv, summary.json and accuracy.png, each written atomically. */
+/**
+ * The files a simulation leaves: metrics.csv, summary.json and accuracy.png, each written atomically.
+ *
+ * <p>Under DP the model and its test metrics are private outputs (post-processing of noised sums), but
+ * some diagnostics are not: how many participants and examples took part in each round, the un-noised
+ * training loss, and the centralised baseline trained on everyone's pooled data. Those columns are then
+ * named with a {@code _nonprivate} suffix and listed under "non_private" in summary.json, or left out
+ * entirely with {@code omitNonPrivate}.
+ *
+ * @param hyperparameters every option of the run and its value (seed included), in the order given
+ */
 record SimulationReport(String data, String model, String strategy, String summation, FederationSimulation.Result result,
-    PrivacyTracker privacy, double seconds) {
+    PrivacyTracker privacy, double seconds, java.util.Map<String, String> hyperparameters, boolean omitNonPrivate) {
 
   static final String CSV_HEADER = "round,participants,examples,train_loss,test_loss,test_accuracy,test_precision,"
       + "test_recall,test_f1,test_auc,samples_per_s,baseline_accuracy,baseline_auc,epsilon";
+  /** Columns whose values are not differentially private (under DP they are suffixed or left out). */
+  static final java.util.Set<String> NON_PRIVATE = java.util.Set.of("participants", "examples", "train_loss",
+      "samples_per_s", "baseline_accuracy", "baseline_auc");
 
   void write(Path dir) throws IOException {
     AtomicFiles.writeString(dir.resolve("metrics.csv"), csv());
@@ -24,22 +37,51 @@ record SimulationReport(String data, String model, String strategy, String summa
     List<Double> baseline = new ArrayList<>();
     for (RoundRecord r : result.rounds()) {
       federated.add(r.test().accuracy());
-      if (r.baseline() != null) {
+      if (r.baseline() != null && !hideNonPrivate()) {
         baseline.add(r.baseline().accuracy());
       }
     }
-    AtomicFiles.write(dir.resolve("accuracy.png"), AccuracyChart.png(model + ", " + strategy, federated, baseline));
+    AtomicFiles.write(dir.resolve("accuracy.png"), AccuracyChart.png(model + ", " + strategy
+        + (privacy != null && !baseline.isEmpty() ? " (baseline: non-private)" : ""), federated, baseline));
+  }
+
+  private boolean hideNonPrivate() {
+    return privacy != null && omitNonPrivate;
+  }
+
+  /** The header under this run's privacy: the plain one without DP. */
+  String header() {
+    StringBuilder out = new StringBuilder();
+    for (String column : CSV_HEADER.split(",")) {
+      if (privacy != null && NON_PRIVATE.contains(column)) {
+        if (omitNonPrivate) {
+          continue;
+        }
+        column = column + "_nonprivate";
+      }
+      out.append(out.isEmpty() ? "" : ",").append(column);
+    }
+    return out.toString();
   }
 
   String csv() {
-    StringBuilder out = new StringBuilder(CSV_HEADER).append('\n');
+    StringBuilder out = new StringBuilder(header()).append('\n');
+    String[] columns = CSV_HEADER.split(",");
     for (RoundRecord r : result.rounds()) {
       Metrics t = r.test();
-      out.append(String.format(Locale.ROOT, "%d,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s%n", r.round(), r.participants(),
-          r.examples(), num(r.trainLoss()), num(t.loss()), num(t.accuracy()), num(t.precision()), num(t.recall()),
-          num(t.f1()), num(t.auc()), num(r.samplesPerSecond()),
-          r.baseline() == null ? "" : num(r.baseline().accuracy()), r.baseline() == null ? "" : num(r.baseline().auc()),
-          privacy == null ? "" : num(privacy.epsilonAfter(r.round()))));
+      String[] values = {Integer.toString(r.round()), Long.toString(r.participants()), Long.toString(r.examples()),
+          num(r.trainLoss()), num(t.loss()), num(t.accuracy()), num(t.precision()), num(t.recall()), num(t.f1()),
+          num(t.auc()), num(r.samplesPerSecond()), r.baseline() == null ? "" : num(r.baseline().accuracy()),
+          r.baseline() == null ? "" : num(r.baseline().auc()),
+          privacy == null ? "" : io.fedmesh.ml.privacy.DpGuarantee.roundedUp(privacy.epsilonAfter(r.round()), 6)};
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < columns.length; i++) {
+        if (hideNonPrivate() && NON_PRIVATE.contains(columns[i])) {
+          continue;
+        }
+        line.append(line.isEmpty() ? "" : ",").append(values[i]);
+      }
+      out.append(line).append('\n');
     }
     return out.toString();
   }
@@ -56,9 +98,18 @@ record SimulationReport(String data, String model, String strategy, String summa
     field(out, "rounds", Integer.toString(result.rounds().size()));
     field(out, "parameters", Integer.toString(result.finalModel().length));
     field(out, "final", metrics(last.test()));
-    field(out, "baseline", last.baseline() == null ? "null" : metrics(last.baseline()));
-    field(out, "mean_samples_per_s", jsonNum(speed));
+    if (!hideNonPrivate()) {
+      field(out, "baseline", last.baseline() == null ? "null" : metrics(last.baseline()));
+      field(out, "mean_samples_per_s", jsonNum(speed));
+    }
     field(out, "privacy", privacy == null ? "null" : privacy.json());
+    if (privacy != null) {
+      field(out, "non_private", hideNonPrivate() ? "[]" : "[" + NON_PRIVATE.stream().sorted().map(c -> quote(c)).collect(
+          java.util.stream.Collectors.joining(", ")) + ", " + quote("baseline") + ", " + quote("mean_samples_per_s") + "]");
+    }
+    StringBuilder hp = new StringBuilder("{");
+    hyperparameters.forEach((k, v) -> hp.append(hp.length() == 1 ? "" : ", ").append(quote(k)).append(": ").append(quote(v)));
+    field(out, "hyperparameters", hp.append('}').toString());
     field(out, "aborted_rounds", Long.toString(result.rounds().stream().filter(r -> !r.committed()).count()));
     out.append("  \"seconds\": ").append(jsonNum(seconds)).append("\n}\n");
     return out.toString();

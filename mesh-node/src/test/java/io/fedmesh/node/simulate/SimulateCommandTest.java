@@ -52,8 +52,33 @@ class SimulateCommandTest {
     String summary = Files.readString(report.resolve("summary.json"));
     assertThat(summary).contains("\"summation\": \"SecAgg+", "\"privacy\": {\"noise_multiplier\": 1.00000", "\"epsilon\": ",
         "\"baseline\": null");
-    assertThat(Files.readAllLines(report.resolve("metrics.csv")).get(2)).matches("2,\\d+,.*,[0-9.e+-]+$");
+    List<String> csv = Files.readAllLines(report.resolve("metrics.csv"));
+    assertThat(csv.get(0)).startsWith("round,participants_nonprivate,examples_nonprivate,train_loss_nonprivate,test_loss,")
+        .endsWith(",baseline_accuracy_nonprivate,baseline_auc_nonprivate,epsilon");
+    assertThat(csv.get(2)).matches("2,\\d+,.*,[0-9.]+$");
+    assertThat(summary).contains("\"non_private\": [\"baseline_accuracy\"", "\"hyperparameters\": {", "\"seed\": \"1\"",
+        "\"dp-noise\": \"1.0\"", "\"dp-mode\": \"central\"", "\"strategy\": \"central-dp(");
     assertThat(out.toString()).contains("privacy spent (nominal: a seeded simulation gives no privacy): epsilon");
+    // Epsilon is rounded up, never to nearest: the printed value is at least the exact one in the CSV's precision.
+    String printed = out.toString().replaceAll("(?s).*epsilon ([0-9.]+) at delta.*", "$1");
+    String last = csv.get(2).substring(csv.get(2).lastIndexOf(',') + 1);
+    assertThat(new java.math.BigDecimal(printed)).isGreaterThanOrEqualTo(new java.math.BigDecimal(last));
+  }
+
+  @Test
+  void distributedDpRunsInsideSecureAggregationAndNonPrivateDiagnosticsCanBeLeftOut() throws Exception {
+    Path report = dir.resolve("ddg");
+    assertThat(run("simulate", "--clients", "6", "--rounds", "2", "--rows-per-client", "200", "--dp-noise", "1.0", "--clip",
+        "0.5", "--sampling-rate", "1.0", "--dp-mode", "distributed", "--ddg-bits", "24", "--omit-non-private", "--out",
+        report.toString())).as(err.toString()).isZero();
+    List<String> csv = Files.readAllLines(report.resolve("metrics.csv"));
+    assertThat(csv.get(0)).isEqualTo("round,test_loss,test_accuracy,test_precision,test_recall,test_f1,test_auc,epsilon");
+    String summary = Files.readString(report.resolve("summary.json"));
+    assertThat(summary).contains("\"strategy\": \"distributed-dp(", "\"non_private\": []", "\"ddg-bits\": \"24\"")
+        .doesNotContain("\"baseline\"");
+    assertThat(out.toString()).doesNotContain("baseline");
+    assertThat(run("simulate", "--dp-mode", "sideways")).isEqualTo(2);
+    assertThat(run("simulate", "--ddg-bits", "40")).isEqualTo(2);
   }
 
   @Test
