@@ -52,13 +52,13 @@ public final class PrivacyCommand implements Runnable {
   static final String METHOD = "Renyi DP is computed exactly (Mironov, Talwar and Zhang 2019) at orders 1.1, 1.2, "
       + "..., 10.9 and 12, 13, ..., 63, summed over the steps, and converted to (epsilon, delta) with Balle et al. "
       + "2020, as TF Privacy and Opacus do.";
-  static final String DDG_MODEL = "DDG (--mechanism ddg; Kairouz, Liu and Steinke 2021): each client clips its update "
+  static final String DDG_MODEL = "Distributed discrete Gaussian (DDG; Kairouz, Liu and Steinke 2021): each client clips its update "
       + "to L2 norm C, pads it to a power-of-two dimension, rotates it, divides by GAMMA, rounds to integers "
       + "(conditional randomised rounding with BETA), adds discrete Gaussian noise of standard deviation S integer "
       + "units to every coordinate, and secure aggregation reveals only the sum modulo 2^bits. N is the fewest honest "
       + "clients whose noise reaches a round's sum (cohort minus tolerated dropouts and corrupt clients). Neighbours "
-      + "differ in one client's update, replaced by zero. The bound is the paper's (Theorem 1, per RDP order), at the "
-      + "same orders as above. A sampling rate below 1 uses amplification by Poisson sampling as the paper's code does,"
+      + "differ in one client's update, replaced by zero. The bound is the paper's (Theorem 1, per RDP order) at "
+      + "orders 1.1 to 10.9 and 12 to 63, converted with Balle et al. 2020 as for the Gaussian. A sampling rate below 1 uses amplification by Poisson sampling as the paper's code does,"
       + " which holds only against those who do not learn the cohort (not the coordinator): use 1 to claim none.";
 
   /** Which mechanism a command accounts for. */
@@ -416,7 +416,7 @@ public final class PrivacyCommand implements Runnable {
             + "the corrupt clients a round tolerates; at least 1.")
     Integer clients;
 
-    @Option(names = "--dimension", paramLabel = "D", order = 11,
+    @Option(names = "--dimension", paramLabel = "DIM", order = 11,
         description = "ddg: the update's dimension, in [1, 2^30]; it is padded to the next power of two.")
     Integer dimension;
 

@@ -123,7 +123,7 @@ class PrivacyCommandDdgTest {
     assertThat(run("privacy", "plan", "--help")).isZero();
     String plan = out.toString().replaceAll("\\s+", " ");
     assertThat(plan).contains("--target-epsilon=E", "--sampling-rate=Q", "--steps=T", "--delta=D", "--clients=N",
-        "--dimension=D", "--clip=C", "--beta=BETA", "--bits=B", "--k=K", "--json", "default 4", "cohort minus",
+        "--dimension=DIM", "--clip=C", "--beta=BETA", "--bits=B", "--k=K", "--json", "default 4", "cohort minus",
         "2^bits", "n GAMMA^2 (1/4 + S^2)", "not the coordinator");
     out.getBuffer().setLength(0);
     assertThat(run("privacy", "epsilon", "--help")).isZero();
