@@ -23,9 +23,9 @@ import java.util.Locale;
  * and 12, 13, ..., 63, the grid TF Privacy and Opacus use, so results can be compared with theirs.
  *
  * <p><b>Not covered.</b> Fixed-size or shuffled batches (different bounds), replace-one adjacency (twice
- * the sensitivity), discrete or distributed noise inside secure aggregation (Skellam, distributed
- * discrete Gaussian), and the floating-point attacks on naive Gaussian samplers (Mironov 2012): each of
- * these needs its own accounting, and none is done here.
+ * the sensitivity), discrete or distributed noise inside secure aggregation (Skellam; the distributed
+ * discrete Gaussian has its own bound in {@link DdgAccountant}), and the floating-point attacks on naive
+ * Gaussian samplers (Mironov 2012): each of these needs its own accounting, and none is done here.
  */
 public final class RdpAccountant {
   /** The RDP orders tracked by default, increasing: 1.1 to 10.9 in steps of 0.1, then 12 to 63. */
