@@ -23,14 +23,23 @@ public final class PrivacyCharges {
   public record Decision(RdpCharge charge, Optional<String> refusal, double epsilonAfter) {}
 
   public static Decision decide(PrivacyBudget budget, RdpCharge spent, double samplingRate, double noiseMultiplier, long round) {
+    return decide(budget, spent, noiseMultiplier > 0 ? Optional.of(RdpAccountant.sampledGaussian(samplingRate, noiseMultiplier, 1))
+        : Optional.empty(), round);
+  }
+
+  /**
+   * As above for a round whose charge is computed already (the distributed discrete Gaussian's, or the
+   * sampled Gaussian's); empty: the round adds no noise.
+   */
+  public static Decision decide(PrivacyBudget budget, RdpCharge spent, Optional<RdpBudget> roundCharge, long round) {
     if (budget.getEpsilon() == 0) {
       return new Decision(RdpCharge.getDefaultInstance(), Optional.empty(), 0);
     }
-    if (!(noiseMultiplier > 0)) {
+    if (roundCharge.isEmpty()) {
       return new Decision(RdpCharge.getDefaultInstance(), Optional.of(
           "the federation has a privacy budget but its rounds add no noise (dp.noise_multiplier 0)"), Double.POSITIVE_INFINITY);
     }
-    RdpBudget one = RdpAccountant.sampledGaussian(samplingRate, noiseMultiplier, 1);
+    RdpBudget one = roundCharge.get();
     RdpCharge charge = RdpCharge.newBuilder().addAllOrders(boxed(one.orders())).addAllRdp(boxed(one.rdp())).build();
     // The ledger checks the same sum with the same arithmetic (LedgerBudget), so both reach one verdict.
     double after = LedgerBudget.epsilon(LedgerBudget.add(spent, charge), budget.getDelta());

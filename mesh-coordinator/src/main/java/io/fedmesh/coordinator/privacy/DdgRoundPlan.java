@@ -39,12 +39,20 @@ public final class DdgRoundPlan {
    *     the sum in the modulus (too few bits for this cohort and noise)
    */
   public static DdgSpec plan(FederationSettings settings, SecAggConfig secagg, int modelLength) {
+    int n = secagg.getCohortCount();
+    int minSurvivors = secagg.getMinSurvivors() != 0 ? secagg.getMinSurvivors() : n / 2 + 1;
+    return plan(settings, n, minSurvivors, modelLength, rotationSeed(secagg));
+  }
+
+  /**
+   * The plan for a cohort of {@code n} that unmasks no fewer than {@code minSurvivors}; {@code seed} is the
+   * rotation's (any 32 bytes when the plan is only accounted, since the seed does not change the noise).
+   */
+  public static DdgSpec plan(FederationSettings settings, int n, int minSurvivors, int modelLength, byte[] seed) {
     if (!settings.distributedNoise()) {
       throw new IllegalArgumentException("the federation's noise is not distributed");
     }
-    int n = secagg.getCohortCount();
     int corrupt = ParameterFinder.clientsAt(n, settings.targetCorrupt());
-    int minSurvivors = secagg.getMinSurvivors() != 0 ? secagg.getMinSurvivors() : n / 2 + 1;
     int honest = minSurvivors - corrupt;
     if (honest < 1) {
       throw new IllegalArgumentException("a cohort of " + n + " with " + corrupt + " corrupt tolerated leaves no honest survivor");
@@ -66,7 +74,7 @@ public final class DdgRoundPlan {
     double gamma = StrictMath.sqrt(scaledVariance / room);
     double localVariance = z * z * c * c / (honest * gamma * gamma);
     DiscreteGaussian noise = DiscreteGaussian.ofVarianceAtLeast(localVariance);
-    return new DdgSpec(bits, gamma, settings.privacy().ddgBeta(), c, noise, d, rotationSeed(secagg), honest);
+    return new DdgSpec(bits, gamma, settings.privacy().ddgBeta(), c, noise, d, seed, honest);
   }
 
   /**

@@ -53,11 +53,7 @@ public final class RoundPlanner {
     ParameterFinder.Result kt = ParameterFinder.find(n, settings.targetDropout(), settings.targetCorrupt(),
         ParameterFinder.Adversary.MALICIOUS_SERVER);
     boolean ddg = settings.distributedNoise();
-    int minSurvivors = ParameterFinder.minSurvivors(n, settings.targetCorrupt());
-    if (ddg) {
-      // The noise is sized for the cohort less tolerated dropouts and corrupt members: unmask no fewer.
-      minSurvivors = Math.max(minSurvivors, Math.max(kt.threshold(), n - ParameterFinder.clientsAt(n, settings.targetDropout())));
-    }
+    int minSurvivors = minSurvivors(settings, n, kt);
     SecAggConfig.Builder secagg = SecAggConfig.newBuilder()
         .setFederation(FederationId.newBuilder().setName(federation))
         .setRound(round).setVectorLength(ddg ? RandomizedHadamard.paddedDimension(vectorLength) : vectorLength)
@@ -99,6 +95,24 @@ public final class RoundPlanner {
         .setMaxConcurrentUploads(maxConcurrentUploads)
         .setPrivacy(privacy)
         .build();
+  }
+
+  /**
+   * The fewest survivors a round of {@code n} may unmask: above (n + C) / 2 always; under distributed
+   * noise also n - D (and t), since the noise is sized for the cohort less tolerated dropouts D and
+   * corrupt members C.
+   */
+  public static int minSurvivors(FederationSettings settings, int n) {
+    return minSurvivors(settings, n, ParameterFinder.find(n, settings.targetDropout(), settings.targetCorrupt(),
+        ParameterFinder.Adversary.MALICIOUS_SERVER));
+  }
+
+  private static int minSurvivors(FederationSettings settings, int n, ParameterFinder.Result kt) {
+    int floor = ParameterFinder.minSurvivors(n, settings.targetCorrupt());
+    if (!settings.distributedNoise()) {
+      return floor;
+    }
+    return Math.max(floor, Math.max(kt.threshold(), n - ParameterFinder.clientsAt(n, settings.targetDropout())));
   }
 
   /** The widest value grid whose sum over n weighted values cannot wrap 32 bits. */

@@ -153,7 +153,7 @@ public final class FederationSimulation {
         RoundRecord record = new RoundRecord(round, committed ? fit.participants().size() : 0, current.examples,
             current.dataRows == 0 ? Double.NaN : current.lossSum / current.dataRows, scored,
             current.trainingNanos == 0 ? Double.NaN : current.examples / (current.trainingNanos / 1e9), centralScore,
-            committed, committed ? "" : reason);
+            committed, committed ? "" : reason, fit.participants().size(), global.length);
         records.add(record);
         onRound.accept(record);
       }

@@ -1,6 +1,7 @@
 package io.fedmesh.node.config;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.coordinator.federation.PrivacySettings;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.ml.model.ModelSpec;
 import io.fedmesh.ml.train.TrainingOptions;
@@ -74,22 +75,50 @@ final class RoundsSection {
     long weightCap = s.whole("weight_cap", d.weightCap(), 1, 1L << 40);
     boolean unitWeights = s.bool("unit_weights", d.unitWeights());
     double clipNorm = s.number("clip_norm", d.clipNorm(), "a positive number", v -> v > 0);
-    Section dp = s.section("dp").known(Set.of("noise_multiplier", "delta"));
+    Section dp = s.section("dp").known(Set.of("noise_multiplier", "delta", "mode", "ddg_bits", "ddg_beta", "dp_sgd"));
     double noise = dp.number("noise_multiplier", d.noiseMultiplier(), "a number >= 0", v -> v >= 0);
     double delta = dp.number("delta", d.delta(), "a number in (0, 1)", v -> v > 0 && v < 1);
     if (noise > 0 && !unitWeights) {
       dp.problem("noise_multiplier", "DP rounds need unit_weights: true (the accountant assumes every update weighs 1)");
     }
+    PrivacySettings privacy = privacy(dp, d.privacy());
     if (problems.size() > before) {
       return null;
     }
     try {
       return new FederationSettings(coordinator, model, shape, classes, initSeed, strategy, serverLr, training, min, max,
-          sampling, train, phase, evaluation, dropout, corrupt, weightCap, unitWeights, clipNorm, noise, delta);
+          sampling, train, phase, evaluation, dropout, corrupt, weightCap, unitWeights, clipNorm, noise, delta, privacy);
     } catch (IllegalArgumentException e) {
       problems.add(s.path() + ": " + e.getMessage());
       return null;
     }
+  }
+
+  /**
+   * dp.mode (central | distributed), dp.ddg_bits, dp.ddg_beta and dp.dp_sgd {clip_norm, noise_multiplier,
+   * batch_size}; null after recording a problem.
+   */
+  private static PrivacySettings privacy(Section dp, PrivacySettings d) {
+    String modeText = dp.text("mode", d.mode().text());
+    PrivacySettings.Mode mode = d.mode();
+    try {
+      mode = PrivacySettings.Mode.parse(modeText);
+    } catch (IllegalArgumentException e) {
+      dp.problem("mode", "expected central or distributed, got '" + modeText + "'");
+    }
+    int bits = dp.integer("ddg_bits", d.ddgBits(), 2, 32);
+    double beta = dp.number("ddg_beta", d.ddgBeta(), "a number in [0, 1)", v -> v >= 0 && v < 1);
+    PrivacySettings.DpSgd dpSgd = null;
+    if (dp.present("dp_sgd")) {
+      Section g = dp.section("dp_sgd").known(Set.of("clip_norm", "noise_multiplier", "batch_size"));
+      if (g.require("clip_norm", "noise_multiplier", "batch_size")) {
+        double clip = g.number("clip_norm", 1, "a positive number", v -> v > 0);
+        double sigma = g.number("noise_multiplier", 1, "a positive number", v -> v > 0);
+        int batch = g.integer("batch_size", 1, 1, 1_000_000);
+        dpSgd = new PrivacySettings.DpSgd(clip, sigma, batch);
+      }
+    }
+    return new PrivacySettings(mode, bits, beta, dpSgd);
   }
 
   private static ModelSpec model(Section s, Path base) {
@@ -164,11 +193,14 @@ final class RoundsSection {
         + "strategy: %s%nserver_lr: %s%ntraining: {optimizer: %s, learning_rate: %s, epochs: %d, batch_size: %d, proximal_mu: %s}%n"
         + "participants: {min: %d, max: %d, sampling: %s}%ndeadlines_ms: {train: %d, phase: %d, evaluation: %d}%n"
         + "targets: {dropout: %s, corrupt: %s}%nweight_cap: %d%nunit_weights: %s%nclip_norm: %s%n"
-        + "dp: {noise_multiplier: %s, delta: %s}%n", f.elected() ? "elected" : f.coordinator().hex(), f.model().describe(),
+        + "dp: {noise_multiplier: %s, delta: %s, mode: %s, ddg_bits: %d, ddg_beta: %s%s}%n", f.elected() ? "elected" : f.coordinator().hex(), f.model().describe(),
         java.util.Arrays.toString(f.inputShape()), f.classes(), f.initSeed(), f.strategy(), f.serverLearningRate(),
         t.optimizer().name().toLowerCase(java.util.Locale.ROOT), t.learningRate(), t.epochs(), t.batchSize(), t.proximalMu(),
         f.minParticipants(), f.maxParticipants(), f.sampling(), f.trainDeadlineMillis(), f.phaseDeadlineMillis(),
         f.evaluationDeadlineMillis(), f.targetDropout(), f.targetCorrupt(), f.weightCap(), f.unitWeights(), f.clipNorm(),
-        f.noiseMultiplier(), f.delta());
+        f.noiseMultiplier(), f.delta(), f.privacy().mode().text(), f.privacy().ddgBits(), f.privacy().ddgBeta(),
+        f.privacy().dpSgd() == null ? "" : String.format(java.util.Locale.ROOT,
+            ", dp_sgd: {clip_norm: %s, noise_multiplier: %s, batch_size: %d}", f.privacy().dpSgd().clipNorm(),
+            f.privacy().dpSgd().noiseMultiplier(), f.privacy().dpSgd().batchSize()));
   }
 }

@@ -72,9 +72,17 @@ final class LedgerRounds implements RoundLedger {
   }
 
   @Override
-  public CompletableFuture<Void> started(long round, String baseModel, List<NodeId> cohort, int roundsLeft) {
+  public CompletableFuture<Void> started(long round, String baseModel, List<NodeId> cohort, int roundsLeft,
+      io.fedmesh.proto.v1.RoundPlan plan) {
+    java.util.Optional<io.fedmesh.ml.privacy.RdpBudget> one;
+    try {
+      // The federation's guarantee is about the models it releases: amplified by its sampling rate.
+      one = io.fedmesh.coordinator.privacy.RoundPrivacy.charge(settings, plan, settings.sampling());
+    } catch (IllegalArgumentException e) {
+      return refuse(round, RdpCharge.getDefaultInstance(), "the round's noise cannot be accounted: " + e.getMessage());
+    }
     PrivacyCharges.Decision decision = PrivacyCharges.decide(read(FederationLedger::budget), read(FederationLedger::spent),
-        settings.sampling(), settings.noiseMultiplier(), round);
+        one, round);
     RdpCharge charge = decision.charge();
     if (decision.refusal().isPresent()) {
       return refuse(round, charge, decision.refusal().get());

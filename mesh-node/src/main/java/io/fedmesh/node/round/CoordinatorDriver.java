@@ -201,7 +201,7 @@ final class CoordinatorDriver implements AutoCloseable {
     synchronized (this) {
       left = roundsLeft - 1;
     }
-    ledger.started(round, roundBase, cohort, left).whenComplete((ok, failure) -> thread.submit(() -> {
+    ledger.started(round, roundBase, cohort, left, created.plan()).whenComplete((ok, failure) -> thread.submit(() -> {
       if (engine != created) {
         return;
       }

@@ -22,7 +22,8 @@ public interface RoundLedger {
   String lastModel();
 
   /** Records that {@code round} starts from {@code baseModel} with {@code cohort}; fails if refused. */
-  CompletableFuture<Void> started(long round, String baseModel, List<NodeId> cohort, int roundsLeft);
+  CompletableFuture<Void> started(long round, String baseModel, List<NodeId> cohort, int roundsLeft,
+      io.fedmesh.proto.v1.RoundPlan plan);
 
   /**
    * Records that {@code round} may be unmasked with these survivors, and completes with the proof

@@ -46,7 +46,8 @@ final class StateFileRoundLedger implements RoundLedger {
   }
 
   @Override
-  public synchronized CompletableFuture<Void> started(long round, String baseModel, List<NodeId> cohort, int roundsLeft) {
+  public synchronized CompletableFuture<Void> started(long round, String baseModel, List<NodeId> cohort, int roundsLeft,
+      io.fedmesh.proto.v1.RoundPlan plan) {
     lastRound = Math.max(lastRound, round);
     return CompletableFuture.completedFuture(null);
   }

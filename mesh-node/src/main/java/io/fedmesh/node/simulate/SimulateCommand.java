@@ -165,7 +165,7 @@ public final class SimulateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec().commandLine(), e.getMessage());
     }
-    PrivacyTracker privacy = dpNoise == null ? null : new PrivacyTracker(samplingRate, dpNoise, delta);
+    PrivacyTracker privacy = dpNoise == null ? null : new PrivacyTracker(settings, samplingRate, delta);
     String summation = "SecAgg+ (malicious-server mode, values in [-" + settings.clipNorm() + ", " + settings.clipNorm()
         + "], dropout " + settings.targetDropout() + ", corrupt " + settings.targetCorrupt() + ")";
 
@@ -179,7 +179,7 @@ public final class SimulateCommand implements Callable<Integer> {
         System::nanoTime).run(rounds, !noBaseline && !(omitNonPrivate && dpNoise != null), record -> {
           // An aborted round releases nothing, but charging it too keeps the report simple and errs on the safe side.
           if (privacy != null) {
-            privacy.step();
+            privacy.step(record);
           }
           progress.round(record, privacy);
         });

@@ -130,13 +130,33 @@ class NodeConfigRoundsTest {
   }
 
   @Test
+  void dpModeDdgBitsAndDpSgdAreReadAndChecked() throws Exception {
+    NodeConfig c = load(MEMBERS + ROUNDS + "      unit_weights: true\n      dp: {noise_multiplier: 1.1, mode: distributed, ddg_bits: 20,"
+        + " ddg_beta: 0.5, dp_sgd: {clip_norm: 1.5, noise_multiplier: 0.9, batch_size: 32}}\n");
+    var s = c.rounds("card-fraud").orElseThrow();
+    assertThat(s.distributedNoise()).isTrue();
+    assertThat(s.privacy()).isEqualTo(new io.fedmesh.coordinator.federation.PrivacySettings(
+        io.fedmesh.coordinator.federation.PrivacySettings.Mode.DISTRIBUTED, 20, 0.5,
+        new io.fedmesh.coordinator.federation.PrivacySettings.DpSgd(1.5, 0.9, 32)));
+    assertThat(load(MEMBERS + ROUNDS).rounds("card-fraud").orElseThrow().privacy())
+        .isEqualTo(io.fedmesh.coordinator.federation.PrivacySettings.central());
+    assertThat(problems(ROUNDS + "      dp: {mode: sideways, ddg_bits: 40, ddg_beta: 1, dp_sgd: {clip_norm: 1}}\n", ""))
+        .containsExactlyInAnyOrder(
+            "federations.card-fraud.rounds.dp.mode: expected central or distributed, got 'sideways'",
+            "federations.card-fraud.rounds.dp.ddg_bits: expected a whole number from 2 to 32, got '40'",
+            "federations.card-fraud.rounds.dp.ddg_beta: expected a number in [0, 1), got '1'",
+            "federations.card-fraud.rounds.dp.dp_sgd.noise_multiplier: required",
+            "federations.card-fraud.rounds.dp.dp_sgd.batch_size: required");
+  }
+
+  @Test
   void unknownFieldsAnywhereAreNamed() {
     assertThat(problems(ROUNDS + "      colour: blue\n      training: {momentum: 0.9}\n      dp: {epsilon: 1}\n",
         PARTICIPANT + "    weight: 3\n    policy: {trust: all, targets: {byzantine: 0.1}}\n")).containsExactlyInAnyOrder(
         "federations.card-fraud.rounds.colour: unknown field (known: classes, clip_norm, coordinator, deadlines_ms, dp, "
             + "init_seed, input_shape, model, participants, server_lr, strategy, targets, training, unit_weights, weight_cap)",
         "federations.card-fraud.rounds.training.momentum: unknown field (known: batch_size, epochs, learning_rate, optimizer, proximal_mu)",
-        "federations.card-fraud.rounds.dp.epsilon: unknown field (known: delta, noise_multiplier)",
+        "federations.card-fraud.rounds.dp.epsilon: unknown field (known: ddg_beta, ddg_bits, delta, dp_sgd, mode, noise_multiplier)",
         "participant.card-fraud.weight: unknown field (known: data, holdout, holdout_seed, policy)",
         "participant.card-fraud.policy.trust: unknown field (known: coordinators, max_consecutive_aborts, min_cohort, "
             + "min_threshold, require_malicious_server, targets)",
