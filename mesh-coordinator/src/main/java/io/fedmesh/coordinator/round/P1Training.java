@@ -29,7 +29,13 @@ final class P1Training implements ParticipantState {
     }
     if (ctx.ddg != null) {
       // Distributed DP: this participant's share of the noise goes in before anything leaves it.
-      ctx.client = new SecAggClient(ctx.params, ctx.me, DdgEncoder.encode(update, ctx.ddg, ctx.random), ctx.random, ctx.identity);
+      int[] encoded;
+      try {
+        encoded = DdgEncoder.encode(update, ctx.ddg, ctx.random);
+      } catch (RuntimeException e) {
+        return ctx.declineAndEnd("cannot encode the update with the round's distributed noise: " + e.getMessage(), out);
+      }
+      ctx.client = new SecAggClient(ctx.params, ctx.me, encoded, ctx.random, ctx.identity);
     } else {
       long weight = ctx.plan.getUnitWeights() ? ctx.params.quantizer().maxWeight()
           : ctx.params.weightFor(Math.min(examples, ctx.plan.getWeightCap()), ctx.plan.getWeightCap());

@@ -13,8 +13,17 @@ public final class DdgEncoder {
   private DdgEncoder() {}
 
   /**
-   * @param update the clipped update: its L2 norm must be at most the spec's clip norm (checked, with a
-   *     relative slack of 1e-6 for the float clipping that produced it), every value finite
+   * Shrinks a norm at the clip by this factor: with 32-bit words c / gamma is near 2^28, and the
+   * conditional rounding's bound leaves ||y||^2 a margin of only about c / gamma, so an update a few
+   * float ulps over the clip (as float clipping leaves them) could never be rounded within it. Far above
+   * double rounding in the rotation (about 2^-49), far below anything the model notices.
+   */
+  static final double CLIP_SHRINK = 1 - 0x1p-40;
+
+  /**
+   * @param update the clipped update: its L2 norm must be at most the spec's clip norm, with a relative
+   *     slack of 1e-5 for the float clipping that produced it (it is clipped again here, in double, to
+   *     just under the norm), every value finite
    * @param random the participant's DRBG (noise and rounding)
    * @return {@code spec.paddedDimension()} words, each in [0, 2^bits) (as unsigned 32-bit values)
    * @throws IllegalArgumentException if the update is not clipped or holds NaN or an infinity
@@ -29,15 +38,16 @@ public final class DdgEncoder {
       norm += (double) v * v;
     }
     norm = Math.sqrt(norm);
-    if (norm > spec.clipNorm() * (1 + 1e-6)) {
+    if (norm > spec.clipNorm() * (1 + 1e-5)) {
       throw new IllegalArgumentException("update norm " + norm + " is above the clip norm " + spec.clipNorm());
     }
     double[] y = RandomizedHadamard.rotate(update, spec.paddedDimension(), spec.rotationSeed());
-    double inverseGamma = 1 / spec.gamma();
+    double shrink = norm > spec.clipNorm() * CLIP_SHRINK ? spec.clipNorm() * CLIP_SHRINK / norm : 1;
+    double factor = shrink / spec.gamma();
     for (int i = 0; i < y.length; i++) {
-      y[i] *= inverseGamma;
+      y[i] *= factor;
     }
-    // The slack above lets a norm a hair over c through; the rounding bound absorbs it (sqrt(d) >= 1).
+    // Privacy does not rest on the shrink: the rounded vector's norm is checked exactly against the bound.
     UniformIntegers uniform = new UniformIntegers(random);
     long[] rounded = ConditionalRounding.round(y, spec.normBound(), uniform, DdgSpec.MAX_ROUNDING_TRIES);
     long mask = spec.bits() == 32 ? 0xFFFF_FFFFL : (1L << spec.bits()) - 1;

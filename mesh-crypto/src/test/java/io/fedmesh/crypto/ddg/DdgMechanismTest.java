@@ -185,6 +185,21 @@ class DdgMechanismTest {
   }
 
   @Test
+  void anUpdateAFewUlpsOverTheClipStillEncodesWithThirtyTwoBitWords() {
+    // c / gamma = 2^28: the rounding bound's margin on ||y||^2 is about c / gamma, a relative 4e-9, below
+    // float clipping's error; the encoder clips again in double so such updates still round within it.
+    int length = 25_450;
+    DdgSpec spec = new DdgSpec(32, 0x1p-28, Math.exp(-0.5), 1, DiscreteGaussian.ofVariance(1_000_000, 1),
+        RandomizedHadamard.paddedDimension(length), SEED, 10);
+    float[] x = clipped(new Random(4), length, 1);
+    for (int i = 0; i < length; i++) {
+      x[i] *= 1 + 5e-6f; // norm about 1 + 4e-6: inside the slack, over the clip
+    }
+    int[] e = DdgEncoder.encode(x, spec, SimulationRandom.fromSeed(8));
+    assertThat(e).hasSize(spec.paddedDimension());
+  }
+
+  @Test
   void theNormBoundIsThePapersAndNeverAboveTheAlwaysBound() {
     DdgSpec always = spec(32, 0.01, 0, 1, DiscreteGaussian.ofVariance(1, 1), 100);
     assertThat(always.normBound()).isEqualTo(100 + Math.sqrt(128));
