@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
     versionProvider = FedmeshVersion.class,
     description = "Benchmarks that run whole protocols in this process and print what they cost.",
     subcommands = {SecAggBenchCommand.class, MlBenchCommand.class, TransferBenchCommand.class, MembershipBenchCommand.class,
-        RelayBenchCommand.class, RoundBenchCommand.class, ElectionBenchCommand.class})
+        RelayBenchCommand.class, RoundBenchCommand.class, ElectionBenchCommand.class, DpSgdBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec
   CommandSpec spec;

@@ -127,9 +127,11 @@ public final class DpSgdTrainer {
         }
       }
       Tracker rate = Tracker.fixed((float) options.learningRate());
+      // The optimizer divides by B itself (rescaleGrad), which saves an op per parameter and step.
+      float perExample = 1f / dp.expectedBatchSize();
       this.optimizer = switch (options.optimizer()) {
-        case SGD -> Optimizer.sgd().setLearningRateTracker(rate).build();
-        case ADAM -> Adam.builder().optLearningRateTracker(rate).build();
+        case SGD -> Optimizer.sgd().setLearningRateTracker(rate).setRescaleGrad(perExample).build();
+        case ADAM -> Adam.builder().optLearningRateTracker(rate).setRescaleGrad(perExample).build();
       };
       this.sampleShape = data.sampleShape();
       this.batch = new int[data.size()];
@@ -170,14 +172,15 @@ public final class DpSgdTrainer {
           }
         }
         fillNoise();
-        float divisor = dp.expectedBatchSize();
         for (int k = 0; k < parameters.size(); k++) {
           Parameter p = parameters.get(k);
           ParameterLayout.Entry e = layout.entries().get(k);
-          NDArray gradient = sums.get(k).add(step.create(noise.duplicate().position(e.offset()).limit(e.offset() + e.size()).slice(),
-              new Shape(e.shape()))).div(divisor);
+          // sum + noise; the optimizer's rescaleGrad makes it (sum + noise) / B.
+          NDArray gradient = sums.get(k).addi(step.create(noise.duplicate().position(e.offset()).limit(e.offset() + e.size()).slice(),
+              new Shape(e.shape())));
           if (!center.isEmpty()) {
-            gradient.addi(p.getArray().sub(center.get(k)).muli((float) options.proximalMu()));
+            // FedProx's mu (w - w_global), times B to cancel the rescaling: it is not a per-example term.
+            gradient.addi(p.getArray().sub(center.get(k)).muli((float) (options.proximalMu() * dp.expectedBatchSize())));
           }
           optimizer.update(p.getId(), p.getArray(), gradient);
         }

@@ -27,8 +27,8 @@ import java.util.List;
  * against {@link MicroBatchGradients}).
  *
  * <p>How G is obtained from DJL: the PyTorch engine gives gradients of leaf arrays only, so the forward pass
- * is written out with NDArray ops and a zero "probe" leaf p is added to each layer's output, z = a W^T + b +
- * p; then dL/dp = dL/dz = G. The weights enter detached ({@code stopGradient}), so autograd computes the
+ * is written out with NDArray ops, and each layer's bias enters as a "probe" leaf P holding the bias once
+ * per example (rows x out), z = a W^T + P; then dL/dP = dL/dz = G. The weights enter detached ({@code stopGradient}), so autograd computes the
  * probes' gradients and nothing else; the per-example loss is summed, not averaged, so row i of G belongs
  * to example i alone.
  */
@@ -132,14 +132,16 @@ final class LinearLayerGradients implements PerExampleGradients {
       NDArray a = x.reshape(rows, -1);
       for (int l = 0; l < weights.size(); l++) {
         NDArray w = weights.get(l).getArray().stopGradient();
-        NDArray bias = biases.get(l).getArray().stopGradient();
         w.attach(step); // a detached view joins the weight's own manager otherwise, and would outlive the step
+        // The probe: the bias broadcast to one row per example, a leaf of its own, so z = a W^T + probe is the
+        // layer's output and dL/dprobe its output gradient G. One fused op (addmm) per layer.
+        NDArray bias = biases.get(l).getArray().stopGradient();
         bias.attach(step);
-        NDArray probe = step.zeros(new Shape(rows, w.getShape().get(0)));
+        NDArray probe = bias.broadcast(new Shape(rows, w.getShape().get(0)));
         probe.setRequiresGradient(true);
         inputs.add(a);
         probes.add(probe);
-        NDArray z = a.matMul(w.transpose()).add(bias).add(probe);
+        NDArray z = a.getNDArrayInternal().linear(a, w, probe).singletonOrThrow();
         a = l == weights.size() - 1 ? z : activate(z);
       }
       NDArray total = Clipping.summedLoss(a, hot);
