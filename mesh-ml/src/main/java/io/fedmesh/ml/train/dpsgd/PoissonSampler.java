@@ -32,10 +32,10 @@ final class PoissonSampler {
     }
     double logMiss = Math.log1p(-q);
     int count = 0;
-    long i = -1;
+    double i = -1; // a double, so that no gap, however long, can overflow
     while (true) {
       double u = 1 - random.nextDouble(); // in (0, 1]: log never sees 0
-      i += 1 + (long) Math.floor(Math.log(u) / logMiss);
+      i += 1 + Math.floor(Math.log(u) / logMiss);
       if (i >= n) {
         return count;
       }
