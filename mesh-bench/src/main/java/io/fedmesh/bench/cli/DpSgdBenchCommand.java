@@ -53,13 +53,13 @@ public final class DpSgdBenchCommand implements Callable<Integer> {
   double delta = 1e-5;
 
   @Option(names = "--batch", paramLabel = "B", description = "DP-SGD expected batch size (default: ${DEFAULT-VALUE}).")
-  int batch = 256;
+  int batch = 512;
 
   @Option(names = "--clip", paramLabel = "C", description = "Per-example clip norm (default: ${DEFAULT-VALUE}).")
   double clip = 1.0;
 
   @Option(names = "--lr", paramLabel = "LR", description = "DP-SGD's SGD learning rate (default: ${DEFAULT-VALUE}).")
-  double learningRate = 2.0;
+  double learningRate = 4.0;
 
   @Option(names = "--throughput-reps", paramLabel = "N", description = "Timed turns of each trainer (default: ${DEFAULT-VALUE}; 0 skips it).")
   int reps = 3;
