@@ -49,6 +49,29 @@ class DpSgdTrainerTest {
   }
 
   @Test
+  void fedProxPullsAsInThePlainTrainer() {
+    // FedProx's mu (w - w_global) is added after the noise and must not be divided by B with the sum.
+    TrainingOptions options = new TrainingOptions(TrainingOptions.Optimizer.SGD, 0.5, 3, DATA.size(), 2.0);
+    float[] plain;
+    float[] dp;
+    try (LocalModel model = new LocalModel(ModelSpec.logistic(), DATA.sampleShape(), 3, 6)) {
+      float[] global = model.parameters();
+      global[0] += 1; // a center away from the start, so the pull is large
+      model.train(DATA, options, global, new Random(1));
+      plain = model.parameters();
+    }
+    try (LocalModel model = new LocalModel(ModelSpec.logistic(), DATA.sampleShape(), 3, 6)) {
+      float[] global = model.parameters();
+      global[0] += 1;
+      DpSgdTrainer.train(model, DATA, options, new DpSgdOptions(1e6, 0, DATA.size()), global, AesCtrRandom.seeded(1));
+      dp = model.parameters();
+    }
+    for (int i = 0; i < dp.length; i++) {
+      assertThat(dp[i]).as("parameter %d", i).isCloseTo(plain[i], within(2e-5f));
+    }
+  }
+
+  @Test
   void anEmptyBatchStillGetsTheFullNoise() {
     // q = 10 / 20, and a generator whose uniforms are all just below 1: every gap is longer than the data,
     // so both steps of the epoch sample nothing. The Gaussians come from a seeded AES-CTR stream.
