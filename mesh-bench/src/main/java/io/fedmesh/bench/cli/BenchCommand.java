@@ -12,8 +12,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = FedmeshVersion.class,
     description = "Benchmarks that run whole protocols in this process and print what they cost.",
-    subcommands = {SecAggBenchCommand.class, MlBenchCommand.class, DdgBenchCommand.class, TransferBenchCommand.class, MembershipBenchCommand.class,
-        RelayBenchCommand.class, RoundBenchCommand.class, ElectionBenchCommand.class})
+    subcommands = {SecAggBenchCommand.class, MlBenchCommand.class, DdgBenchCommand.class, DpSgdBenchCommand.class,
+        TransferBenchCommand.class, MembershipBenchCommand.class, RelayBenchCommand.class, RoundBenchCommand.class,
+        ElectionBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec
   CommandSpec spec;

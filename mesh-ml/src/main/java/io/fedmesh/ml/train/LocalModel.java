@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -39,6 +40,7 @@ public final class LocalModel implements AutoCloseable {
   private static final int EVAL_BATCH = 1024;
 
   private final Model model;
+  private final ModelSpec spec;
   private final int[] sampleShape;
   private final int classes;
   private final ParameterLayout layout;
@@ -49,6 +51,7 @@ public final class LocalModel implements AutoCloseable {
    * {@code seed} (the same seed gives the same weights). Runs on the GPU when the engine has one.
    */
   public LocalModel(ModelSpec spec, int[] sampleShape, int classes, long seed) {
+    this.spec = spec;
     this.sampleShape = sampleShape.clone();
     this.classes = classes;
     this.device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
@@ -65,6 +68,27 @@ public final class LocalModel implements AutoCloseable {
 
   public Device device() {
     return device;
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public int classes() {
+    return classes;
+  }
+
+  /**
+   * The DJL block whose parameters are this model's, for trainers in sibling packages (DP-SGD in {@code
+   * train.dpsgd}) that run their own step. Everyone else goes through {@link #parameters()} and {@link #train}.
+   */
+  public Block block() {
+    return model.getBlock();
+  }
+
+  /** The manager the parameters live in; a trainer makes its arrays in a sub-manager it closes. */
+  public NDManager manager() {
+    return model.getNDManager();
   }
 
   public float[] parameters() {
