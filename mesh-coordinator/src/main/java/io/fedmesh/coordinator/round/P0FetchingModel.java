@@ -1,6 +1,7 @@
 package io.fedmesh.coordinator.round;
 
 import io.fedmesh.ml.train.UpdateClipping;
+import io.fedmesh.ml.train.dpsgd.DpSgdOptions;
 import java.util.List;
 
 /** Joined: waiting for the global model (fetched by hash and verified by the driver). */
@@ -16,8 +17,11 @@ final class P0FetchingModel implements ParticipantState {
       return ctx.declineAndEnd("the global model has " + model.length + " parameters, the round sums "
           + ctx.modelLength, out);
     }
+    var dp = ctx.plan.getPrivacy();
     out.add(new RoundAction.Train(model, new TrainingRequest(ctx.round, ParticipantRound.options(ctx.plan),
-        ctx.plan.getClipNorm(), ctx.plan.getUnitWeights(), ctx.plan.getWeightCap())));
+        ctx.plan.getClipNorm(), ctx.plan.getUnitWeights(), ctx.plan.getWeightCap(), dp.hasDpSgd()
+            ? new DpSgdOptions(dp.getDpSgd().getClipNorm(), dp.getDpSgd().getNoiseMultiplier(), dp.getDpSgd().getBatchSize())
+            : null)));
     return new P1Training();
   }
 

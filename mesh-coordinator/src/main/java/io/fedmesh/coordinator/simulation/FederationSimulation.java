@@ -91,7 +91,7 @@ public final class FederationSimulation {
         LocalWork work = new LocalWork() {
           @Override
           public LocalWork.Trained train(float[] global, TrainingRequest request) {
-            ParticipantStep.Contribution step = ParticipantStep.run(model, global, data, request.options(),
+            ParticipantStep.Contribution step = ParticipantStep.run(model, global, data, request.options(), request.dpSgd(),
                 request.clipNorm(), request.unitWeights(), training, clock);
             current.examples += step.examples();
             current.lossSum += step.lastEpochLoss() * data.size();

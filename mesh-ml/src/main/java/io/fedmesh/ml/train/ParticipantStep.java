@@ -22,7 +22,13 @@ public final class ParticipantStep {
    * @param lastEpochLoss mean loss of the last epoch
    * @param trainingNanos time spent training, by the caller's clock
    */
-  public record Contribution(float[] update, double weight, long examples, double lastEpochLoss, long trainingNanos) {}
+  public record Contribution(float[] update, double weight, long examples, double lastEpochLoss, long trainingNanos,
+      io.fedmesh.ml.privacy.RdpBudget recordLevelSpent) {
+    /** A contribution trained without DP-SGD. */
+    public Contribution(float[] update, double weight, long examples, double lastEpochLoss, long trainingNanos) {
+      this(update, weight, examples, lastEpochLoss, trainingNanos, null);
+    }
+  }
 
   /**
    * Trains {@code model} from {@code global} on {@code data} and returns the contribution. The model is
@@ -37,12 +43,36 @@ public final class ParticipantStep {
    */
   public static Contribution run(LocalModel model, float[] global, Dataset data, TrainingOptions options, double clipNorm,
       boolean unitWeights, Random random, LongSupplier clock) {
+    return run(model, global, data, options, null, clipNorm, unitWeights, random, clock);
+  }
+
+  /**
+   * As above, training with DP-SGD when {@code dpSgd} is set (record-level DP: per-example clipping and
+   * Gaussian noise, Poisson-sampled batches; {@code random} then also draws the batches and the noise, so
+   * on a node it must be a cryptographic generator such as {@link io.fedmesh.ml.train.dpsgd.AesCtrRandom#secure()}).
+   * The contribution then says what the training spent ({@link Contribution#recordLevelSpent()}).
+   */
+  public static Contribution run(LocalModel model, float[] global, Dataset data, TrainingOptions options,
+      io.fedmesh.ml.train.dpsgd.DpSgdOptions dpSgd, double clipNorm, boolean unitWeights,
+      java.util.random.RandomGenerator random, LongSupplier clock) {
     if (clipNorm < 0 || Double.isNaN(clipNorm) || Double.isInfinite(clipNorm)) {
       throw new IllegalArgumentException("clip norm must be 0 (none) or positive and finite, got " + clipNorm);
     }
     model.setParameters(global);
     long start = clock.getAsLong();
-    LocalModel.TrainingResult trained = model.train(data, options, global, random);
+    LocalModel.TrainingResult trained;
+    io.fedmesh.ml.privacy.RdpBudget spent = null;
+    if (dpSgd != null) {
+      io.fedmesh.ml.train.dpsgd.DpSgdResult r = io.fedmesh.ml.train.dpsgd.DpSgdTrainer.train(model, data, options, dpSgd, global,
+          random);
+      trained = r.training();
+      spent = r.spent();
+    } else {
+      if (!(random instanceof Random shuffles)) {
+        throw new IllegalArgumentException("training without DP-SGD shuffles with a java.util.Random");
+      }
+      trained = model.train(data, options, global, shuffles);
+    }
     long nanos = clock.getAsLong() - start;
     float[] update = model.parameters();
     for (int i = 0; i < update.length; i++) {
@@ -56,6 +86,6 @@ public final class ParticipantStep {
     if (clipNorm > 0) {
       UpdateClipping.clipInPlace(update, clipNorm);
     }
-    return new Contribution(update, unitWeights ? 1 : data.size(), trained.examplesSeen(), trained.lastEpochLoss(), nanos);
+    return new Contribution(update, unitWeights ? 1 : data.size(), trained.examplesSeen(), trained.lastEpochLoss(), nanos, spent);
   }
 }
