@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
         PrivacyCommand.METHOD,
         ""
     },
-    subcommands = {PrivacyCommand.Epsilon.class, PrivacyCommand.Noise.class})
+    subcommands = {PrivacyCommand.Epsilon.class, PrivacyCommand.Noise.class, PrivacySpentCommand.class})
 public final class PrivacyCommand implements Runnable {
   static final String MODEL = "Model: at each of T steps every record (a training example, or a participant for "
       + "client-level DP) is included independently with probability Q (Poisson sampling, not fixed-size batches or "

@@ -86,7 +86,8 @@ public final class ConfigCommand implements Runnable {
           + (policy.requireMaliciousServer() ? "malicious-server mode" : "semi-honest mode allowed") + ", cohort >= "
           + policy.minCohort() + ", threshold >= " + policy.minThreshold() + ", coordinators "
           + (policy.coordinators().isEmpty() ? "as in rounds" : policy.coordinators().stream().map(NodeId::shortForm).sorted().toList())
-          + ", stops after " + policy.maxConsecutiveAborts() + " aborts in a row";
+          + ", stops after " + policy.maxConsecutiveAborts() + " aborts in a row; privacy cap "
+          + policy.cap().map(c -> "epsilon " + c.epsilon() + " at delta " + c.delta()).orElse("none");
     }
   }
 }

@@ -59,12 +59,16 @@ final class ParticipantAgent implements AutoCloseable {
   /** @param participants the federation's members with the participant role: who may be in a cohort */
   /** Coordinator-eligible nodes whose majority must endorse an unmask request; empty: no fence. */
   private final Set<NodeId> unmaskEndorsers;
+  /** The node's own privacy ledger, bound to this federation and this participant's data. */
+  private final io.fedmesh.coordinator.privacy.ParticipantPrivacy privacy;
 
   ParticipantAgent(String federation, FederationSettings settings, ParticipantPolicy policy,
       java.util.function.Predicate<NodeId> participants, SigningKey identity,
       RoundLink link, RoutedTransfers transfers, ModelStore store, LocalWork work, java.util.function.Supplier<String> manifest, RoundStateFile stateFile,
-      RoundMetrics metrics, ExecutorService executor, ScheduledExecutorService timer, Set<NodeId> unmaskEndorsers)
+      RoundMetrics metrics, ExecutorService executor, ScheduledExecutorService timer, Set<NodeId> unmaskEndorsers,
+      io.fedmesh.coordinator.privacy.ParticipantLedger ledger, io.fedmesh.coordinator.privacy.DdgAccounting ddg)
       throws IOException {
+    this.privacy = new io.fedmesh.coordinator.privacy.ParticipantPrivacy(ledger, work.trainingExamples(), ddg);
     this.unmaskEndorsers = Set.copyOf(unmaskEndorsers);
     this.federation = federation;
     this.settings = settings;
@@ -103,6 +107,7 @@ final class ParticipantAgent implements AutoCloseable {
       RoundMessage previousInvitation = invitation;
       ParticipantRound engine = new ParticipantRound(federation, settings, policy, participants, link.self(), identity, random);
       engine.fenceUnmasking(unmaskEndorsers);
+      engine.chargePrivacy(privacy);
       current = engine;
       invitation = message;
       run(engine, engine.start(from, message, lastRound, consecutiveAborts));
