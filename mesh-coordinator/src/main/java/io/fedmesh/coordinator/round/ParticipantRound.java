@@ -2,6 +2,7 @@ package io.fedmesh.coordinator.round;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
+import io.fedmesh.coordinator.privacy.ParticipantPrivacy;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.secagg.client.SecAggClient;
 import io.fedmesh.crypto.signature.SigningKey;
@@ -40,7 +41,7 @@ public final class ParticipantRound {
   private final ParticipantContext ctx;
   private final java.util.function.Predicate<NodeId> participants;
   private java.util.Set<NodeId> unmaskEndorsers;
-  private io.fedmesh.coordinator.privacy.ParticipantPrivacy privacy;
+  private ParticipantPrivacy privacy;
   private ParticipantState state;
 
   /**
@@ -71,7 +72,7 @@ public final class ParticipantRound {
    * Without it, a round whose plan asks the participant for DP (the distributed discrete Gaussian, DP-SGD)
    * is declined: it could not be counted. Central DP needs nothing here.
    */
-  public void chargePrivacy(io.fedmesh.coordinator.privacy.ParticipantPrivacy privacy) {
+  public void chargePrivacy(ParticipantPrivacy privacy) {
     this.privacy = privacy;
   }
 

@@ -2,6 +2,7 @@ package io.fedmesh.node.config;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
+import io.fedmesh.coordinator.privacy.SpendCheck;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.cli.FedmeshVersion;
 import java.io.PrintWriter;
@@ -87,7 +88,8 @@ public final class ConfigCommand implements Runnable {
           + policy.minCohort() + ", threshold >= " + policy.minThreshold() + ", coordinators "
           + (policy.coordinators().isEmpty() ? "as in rounds" : policy.coordinators().stream().map(NodeId::shortForm).sorted().toList())
           + ", stops after " + policy.maxConsecutiveAborts() + " aborts in a row; privacy cap "
-          + policy.cap().map(c -> "epsilon " + c.epsilon() + " at delta " + c.delta()).orElse("none");
+          + policy.cap().map(c -> "epsilon " + SpendCheck.plain(c.epsilon()) + " at delta "
+          + SpendCheck.plain(c.delta())).orElse("none");
     }
   }
 }

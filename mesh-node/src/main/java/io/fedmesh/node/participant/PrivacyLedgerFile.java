@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * fedmesh-participant-privacy-ledger 1
  * orders 1.1 1.2 ... 63.0
  * federation card-fraud 0.0123 0.0131 ...           (the per-order RDP total, one value per order)
- * charge card-fraud 7 5f2a1c9e0b3d dp-sgd 0.4123 1.0E-5 1764921600000
+ * charge card-fraud 7 5f2a1c9e0b3d dp-sgd 0.4123 1.0E-5 1796457600000
  * </pre>
  *
  * A {@code charge} line is one entry: federation, round, coordinator (short form), mechanism, the
