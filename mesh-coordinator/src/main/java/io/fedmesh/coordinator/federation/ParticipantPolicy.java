@@ -1,6 +1,8 @@
 package io.fedmesh.coordinator.federation;
 
+import io.fedmesh.coordinator.privacy.PrivacyCap;
 import io.fedmesh.crypto.identity.NodeId;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -16,9 +18,17 @@ import java.util.Set;
  * @param coordinators the nodes it accepts as coordinator (empty: the federation config's coordinator)
  * @param maxConsecutiveAborts after this many aborted rounds in a row from one coordinator it stops
  *     answering that coordinator's invitations (until the node restarts or an operator resets it)
+ * @param privacyCap the most its rounds under distributed DP or DP-SGD may spend on its data (the
+ *     participant section's {@code privacy_cap}); null: no cap, though its ledger still records the spend
  */
 public record ParticipantPolicy(boolean requireMaliciousServer, int minCohort, int minThreshold, double targetDropout,
-    double targetCorrupt, Set<NodeId> coordinators, int maxConsecutiveAborts) {
+    double targetCorrupt, Set<NodeId> coordinators, int maxConsecutiveAborts, PrivacyCap privacyCap) {
+
+  /** A policy without a privacy cap. */
+  public ParticipantPolicy(boolean requireMaliciousServer, int minCohort, int minThreshold, double targetDropout,
+      double targetCorrupt, Set<NodeId> coordinators, int maxConsecutiveAborts) {
+    this(requireMaliciousServer, minCohort, minThreshold, targetDropout, targetCorrupt, coordinators, maxConsecutiveAborts, null);
+  }
 
   public ParticipantPolicy {
     coordinators = Set.copyOf(coordinators);
@@ -43,6 +53,17 @@ public record ParticipantPolicy(boolean requireMaliciousServer, int minCohort, i
   /** This policy accepting exactly {@code accepted} as coordinators. */
   public ParticipantPolicy withCoordinators(Set<NodeId> accepted) {
     return new ParticipantPolicy(requireMaliciousServer, minCohort, minThreshold, targetDropout, targetCorrupt, accepted,
-        maxConsecutiveAborts);
+        maxConsecutiveAborts, privacyCap);
+  }
+
+  /** This policy with {@code cap} as its privacy cap (null: none). */
+  public ParticipantPolicy withPrivacyCap(PrivacyCap cap) {
+    return new ParticipantPolicy(requireMaliciousServer, minCohort, minThreshold, targetDropout, targetCorrupt, coordinators,
+        maxConsecutiveAborts, cap);
+  }
+
+  /** The privacy cap, if there is one. */
+  public Optional<PrivacyCap> cap() {
+    return Optional.ofNullable(privacyCap);
   }
 }

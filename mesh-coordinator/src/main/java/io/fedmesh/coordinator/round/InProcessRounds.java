@@ -1,5 +1,8 @@
 package io.fedmesh.coordinator.round;
 
+import io.fedmesh.coordinator.privacy.DdgAccounting;
+import io.fedmesh.coordinator.privacy.ParticipantLedger;
+import io.fedmesh.coordinator.privacy.ParticipantPrivacy;
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
 import io.fedmesh.crypto.identity.NodeId;
@@ -45,6 +48,8 @@ public final class InProcessRounds {
   private final Map<NodeId, Long> lastRound = new HashMap<>();
   private final Map<String, byte[]> store = new HashMap<>();
   private final Map<NodeId, RoundReport> participantReports = new HashMap<>();
+  /** Each member's own privacy ledger, kept in memory: participants charge DP rounds as a node does. */
+  private final Map<NodeId, ParticipantLedger> ledgers = new HashMap<>();
   private long now;
   private long sequence;
 
@@ -100,6 +105,7 @@ public final class InProcessRounds {
           if (d.message.hasInvitation()) {
             p = new ParticipantRound(federation, settings, member.policy(), members::containsKey, member.id(), member.identity(),
                 member.random());
+            p.chargePrivacy(new ParticipantPrivacy(ledger(member.id()), member.work().trainingExamples(), DdgAccounting.FULL));
             participants.put(d.to, p);
             handleParticipant(p.start(d.from, d.message, lastRound.getOrDefault(d.to, 0L), 0), p, member, queue, timers);
           } else if (p != null) {
@@ -182,6 +188,12 @@ public final class InProcessRounds {
   }
 
   /** How the last round ended for each participant that took part in it. */
+  /** {@code member}'s privacy ledger (in memory, no cap unless its policy has one). */
+  public ParticipantLedger ledger(NodeId member) {
+    return ledgers.computeIfAbsent(member, m -> new ParticipantLedger(Map.of(), spends -> { }, java.time.Clock.systemUTC(),
+        ParticipantLedger.Observer.NONE));
+  }
+
   public Map<NodeId, RoundReport> participantReports() {
     return Map.copyOf(participantReports);
   }

@@ -19,6 +19,14 @@ public interface LocalWork {
    */
   Trained train(float[] global, TrainingRequest request);
 
+  /**
+   * The number of local training examples, known before any training: a participant's DP-SGD charge
+   * depends on it (its sampling rate and steps). 0 if unknown: DP-SGD rounds are then declined.
+   */
+  default long trainingExamples() {
+    return 0;
+  }
+
   /** Evaluates {@code model} on held-out data, or returns null if there is none (then no report is sent). */
   EvaluationCounts evaluate(float[] model);
 }

@@ -2,6 +2,7 @@ package io.fedmesh.coordinator.round;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
+import io.fedmesh.coordinator.privacy.ParticipantPrivacy;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.secagg.client.SecAggClient;
 import io.fedmesh.crypto.signature.SigningKey;
@@ -40,6 +41,7 @@ public final class ParticipantRound {
   private final ParticipantContext ctx;
   private final java.util.function.Predicate<NodeId> participants;
   private java.util.Set<NodeId> unmaskEndorsers;
+  private ParticipantPrivacy privacy;
   private ParticipantState state;
 
   /**
@@ -66,6 +68,15 @@ public final class ParticipantRound {
   }
 
   /**
+   * Charges this participant's rounds of privacy to {@code privacy}'s ledger, against the policy's cap.
+   * Without it, a round whose plan asks the participant for DP (the distributed discrete Gaussian, DP-SGD)
+   * is declined: it could not be counted. Central DP needs nothing here.
+   */
+  public void chargePrivacy(ParticipantPrivacy privacy) {
+    this.privacy = privacy;
+  }
+
+  /**
    * The invitation from {@code from}: declines (with a reason) if the policy forbids the round, else
    * joins it and asks for the global model.
    */
@@ -84,6 +95,10 @@ public final class ParticipantRound {
     ctx.coordinator = from;
     ctx.round = invitation.getRound();
     ctx.nonce = invitation.getRoundNonce();
+    if (refusal.isEmpty()) {
+      // Last of the checks, as it spends: charged and saved before this participant accepts (or trains).
+      refusal = chargePrivacy(from, invitation);
+    }
     if (refusal.isPresent()) {
       ctx.declineAndEnd(refusal.get(), out);
       state = new P5Ended();
@@ -96,6 +111,21 @@ public final class ParticipantRound {
     out.add(ctx.timer(plan.getTrainDeadlineMs() + SLACK_MILLIS));
     state = new P0FetchingModel();
     return out;
+  }
+
+  private Optional<String> chargePrivacy(NodeId from, RoundMessage invitation) {
+    RoundPlan plan = invitation.getInvitation().getPlan();
+    if (!plan.getPrivacy().hasDdg() && !plan.getPrivacy().hasDpSgd()) {
+      return Optional.empty();
+    }
+    if (privacy == null) {
+      return Optional.of("this participant keeps no privacy ledger, so it cannot take part in rounds with participant-side DP");
+    }
+    try {
+      return privacy.chargeBeforeAccepting(ctx.federation, invitation.getRound(), from, plan, ctx.policy.privacyCap());
+    } catch (RuntimeException e) {
+      return Optional.of("this round's privacy could not be accounted: " + e.getMessage());
+    }
   }
 
   /** A round message from {@code from} (the envelope's verified sender). */

@@ -101,6 +101,11 @@ public final class FederationSimulation {
           }
 
           @Override
+          public long trainingExamples() {
+            return data.size();
+          }
+
+          @Override
           public EvaluationCounts evaluate(float[] model) {
             return null; // the simulation scores each model on its shared test set instead
           }

@@ -75,14 +75,23 @@ final class RoundAttackHarness {
   }
 
   RoundAttackHarness(int n, int m, int maxConcurrentUploads) {
+    this(n, m, maxConcurrentUploads, s -> s);
+  }
+
+  /** @param tweak changes the federation's settings (for example its privacy) */
+  RoundAttackHarness(int n, java.util.function.UnaryOperator<FederationSettings> tweak) {
+    this(n, M, RoundPlanner.MAX_CONCURRENT_UPLOADS, tweak);
+  }
+
+  RoundAttackHarness(int n, int m, int maxConcurrentUploads, java.util.function.UnaryOperator<FederationSettings> tweak) {
     this.m = m;
     this.maxConcurrentUploads = maxConcurrentUploads;
     SimulationRandom random = SimulationRandom.fromSeed(11);
     coordinatorKey = SigningKey.generate(random);
     coordinatorId = coordinatorKey.verifyingKey().nodeId();
     FederationSettings d = FederationSettings.defaults(coordinatorId, ModelSpec.logistic(), new int[] {m / 2 - 1}, 2);
-    settings = new FederationSettings(coordinatorId, d.model(), d.inputShape(), 2, 1, "fedavg", 1.0, d.training(), 2, 100,
-        1.0, 1000, 1000, 1000, 0.2, 0.05, 100, false, 1.0, 0, 1e-5);
+    settings = tweak.apply(new FederationSettings(coordinatorId, d.model(), d.inputShape(), 2, 1, "fedavg", 1.0, d.training(), 2, 100,
+        1.0, 1000, 1000, 1000, 0.2, 0.05, 100, false, 1.0, 0, 1e-5));
     for (int i = 0; i < n; i++) {
       SigningKey key = SigningKey.generate(random);
       keys.add(key);

@@ -42,7 +42,8 @@ import picocli.CommandLine.TypeConversionException;
         PrivacyCommand.DDG_MODEL,
         ""
     },
-    subcommands = {PrivacyCommand.Epsilon.class, PrivacyCommand.Noise.class, PrivacyCommand.Plan.class})
+    subcommands = {PrivacyCommand.Epsilon.class, PrivacyCommand.Noise.class, PrivacyCommand.Plan.class,
+        PrivacySpentCommand.class})
 public final class PrivacyCommand implements Runnable {
   static final String MODEL = "Model: at each of T steps every record (a training example, or a participant for "
       + "client-level DP) is included independently with probability Q (Poisson sampling, not fixed-size batches or "

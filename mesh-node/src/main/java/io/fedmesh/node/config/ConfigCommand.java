@@ -2,6 +2,7 @@ package io.fedmesh.node.config;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
+import io.fedmesh.coordinator.privacy.SpendCheck;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.node.cli.FedmeshVersion;
 import java.io.PrintWriter;
@@ -86,7 +87,9 @@ public final class ConfigCommand implements Runnable {
           + (policy.requireMaliciousServer() ? "malicious-server mode" : "semi-honest mode allowed") + ", cohort >= "
           + policy.minCohort() + ", threshold >= " + policy.minThreshold() + ", coordinators "
           + (policy.coordinators().isEmpty() ? "as in rounds" : policy.coordinators().stream().map(NodeId::shortForm).sorted().toList())
-          + ", stops after " + policy.maxConsecutiveAborts() + " aborts in a row";
+          + ", stops after " + policy.maxConsecutiveAborts() + " aborts in a row; privacy cap "
+          + policy.cap().map(c -> "epsilon " + SpendCheck.plain(c.epsilon()) + " at delta "
+          + SpendCheck.plain(c.delta())).orElse("none");
     }
   }
 }

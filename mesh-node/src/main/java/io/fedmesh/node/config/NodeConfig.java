@@ -89,6 +89,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  *       targets: {dropout: 0.1, corrupt: 0.05}
  *       coordinators: []            # coordinator-eligible members; empty: the rounds section's coordinator
  *       max_consecutive_aborts: 5
+ *     privacy_cap: {epsilon: 8, delta: 1.0e-5}   # optional; the most DDG and DP-SGD rounds may spend on this node's
+ *                                   # data in this federation (epsilon in (0, 1000], delta in (0, 0.1), default 1e-5);
+ *                                   # absent: no cap, the spend is still recorded
  * </pre>
  *
  * <p>Problems are collected with their path ({@code federations.card-fraud.rounds.clip_norm: expected a

@@ -2,6 +2,8 @@ package io.fedmesh.node.config;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
+import io.fedmesh.coordinator.privacy.ParticipantLedger;
+import io.fedmesh.coordinator.privacy.PrivacyCap;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.ml.data.CsvFiles;
 import io.fedmesh.proto.v1.Role;
@@ -14,7 +16,7 @@ import java.util.TreeMap;
 
 /** The config's {@code participant:} section (see {@link NodeConfig}) read into {@link ParticipantSettings}. */
 final class ParticipantSection {
-  private static final Set<String> KEYS = Set.of("data", "holdout", "holdout_seed", "policy");
+  private static final Set<String> KEYS = Set.of("data", "holdout", "holdout_seed", "policy", "privacy_cap");
   private static final Set<String> KINDS = Set.of("synthetic", "csv", "idx");
   private static final Set<String> POLICY = Set.of("require_malicious_server", "min_cohort", "min_threshold", "targets",
       "coordinators", "max_consecutive_aborts");
@@ -48,6 +50,10 @@ final class ParticipantSection {
       double holdout = e.number("holdout", DEFAULTS.holdout(), "a fraction in (0, 0.9]", v -> v > 0 && v <= 0.9);
       long holdoutSeed = e.whole("holdout_seed", DEFAULTS.holdoutSeed(), Long.MIN_VALUE, Long.MAX_VALUE);
       ParticipantPolicy policy = policy(e.section("policy"), members == null ? Map.of() : members, problems);
+      PrivacyCap cap = e.has("privacy_cap") ? privacyCap(e.section("privacy_cap"), problems) : null;
+      if (policy != null && cap != null) {
+        policy = policy.withPrivacyCap(cap);
+      }
       FederationSettings settings = rounds.get(name);
       if (policy != null && settings != null && policy.minCohort() > settings.maxParticipants()) {
         problems.add(e.at("policy.min_cohort") + ": " + policy.minCohort() + " is more than federations." + name
@@ -109,6 +115,16 @@ final class ParticipantSection {
       problems.add(s.path() + ": " + e.getMessage());
     }
     return source;
+  }
+
+  /** {@code privacy_cap: {epsilon, delta}}: epsilon required, delta 1e-5 by default. */
+  private static PrivacyCap privacyCap(Section c, List<String> problems) {
+    int before = problems.size();
+    c.known(Set.of("epsilon", "delta"));
+    c.require("epsilon");
+    double epsilon = c.number("epsilon", 1, "a number in (0, 1000]", v -> v > 0 && v <= PrivacyCap.MAX_EPSILON);
+    double delta = c.number("delta", ParticipantLedger.DEFAULT_DELTA, "a number in (0, 0.1)", v -> v > 0 && v < PrivacyCap.MAX_DELTA);
+    return problems.size() > before ? null : new PrivacyCap(epsilon, delta);
   }
 
   private static ParticipantPolicy policy(Section p, Map<NodeId, Set<Role>> members, List<String> problems) {

@@ -39,6 +39,11 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
   }
 
   @Override
+  public long trainingExamples() {
+    return train.size();
+  }
+
+  @Override
   public EvaluationCounts evaluate(float[] parameters) {
     if (holdout.size() == 0) {
       return null;

@@ -1,6 +1,10 @@
 package io.fedmesh.node.round;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
+import io.fedmesh.coordinator.privacy.DdgAccounting;
+import io.fedmesh.coordinator.privacy.ParticipantLedger;
+import io.fedmesh.coordinator.privacy.PrivacyCap;
+import io.fedmesh.node.participant.PrivacyLedgerFile;
 import io.fedmesh.coordinator.round.LocalWork;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.crypto.signature.SigningKey;
@@ -52,6 +56,10 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
   private final RoundLink link;
   private final Map<String, ParticipantAgent> participants = new HashMap<>();
   private final ScheduledExecutorService timer;
+  /** This node's own privacy ledger as a participant, shared by its federations (null: not a participant). */
+  private final ParticipantLedger privacyLedger;
+  /** The accountant of the distributed discrete Gaussian participants charge themselves with (no amplification). */
+  static final DdgAccounting DDG_ACCOUNTING = DdgAccounting.FULL;
 
   /**
    * What a participant trains with: DJL on the data its participant section names (the default), or a
@@ -84,6 +92,7 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("fedmesh-round-timer"));
     this.link = new RoundLink(router, identity, clock, metrics);
     try {
+      this.privacyLedger = config.participant().isEmpty() ? null : privacyLedger(config, clock, metrics);
       for (String federation : config.federations().keySet()) {
         Optional<FederationSettings> rounds = config.rounds(federation);
         if (rounds.isPresent() && rounds.get().coordinator().equals(self)) {
@@ -105,7 +114,9 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
             node -> federations.roles(federation, node).contains(Role.ROLE_PARTICIPANT), identity, link, transfers,
             store(p.federation()), local, manifest,
             new RoundStateFile(stateDir().resolve(p.federation() + ".participant")), metrics,
-            Executors.newSingleThreadExecutor(daemon("fedmesh-participant-" + p.federation())), timer, endorsers));
+            Executors.newSingleThreadExecutor(daemon("fedmesh-participant-" + p.federation())), timer, endorsers,
+            privacyLedger, DDG_ACCOUNTING));
+        metrics.participantEpsilon(federation, epsilon(privacyLedger.spent(federation), policy.privacyCap()));
       }
     } catch (IOException e) {
       close();
@@ -115,6 +126,35 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
       throw new IOException(e.getMessage(), e);
     }
     router.handle(Envelope.PayloadCase.ROUND, this::onEnvelope);
+  }
+
+  /**
+   * Loads the participant's privacy ledger from the data directory.
+   *
+   * @throws IOException naming the file, if it exists but cannot be read or used: a node never starts
+   *     with its privacy ledger reset
+   */
+  private static ParticipantLedger privacyLedger(NodeConfig config, Clock clock, RoundMetrics metrics) throws IOException {
+    PrivacyLedgerFile file = new PrivacyLedgerFile(PrivacyLedgerFile.in(config.dataDir()));
+    return new ParticipantLedger(file.read(), file, clock, new ParticipantLedger.Observer() {
+      @Override
+      public void charged(String federation, ParticipantLedger.FederationSpend spend, PrivacyCap cap) {
+        metrics.participantEpsilon(federation, epsilon(spend, cap));
+      }
+
+      @Override
+      public void declined(String federation, String kind) {
+        metrics.privacyDecline(federation, kind);
+      }
+    });
+  }
+
+  /** A spend as epsilon at the cap's delta, or the ledger's default delta without a cap. */
+  static double epsilon(ParticipantLedger.FederationSpend spend, PrivacyCap cap) {
+    if (spend.entries().isEmpty()) {
+      return 0; // the conversion's floor (0.103 at 1e-5) would read as a spend
+    }
+    return spend.total().epsilon(cap == null ? ParticipantLedger.DEFAULT_DELTA : cap.delta()).epsilon();
   }
 
   private CoordinatorDriver driver(String federation, FederationSettings settings, RoundLedger ledger, boolean active) {

@@ -2,6 +2,9 @@ package io.fedmesh.node.round;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
+import io.fedmesh.coordinator.privacy.DdgAccounting;
+import io.fedmesh.coordinator.privacy.ParticipantLedger;
+import io.fedmesh.coordinator.privacy.ParticipantPrivacy;
 import io.fedmesh.coordinator.round.LocalWork;
 import io.fedmesh.coordinator.round.ModelBlob;
 import io.fedmesh.coordinator.round.ParticipantRound;
@@ -59,12 +62,16 @@ final class ParticipantAgent implements AutoCloseable {
   /** @param participants the federation's members with the participant role: who may be in a cohort */
   /** Coordinator-eligible nodes whose majority must endorse an unmask request; empty: no fence. */
   private final Set<NodeId> unmaskEndorsers;
+  /** The node's own privacy ledger, bound to this federation and this participant's data. */
+  private final ParticipantPrivacy privacy;
 
   ParticipantAgent(String federation, FederationSettings settings, ParticipantPolicy policy,
       java.util.function.Predicate<NodeId> participants, SigningKey identity,
       RoundLink link, RoutedTransfers transfers, ModelStore store, LocalWork work, java.util.function.Supplier<String> manifest, RoundStateFile stateFile,
-      RoundMetrics metrics, ExecutorService executor, ScheduledExecutorService timer, Set<NodeId> unmaskEndorsers)
+      RoundMetrics metrics, ExecutorService executor, ScheduledExecutorService timer, Set<NodeId> unmaskEndorsers,
+      ParticipantLedger ledger, DdgAccounting ddg)
       throws IOException {
+    this.privacy = new ParticipantPrivacy(ledger, work.trainingExamples(), ddg);
     this.unmaskEndorsers = Set.copyOf(unmaskEndorsers);
     this.federation = federation;
     this.settings = settings;
@@ -103,6 +110,7 @@ final class ParticipantAgent implements AutoCloseable {
       RoundMessage previousInvitation = invitation;
       ParticipantRound engine = new ParticipantRound(federation, settings, policy, participants, link.self(), identity, random);
       engine.fenceUnmasking(unmaskEndorsers);
+      engine.chargePrivacy(privacy);
       current = engine;
       invitation = message;
       run(engine, engine.start(from, message, lastRound, consecutiveAborts));

@@ -41,6 +41,30 @@ public final class RoundMetrics {
         .tag("federation", federation).tag("outcome", outcome).register(registry).increment();
   }
 
+  /**
+   * What this node, as a participant, has spent in {@code federation} by its own ledger: epsilon at its
+   * cap's delta (1e-5 without a cap). The coordinator side's is {@code fedmesh_ledger_epsilon_spent}.
+   */
+  public void participantEpsilon(String federation, double epsilon) {
+    gauges.computeIfAbsent(federation + "/participant_epsilon", k -> {
+      AtomicLong bits = new AtomicLong(Double.doubleToLongBits(0));
+      io.micrometer.core.instrument.Gauge.builder("fedmesh.participant.epsilon.spent", bits, b -> Double.longBitsToDouble(b.get()))
+          .description("Epsilon this participant's own ledger has charged in the federation, at its cap's delta (1e-5 without a cap)")
+          .tag("federation", federation).register(registry);
+      return bits;
+    }).set(Double.doubleToLongBits(epsilon));
+  }
+
+  /**
+   * A round this participant declined on privacy grounds: privacy_cap, ddg_not_accounted, ddg_invalid,
+   * dp_sgd_invalid, no_examples or ledger_not_saved.
+   */
+  public void privacyDecline(String federation, String reason) {
+    Counter.builder("fedmesh.participant.privacy.declines")
+        .description("Rounds this participant declined on privacy grounds (its own cap, a mechanism it cannot account), by reason")
+        .tag("federation", federation).tag("reason", reason).register(registry).increment();
+  }
+
   /** A round message refused, by reason (late, not_in_cohort, wrong_round, not_coordinator, violation_*, ...). */
   public void refused(String federation, String role, String reason) {
     Counter.builder("fedmesh.round.refusals").description("Round messages refused, by the refusing role and reason")

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.coordinator.federation.ParticipantPolicy;
+import io.fedmesh.coordinator.privacy.PrivacyCap;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.ml.model.ModelSpec;
 import io.fedmesh.ml.train.TrainingOptions;
@@ -91,6 +92,7 @@ class NodeConfigRoundsTest {
         "      targets: {dropout: 0.3, corrupt: 0.2}",
         "      coordinators: [" + B + ", " + C + "]",
         "      max_consecutive_aborts: 2",
+        "    privacy_cap: {epsilon: 8, delta: 1.0e-6}",
         ""));
 
     assertThat(c.rounds("card-fraud")).contains(new FederationSettings(NodeId.ofHex(B), ModelSpec.mlp(16, 8),
@@ -101,7 +103,7 @@ class NodeConfigRoundsTest {
     assertThat(c.participant()).containsOnlyKeys("card-fraud");
     assertThat(c.participant().get("card-fraud")).isEqualTo(new ParticipantSettings("card-fraud",
         new DataSource.Csv(dir.toAbsolutePath().resolve("data/fraud.csv"), "is_fraud"), 0.25, 9,
-        new ParticipantPolicy(false, 4, 3, 0.3, 0.2, Set.of(NodeId.ofHex(B), NodeId.ofHex(C)), 2)));
+        new ParticipantPolicy(false, 4, 3, 0.3, 0.2, Set.of(NodeId.ofHex(B), NodeId.ofHex(C)), 2, new PrivacyCap(8, 1e-6))));
     // What was there before still reads the same.
     assertThat(c.federations()).containsOnlyKeys("card-fraud", "other");
     assertThat(c.roles("card-fraud", NodeId.ofHex(B))).containsExactlyInAnyOrder(Role.ROLE_COORDINATOR_ELIGIBLE, Role.ROLE_ADMIN);
@@ -157,7 +159,7 @@ class NodeConfigRoundsTest {
             + "init_seed, input_shape, model, participants, server_lr, strategy, targets, training, unit_weights, weight_cap)",
         "federations.card-fraud.rounds.training.momentum: unknown field (known: batch_size, epochs, learning_rate, optimizer, proximal_mu)",
         "federations.card-fraud.rounds.dp.epsilon: unknown field (known: ddg_beta, ddg_bits, delta, dp_sgd, mode, noise_multiplier)",
-        "participant.card-fraud.weight: unknown field (known: data, holdout, holdout_seed, policy)",
+        "participant.card-fraud.weight: unknown field (known: data, holdout, holdout_seed, policy, privacy_cap)",
         "participant.card-fraud.policy.trust: unknown field (known: coordinators, max_consecutive_aborts, min_cohort, "
             + "min_threshold, require_malicious_server, targets)",
         "participant.card-fraud.policy.targets.byzantine: unknown field (known: corrupt, dropout)");
@@ -217,6 +219,20 @@ class NodeConfigRoundsTest {
   }
 
   @Test
+  void aPrivacyCapIsCheckedAndItsDeltaDefaults() throws Exception {
+    assertThat(load(MEMBERS + ROUNDS + PARTICIPANT + "    privacy_cap: {epsilon: 3.5}\n").participant().get("card-fraud")
+        .policy().cap()).contains(new PrivacyCap(3.5, 1e-5));
+    assertThat(problems(ROUNDS, PARTICIPANT + "    privacy_cap: {epsilon: 0, delta: 0.5}\n")).containsExactlyInAnyOrder(
+        "participant.card-fraud.privacy_cap.epsilon: expected a number in (0, 1000], got '0'",
+        "participant.card-fraud.privacy_cap.delta: expected a number in (0, 0.1), got '0.5'");
+    assertThat(problems(ROUNDS, PARTICIPANT + "    privacy_cap: {epsilon: 1001, delta: 1e-5}\n")).containsExactly(
+        "participant.card-fraud.privacy_cap.epsilon: expected a number in (0, 1000], got '1001'");
+    assertThat(problems(ROUNDS, PARTICIPANT + "    privacy_cap: {delta: 1.0e-5, rounds: 3}\n")).containsExactlyInAnyOrder(
+        "participant.card-fraud.privacy_cap.rounds: unknown field (known: delta, epsilon)",
+        "participant.card-fraud.privacy_cap.epsilon: required");
+  }
+
+  @Test
   void participantSectionsAreCheckedAgainstTheFederations() {
     assertThat(problems(ROUNDS, PARTICIPANT.replace("synthetic: {institution: 1}", "synthetic: {institution: 1}, csv: {path: a.csv}")))
         .containsExactly("participant.card-fraud.data: expected exactly one of csv, idx, synthetic, got csv and synthetic");
@@ -250,7 +266,8 @@ class NodeConfigRoundsTest {
         "  rounds          card-fraud: mlp [16] relu, input [12], 2 classes, coordinator bbbbbbbbbbbb, fedavg (sgd lr 0.05, "
             + "1 epoch(s), batch 32), 2-100 participants, clip 1.0, weights capped at 10000, no DP",
         "  participant     card-fraud: synthetic card fraud, institution 1 of 4, 2000 rows, seed 1, 0.2 held out (seed 1); "
-            + "policy: malicious-server mode, cohort >= 3, threshold >= 2, coordinators as in rounds, stops after 5 aborts in a row");
+            + "policy: malicious-server mode, cohort >= 3, threshold >= 2, coordinators as in rounds, stops after 5 aborts in a row; "
+            + "privacy cap none");
 
     Files.writeString(file, MEMBERS + ROUNDS + "      clip_norm: 0\n");
     assertThat(FedmeshMain.run(new String[] {"config", "check", file.toString()}, new PrintWriter(out, true),
