@@ -64,6 +64,15 @@ public final class DemoCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}); emptied first if it holds an earlier demo.")
   Path out = Path.of("fedmesh-demo");
 
+  @Option(names = "--dp-noise", paramLabel = "SIGMA", description = "Client-level DP: the noise multiplier (each round's "
+      + "sum gets noise of SIGMA times the clip norm; participants then weigh 1 each). Default: no DP.")
+  double dpNoise;
+
+  @Option(names = "--dp-mode", paramLabel = "MODE", description = "With --dp-noise: central (the coordinator adds the "
+      + "noise; it sees the un-noised sum) or distributed (each participant adds its share with the distributed discrete "
+      + "Gaussian inside SecAgg+, and charges its own privacy ledger) (default: ${DEFAULT-VALUE}).")
+  String dpMode = "distributed";
+
   @Option(names = "--prometheus", description = "Also start a real Prometheus (/usr/bin/prometheus, or prometheus on "
       + "PATH) scraping every node each second, print its URL, and stop it with the demo; with deploy/prometheus/rules "
       + "under the working directory (the repository root), it loads the alert rules too. Without Prometheus, prints "
@@ -75,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
     check();
     PrintWriter stdout = spec.commandLine().getOut();
     long start = System.nanoTime();
-    DemoFederation federation = DemoFederation.write(out, nodes, dataset, fashionDir);
+    DemoFederation federation = DemoFederation.write(out, nodes, dataset, fashionDir, dpMode, dpNoise);
     stdout.println("demo: " + federation.description());
     stdout.println("identities, configs and logs in " + out.toAbsolutePath());
     stdout.flush();
@@ -248,6 +257,12 @@ public final class DemoCommand implements Callable<Integer> {
     }
     if (!dataset.equals("synthetic") && !dataset.equals("fashion-mnist")) {
       throw new ParameterException(spec.commandLine(), "--dataset must be synthetic or fashion-mnist, got '" + dataset + "'");
+    }
+    if (!(dpNoise >= 0) || dpNoise > 1000) {
+      throw new ParameterException(spec.commandLine(), "--dp-noise must be in [0, 1000], got " + dpNoise);
+    }
+    if (!dpMode.equals("central") && !dpMode.equals("distributed")) {
+      throw new ParameterException(spec.commandLine(), "--dp-mode must be central or distributed, got '" + dpMode + "'");
     }
     if (dataset.equals("fashion-mnist") && !Files.isDirectory(fashionDir)) {
       throw new ParameterException(spec.commandLine(), "--fashion-mnist-dir " + fashionDir + " is not a directory "

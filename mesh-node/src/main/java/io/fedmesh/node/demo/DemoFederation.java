@@ -15,14 +15,16 @@ import java.util.stream.Stream;
  * each participant's data: one synthetic card-fraud institution each, or a slice of Fashion-MNIST.
  * The last participant is behind a firewall and attaches through the coordinator.
  */
-record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, String description) {
+record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, String description, String dpMode, double dpNoise) {
   private static final String COMMON = "data_dir: data\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\n"
       + "gossip: {probe_interval_ms: 300, probe_timeout_ms: 150}\n";
   /** Rows per participant: synthetic transactions, or Fashion-MNIST images. */
   static final int SYNTHETIC_ROWS = 2000;
   static final int IMAGES = 3000;
 
-  static DemoFederation write(Path out, int nodes, String dataset, Path fashionDir) throws IOException {
+  /** @param dpNoise client-level DP noise multiplier, 0 for none; {@code dpMode} central or distributed */
+  static DemoFederation write(Path out, int nodes, String dataset, Path fashionDir, String dpMode, double dpNoise)
+      throws IOException {
     clear(out);
     List<String> names = new ArrayList<>();
     names.add("coordinator");
@@ -33,8 +35,11 @@ record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, Stri
     String description = nodes + " nodes (a coordinator and " + (nodes - 1) + " participants, one behind a firewall), "
         + (dataset.equals("synthetic") ? "synthetic card fraud, one institution of " + SYNTHETIC_ROWS + " transactions per participant"
             : "Fashion-MNIST, " + IMAGES + " training images per participant")
-        + ", 20% of each held out for evaluation";
-    DemoFederation f = new DemoFederation(network, dataset, fashionDir, description);
+        + ", 20% of each held out for evaluation"
+        + (dpNoise > 0 ? String.format(java.util.Locale.ROOT, ", client-level DP (noise multiplier %s, %s noise)", dpNoise,
+            dpMode.equals("distributed") ? "distributed: each participant adds its share inside SecAgg+" : "central: the coordinator adds it")
+            : "");
+    DemoFederation f = new DemoFederation(network, dataset, fashionDir, description, dpMode, dpNoise);
     AtomicFiles.writeString(network.nodes.get(0).config(), COMMON + f.federationYaml());
     return f;
   }
@@ -64,6 +69,10 @@ record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, Stri
         .append("      deadlines_ms: {train: 60000, phase: 20000, evaluation: 20000}\n")
         // An image model's updates exceed norm 1 (clipping at 1 costs accuracy, docs/ml.md): clip at 10 there.
         .append("      weight_cap: 10000\n      clip_norm: ").append(synthetic ? "1.0" : "10.0").append('\n');
+    if (dp()) {
+      y.append("      unit_weights: true\n      dp: {noise_multiplier: ").append(dpNoise).append(", mode: ").append(dpMode)
+          .append("}\n");
+    }
     return y.toString();
   }
 
@@ -73,6 +82,11 @@ record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, Stri
         : "{idx: {images: " + fashionDir.resolve("train-images-idx3-ubyte.gz") + ", labels: " + fashionDir.resolve("train-labels-idx1-ubyte.gz")
             + ", first: " + (i - 1) * IMAGES + ", count: " + IMAGES + "}}";
     return "participant:\n  " + DemoCommand.FEDERATION + ":\n    data: " + data + "\n    holdout: 0.2\n";
+  }
+
+  /** Whether the federation adds client-level DP noise. */
+  boolean dp() {
+    return dpNoise > 0;
   }
 
   /** Empties {@code out} if it holds an earlier demo; refuses a directory that holds anything else. */

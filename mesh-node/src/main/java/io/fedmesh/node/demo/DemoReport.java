@@ -64,7 +64,11 @@ final class DemoReport {
   }
 
   void write(Path dir) throws IOException {
-    StringBuilder csv = new StringBuilder("round,outcome,contributors,duration_s,loss,accuracy,auc,baseline_accuracy,baseline_auc,reason\n");
+    // Under DP only the models are private: the counts and the participants' evaluation of their raw
+    // held-out rows, and the pooled baseline, are not; their columns say so.
+    String np = federation.dp() ? "_nonprivate" : "";
+    StringBuilder csv = new StringBuilder("round,outcome,contributors" + np + ",duration_s,loss" + np + ",accuracy" + np + ",auc" + np
+        + ",baseline_accuracy" + np + ",baseline_auc" + np + ",reason\n");
     List<Double> federated = new ArrayList<>();
     List<Double> central = new ArrayList<>();
     for (int i = 0; i < rounds.size(); i++) {
@@ -95,21 +99,25 @@ final class DemoReport {
     return String.format(Locale.ROOT, "{\n  \"description\": \"%s\",\n  \"rounds\": %d,\n  \"committed\": %d,\n"
         + "  \"final\": {\"round\": %d, \"outcome\": \"%s\", \"contributors\": %d, \"loss\": %s, \"accuracy\": %s, \"auc\": %s},\n"
         + "  \"baseline\": %s,\n  \"secure_aggregation\": \"SecAgg+, malicious-server mode\",\n  \"nodes\": %s,\n"
-        + "  \"seconds\": %.1f\n}\n", federation.description(), rounds.size(),
+        + "  \"dp\": %s,\n  \"seconds\": %.1f\n}\n", federation.description(), rounds.size(),
         rounds.stream().filter(r -> r.getOutcome().equals("committed")).count(), last.getRound(), last.getOutcome(),
         last.getContributors(), jnum(last.getLoss()), jnum(last.getAccuracy()), jnum(last.getAuc()),
         b == null ? "null" : String.format(Locale.ROOT, "{\"loss\": %s, \"accuracy\": %s, \"auc\": %s}", jnum(b.loss()),
-            jnum(b.accuracy()), jnum(b.auc())), endpoints.append(']'), seconds);
+            jnum(b.accuracy()), jnum(b.auc())), endpoints.append(']'), federation.dp() ? String.format(Locale.ROOT,
+            "{\"noise_multiplier\": %s, \"mode\": \"%s\", \"non_private\": [\"contributors\", \"loss\", \"accuracy\", \"auc\", "
+                + "\"baseline\"]}", federation.dpNoise(), federation.dpMode()) : "null", seconds);
   }
 
   void print(PrintWriter out) {
     FinishedRound last = rounds.get(rounds.size() - 1);
     Metrics b = baseline.isEmpty() ? null : baseline.get(baseline.size() - 1);
-    out.println(String.format(Locale.ROOT, "final model (round %d, %s): held-out loss %.4f, accuracy %.4f%s", last.getRound(),
+    out.println(String.format(Locale.ROOT, "final model (round %d, %s): held-out loss %.4f, accuracy %.4f%s"
+        + (federation.dp() ? " (participants' own evaluation: non-private)" : ""), last.getRound(),
         last.getOutcome(), last.getLoss(), last.getAccuracy(),
         Double.isNaN(last.getAuc()) ? "" : String.format(Locale.ROOT, ", AUC %.4f", last.getAuc())));
     if (b != null) {
-      out.println(String.format(Locale.ROOT, "centralised baseline (pooled data, same passes): loss %.4f, accuracy %.4f%s",
+      out.println(String.format(Locale.ROOT, "centralised baseline (pooled data, same passes" + (federation.dp() ? ", non-private"
+          : "") + "): loss %.4f, accuracy %.4f%s",
           b.loss(), b.accuracy(), Double.isNaN(b.auc()) ? "" : String.format(Locale.ROOT, ", AUC %.4f", b.auc())));
     }
     out.println(String.format(Locale.ROOT, "%.1f s; report in %s (summary.json, metrics.csv, accuracy.png)", seconds, federation.network().root.toAbsolutePath()));

@@ -125,6 +125,15 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--no-baseline", description = "Skip the centralised baseline.")
   boolean noBaseline;
 
+  @Option(names = "--dp-sgd-noise", paramLabel = "SIGMA", description = "Record-level DP: every client trains with DP-SGD "
+      + "(per-example clipping to --dp-sgd-clip, Gaussian noise SIGMA times it, Poisson batches of expected size "
+      + "--batch-size). Combines with --dp-noise.")
+  Double dpSgdNoise;
+
+  @Option(names = "--dp-sgd-clip", paramLabel = "C", description = "DP-SGD: the per-example gradient norm (default: "
+      + "${DEFAULT-VALUE}).")
+  double dpSgdClip = 1.0;
+
   @Option(names = "--omit-non-private", description = "Under DP, leave out of the report what is not differentially "
       + "private (participants and examples per round, un-noised training loss, speed, the centralised baseline, which "
       + "is then not trained). Without it they are reported, labelled non-private.")
@@ -197,6 +206,9 @@ public final class SimulateCommand implements Callable<Integer> {
     if (privacy != null) {
       stdout.println(privacy.describe());
     }
+    if (dpSgdNoise != null) {
+      stdout.println(RecordLevelPrivacy.describe(settings, data.clients(), rounds, delta));
+    }
     stdout.println(String.format(Locale.ROOT, "%.1f s; report in %s (metrics.csv, summary.json, accuracy.png)", seconds, out));
     return 0;
   }
@@ -209,7 +221,8 @@ public final class SimulateCommand implements Callable<Integer> {
     return new FederationSettings(NodeId.ofBytes(new byte[NodeId.BYTES]), spec, first.sampleShape(), first.classes(), seed,
         algorithm, serverLearningRate, options, 2, 100_000, 1.0, 60_000, 30_000, 30_000, 0.1, 0.05, Math.max(1, cap), dp,
         clip != null ? clip : DEFAULT_CLIP, dp ? dpNoise : 0, delta,
-        new PrivacySettings(PrivacySettings.Mode.parse(dpMode), ddgBits, PrivacySettings.DEFAULT_BETA, null));
+        new PrivacySettings(PrivacySettings.Mode.parse(dpMode), ddgBits, PrivacySettings.DEFAULT_BETA,
+            dpSgdNoise == null ? null : new PrivacySettings.DpSgd(dpSgdClip, dpSgdNoise, batchSize)));
   }
 
   /** Every option of this run with the value it had (defaults included): what summary.json records. */
@@ -253,6 +266,9 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     if (ddgBits < 2 || ddgBits > 32) {
       throw new ParameterException(spec.commandLine(), "--ddg-bits must be in [2, 32], got " + ddgBits);
+    }
+    if (dpSgdNoise != null && (!(dpSgdNoise > 0) || dpSgdNoise > 1000 || !(dpSgdClip > 0) || Double.isInfinite(dpSgdClip))) {
+      throw new ParameterException(spec.commandLine(), "--dp-sgd-noise must be in (0, 1000] and --dp-sgd-clip positive and finite");
     }
     if (!(delta > 0 && delta < 1)) {
       throw new ParameterException(spec.commandLine(), "--delta must be in (0, 1), got " + delta);

@@ -37,4 +37,29 @@ class DemoIT {
     ProcessHandle.allProcesses().forEach(p -> assertThat(p.info().commandLine().orElse(""))
         .as("a node process left running").doesNotContain(out.toString()));
   }
+
+  /**
+   * The demo with distributed DP: the participants, separate processes, each add their share of the
+   * distributed discrete Gaussian inside SecAgg+ over gRPC, the rounds commit, every participant's own
+   * ledger in its data directory holds a charge per round, and the report labels what is not private.
+   */
+  @Test
+  void distributedDpAcrossNodeProcessesChargesEachParticipantsOwnLedger() throws Exception {
+    Path out = Files.createTempDirectory("fedmesh-demo-dp-it").resolve("demo");
+    FedmeshLauncherIT.Result r = FedmeshLauncherIT.fedmesh("demo", "--nodes", "4", "--rounds", "2", "--dp-noise", "0.5",
+        "--dp-mode", "distributed", "--out", out.toString());
+    assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
+    assertThat(r.stdout()).contains("distributed: each participant adds its share inside SecAgg+", "round 1 committed",
+        "round 2 committed", "(participants' own evaluation: non-private)", "non-private");
+    assertThat(Files.readString(out.resolve("summary.json"))).contains("\"committed\": 2",
+        "\"dp\": {\"noise_multiplier\": 0.5, \"mode\": \"distributed\"");
+    assertThat(Files.readAllLines(out.resolve("metrics.csv")).get(0)).contains("contributors_nonprivate", "accuracy_nonprivate");
+    for (int i = 1; i <= 3; i++) {
+      Path config = out.resolve("nodes/participant-" + i + "/node.yaml");
+      FedmeshLauncherIT.Result spent = FedmeshLauncherIT.fedmesh("privacy", "spent", "--config", config.toString(), "--json");
+      assertThat(spent.exitCode()).as(spent.stdout() + spent.stderr()).isZero();
+      // Two rounds, each charged as the distributed discrete Gaussian before the participant joined it.
+      assertThat(spent.stdout().split("\"mechanism\": \"ddg\"", -1)).as(spent.stdout()).hasSize(3);
+    }
+  }
 }

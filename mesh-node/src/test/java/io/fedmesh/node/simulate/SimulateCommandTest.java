@@ -66,6 +66,16 @@ class SimulateCommandTest {
   }
 
   @Test
+  void dpSgdTrainsEveryClientWithRecordLevelNoiseAndReportsItsEpsilon() throws Exception {
+    Path report = dir.resolve("dpsgd");
+    assertThat(run("simulate", "--clients", "3", "--rounds", "2", "--rows-per-client", "300", "--batch-size", "32",
+        "--dp-sgd-noise", "1.1", "--dp-sgd-clip", "1.0", "--no-baseline", "--out", report.toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("record-level privacy (DP-SGD, nominal as above): each client's records are (epsilon ");
+    assertThat(Files.readString(report.resolve("summary.json"))).contains("\"dp-sgd-noise\": \"1.1\"", "\"aborted_rounds\": 0");
+    assertThat(run("simulate", "--dp-sgd-noise", "0")).isEqualTo(2);
+  }
+
+  @Test
   void distributedDpRunsInsideSecureAggregationAndNonPrivateDiagnosticsCanBeLeftOut() throws Exception {
     Path report = dir.resolve("ddg");
     assertThat(run("simulate", "--clients", "6", "--rounds", "2", "--rows-per-client", "200", "--dp-noise", "1.0", "--clip",
