@@ -411,4 +411,28 @@ class DistributedDpRedTeamTest {
     // Either the round goes on without mallory (if enough survive) or aborts; never mallory's short input in a sum.
     assertThat(report.committed() ? report.contributors() : 0).isLessThan(N);
   }
+  /**
+   * A participant whose own policy expects more corrupt members (0.1, 2 of 20) than the federation (0.05, 1 of 20) sized
+   * the noise for: its ledger must count only the honest survivors it can count on itself, min_survivors
+   * less its own corrupt count, or it under-charges by its own threat model. Was a hole (charged at the
+   * federation's h, about 7% low here); fixed in ParticipantRound's charge.
+   */
+  @Test
+  void aParticipantExpectingMoreCorruptMembersChargesForTheFewerHonestSurvivorsItCountsOn() {
+    RoundAttackHarness h = ddg(20);
+    RoundMessage invitation = LyingCoordinatorRedTeamTest.invitation(h, 1);
+    ParticipantPolicy wary = new ParticipantPolicy(true, 3, 2, 0.05, 0.1, Set.of(), 5);
+
+    List<RoundAction> out = victim(h, wary).start(h.coordinatorId, invitation, 0, 0);
+
+    assertThat(out).as(out.toString()).anyMatch(a -> a instanceof RoundAction.Joined);
+    var plan = invitation.getInvitation().getPlan();
+    DdgSpec spec = DdgSpec.fromProto(plan.getPrivacy().getDdg(), RoundAttackHarness.M);
+    int own = plan.getSecagg().getMinSurvivors() - ParameterFinder.clientsAt(20, 0.1);
+    assertThat(own).isLessThan(spec.honestSurvivors());
+    DdgSpec asItSeesIt = new DdgSpec(spec.bits(), spec.gamma(), spec.beta(), spec.clipNorm(), spec.noise(),
+        spec.paddedDimension(), spec.rotationSeed(), own);
+    assertThat(ledger.spent(RoundAttackHarness.FED).total())
+        .isEqualTo(io.fedmesh.coordinator.privacy.RoundPrivacy.ddg(asItSeesIt, 1.0));
+  }
 }
