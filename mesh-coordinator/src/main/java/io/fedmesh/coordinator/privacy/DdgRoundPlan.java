@@ -35,12 +35,20 @@ public final class DdgRoundPlan {
 
   /**
    * @param modelLength the update's length (before padding)
-   * @throws IllegalArgumentException if the federation does not use distributed noise, or no scale fits
-   *     the sum in the modulus (too few bits for this cohort and noise)
+   * <p>Only for malicious-server configs: the noise is sized for min_survivors, and only that mode makes
+   * clients refuse to unmask fewer (in curious mode they unmask down to t, which may be fewer than the
+   * n/2 + 1 this would assume). The fewest survivors is the engine's own reading, never below t.
+   *
+   * @throws IllegalArgumentException if the federation does not use distributed noise, the config is not in
+   *     malicious-server mode, or no scale fits the sum in the modulus (too few bits for this cohort and noise)
    */
   public static DdgSpec plan(FederationSettings settings, SecAggConfig secagg, int modelLength) {
+    if (!secagg.getMaliciousServer()) {
+      throw new IllegalArgumentException("distributed noise needs SecAgg+ in malicious-server mode: only it makes"
+          + " clients refuse to unmask fewer than min_survivors, which the noise is sized for");
+    }
     int n = secagg.getCohortCount();
-    int minSurvivors = secagg.getMinSurvivors() != 0 ? secagg.getMinSurvivors() : n / 2 + 1;
+    int minSurvivors = Math.max(secagg.getThreshold(), secagg.getMinSurvivors() != 0 ? secagg.getMinSurvivors() : n / 2 + 1);
     return plan(settings, n, minSurvivors, modelLength, rotationSeed(secagg));
   }
 

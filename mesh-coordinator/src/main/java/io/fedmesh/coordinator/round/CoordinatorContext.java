@@ -187,7 +187,9 @@ final class CoordinatorContext {
       for (int i = 0; i < sum.length; i++) {
         sum[i] = (float) decoded[i];
       }
-      aggregate = new AggregatedUpdate(sum, result.weightTotal(), contributors);
+      // Every input weighs 1 in integer mode: the divisor is the survivor count, never the clients' own
+      // weight words (one client's weight word of 0 or 2 would otherwise rescale everyone's mean).
+      aggregate = new AggregatedUpdate(sum, contributors, contributors);
     } else {
       long cap = settings.unitWeights() ? 1 : settings.weightCap();
       double unit = (double) cap / params.quantizer().maxWeight();

@@ -122,6 +122,21 @@ public final class ParticipantRound {
       return Optional.of("this participant keeps no privacy ledger, so it cannot take part in rounds with participant-side DP");
     }
     try {
+      if (plan.getPrivacy().hasDdg()) {
+        // The noise is sized for the federation's corrupt target; this participant counts on no more honest
+        // survivors than its own target leaves (min_survivors, as the engine enforces it, less its corrupt count).
+        var secagg = plan.getSecagg();
+        int own = new io.fedmesh.crypto.secagg.shared.SecAggParameters(secagg).minSurvivors()
+            - io.fedmesh.crypto.secagg.shared.ParameterFinder.clientsAt(secagg.getCohortCount(), ctx.policy.targetCorrupt());
+        if (own < 1) {
+          return Optional.of("min_survivors leaves no honest survivor for this participant's corrupt target");
+        }
+        if (own < plan.getPrivacy().getDdg().getHonestSurvivors()) {
+          var builder = plan.toBuilder();
+          builder.getPrivacyBuilder().getDdgBuilder().setHonestSurvivors(own);
+          plan = builder.build();
+        }
+      }
       return privacy.chargeBeforeAccepting(ctx.federation, invitation.getRound(), from, plan, ctx.policy.privacyCap());
     } catch (RuntimeException e) {
       return Optional.of("this round's privacy could not be accounted: " + e.getMessage());

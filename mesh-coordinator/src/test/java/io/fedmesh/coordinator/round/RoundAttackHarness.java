@@ -53,6 +53,10 @@ final class RoundAttackHarness {
   CoordinatorRound coordinator;
   /** Coordinator-eligible nodes whose majority participants require on unmask requests (empty: no fence). */
   java.util.Set<NodeId> fence = java.util.Set.of();
+  /** The policy every participant engine is created with. */
+  ParticipantPolicy policy = ParticipantPolicy.defaults();
+  /** Each participant's privacy charger (null: none, so rounds with participant-side DP are declined). */
+  Function<NodeId, io.fedmesh.coordinator.privacy.ParticipantPrivacy> privacy = id -> null;
   /** What the coordinator attaches to its unmask requests when it releases them (the ledger's endorsements). */
   Function<RoundAction.AwaitUnmaskRelease, List<io.fedmesh.proto.v1.UnmaskEndorsement>> endorse = u -> List.of();
   /** The adversary: what actually goes on the wire for each message sent. Default: everything as sent. */
@@ -212,9 +216,12 @@ final class RoundAttackHarness {
         refusals.add(new Refusal(d.to(), new RoundAction.Refused(d.from(), "busy", "")));
         return;
       }
-      ParticipantRound p = new ParticipantRound(FED, settings, ParticipantPolicy.defaults(), cohort::contains, d.to(),
+      ParticipantRound p = new ParticipantRound(FED, settings, policy, cohort::contains, d.to(),
           keys.get(i), SimulationRandom.fromSeed(100 + i));
       p.fenceUnmasking(fence);
+      if (privacy.apply(d.to()) != null) {
+        p.chargePrivacy(privacy.apply(d.to()));
+      }
       participants.put(d.to(), p);
       long last = participantReports.containsKey(d.to()) ? participantReports.get(d.to()).round() : 0;
       participantActions(d.to(), p.start(d.from(), d.message(), last, consecutiveAborts.getOrDefault(d.to(), 0)));
