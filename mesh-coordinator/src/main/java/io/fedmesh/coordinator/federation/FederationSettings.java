@@ -2,6 +2,8 @@ package io.fedmesh.coordinator.federation;
 
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.ml.model.ModelSpec;
+import io.fedmesh.ml.strategy.AdaptiveOptions;
+import io.fedmesh.ml.strategy.Algorithm;
 import io.fedmesh.ml.train.TrainingOptions;
 import java.util.Arrays;
 
@@ -15,7 +17,8 @@ import java.util.Arrays;
  * @param inputShape one example's shape (for example [30] or [1, 28, 28])
  * @param classes number of labels, at least 2
  * @param initSeed seed of the initial model's weights (public: the first model is no secret)
- * @param strategy fedavg or fedprox (FedProx: {@code training.proximalMu() > 0})
+ * @param strategy the {@link Algorithm}: fedavg, fedprox (needs {@code training.proximalMu() > 0}), scaffold,
+ *     fedavgm, fedadam, fedyogi or fedadagrad
  * @param serverLearningRate 1 is plain FedAvg
  * @param training local training options
  * @param minParticipants a round with fewer accepted participants aborts; at least 2
@@ -33,12 +36,24 @@ import java.util.Arrays;
  * @param noiseMultiplier central DP noise multiplier (0: no DP)
  * @param delta DP delta the budget is reported for
  * @param privacy who adds the client-level noise (central or distributed) and the participants' DP-SGD
+ * @param adaptive the server optimisers' beta_1, beta_2 and tau (used by fedavgm, fedadam, fedyogi, fedadagrad)
  */
 public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inputShape, int classes, long initSeed,
     String strategy, double serverLearningRate, TrainingOptions training, int minParticipants, int maxParticipants,
     double sampling, long trainDeadlineMillis, long phaseDeadlineMillis, long evaluationDeadlineMillis,
     double targetDropout, double targetCorrupt, long weightCap, boolean unitWeights, double clipNorm,
-    double noiseMultiplier, double delta, PrivacySettings privacy) {
+    double noiseMultiplier, double delta, PrivacySettings privacy, AdaptiveOptions adaptive) {
+
+  /** Settings with the server optimisers' default hyper-parameters. */
+  public FederationSettings(NodeId coordinator, ModelSpec model, int[] inputShape, int classes, long initSeed,
+      String strategy, double serverLearningRate, TrainingOptions training, int minParticipants, int maxParticipants,
+      double sampling, long trainDeadlineMillis, long phaseDeadlineMillis, long evaluationDeadlineMillis,
+      double targetDropout, double targetCorrupt, long weightCap, boolean unitWeights, double clipNorm,
+      double noiseMultiplier, double delta, PrivacySettings privacy) {
+    this(coordinator, model, inputShape, classes, initSeed, strategy, serverLearningRate, training, minParticipants,
+        maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis, targetDropout,
+        targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, AdaptiveOptions.defaults());
+  }
 
   /** Settings with central noise and no DP-SGD. */
   public FederationSettings(NodeId coordinator, ModelSpec model, int[] inputShape, int classes, long initSeed,
@@ -68,8 +83,26 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
     if (classes < 2 || classes > 10_000) {
       throw new IllegalArgumentException("classes must be in [2, 10000], got " + classes);
     }
-    if (!strategy.equals("fedavg") && !strategy.equals("fedprox")) {
-      throw new IllegalArgumentException("strategy '" + strategy + "' is not fedavg or fedprox");
+    if (adaptive == null) {
+      throw new IllegalArgumentException("server optimiser options are required (AdaptiveOptions.defaults() for the default)");
+    }
+    Algorithm algorithm = Algorithm.parse(strategy);
+    strategy = algorithm.text();
+    if (algorithm == Algorithm.FEDPROX && !(training.proximalMu() > 0)) {
+      throw new IllegalArgumentException("fedprox needs a proximal mu > 0 (with 0 it is fedavg)");
+    }
+    if (algorithm != Algorithm.FEDPROX && training.proximalMu() > 0) {
+      throw new IllegalArgumentException("a proximal mu is FedProx: set the strategy to fedprox, or the mu to 0");
+    }
+    if (algorithm == Algorithm.SCAFFOLD) {
+      if (training.optimizer() != TrainingOptions.Optimizer.SGD) {
+        throw new IllegalArgumentException("scaffold's control variates assume local SGD, not " + training.optimizer());
+      }
+      if (noiseMultiplier > 0 || privacy.dpSgd() != null) {
+        // The control deltas would need their own share of the noise and the accounting; not yet done.
+        throw new IllegalArgumentException("scaffold does not run with differential privacy yet (its control deltas"
+            + " are not covered by the accounting)");
+      }
     }
     if (!(serverLearningRate > 0) || Double.isInfinite(serverLearningRate)) {
       throw new IllegalArgumentException("server learning rate must be positive and finite, got " + serverLearningRate);
@@ -124,7 +157,7 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
         && Double.compare(targetDropout, f.targetDropout) == 0 && Double.compare(targetCorrupt, f.targetCorrupt) == 0
         && weightCap == f.weightCap && unitWeights == f.unitWeights && Double.compare(clipNorm, f.clipNorm) == 0
         && Double.compare(noiseMultiplier, f.noiseMultiplier) == 0 && Double.compare(delta, f.delta) == 0
-        && privacy.equals(f.privacy);
+        && privacy.equals(f.privacy) && adaptive.equals(f.adaptive);
   }
 
   @Override
@@ -132,7 +165,7 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
     return java.util.Objects.hash(coordinator, model, Arrays.hashCode(inputShape), classes, initSeed, strategy,
         serverLearningRate, training, minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis,
         evaluationDeadlineMillis, targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta,
-        privacy);
+        privacy, adaptive);
   }
 
   @Override
@@ -144,7 +177,7 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
         + ", phaseDeadlineMillis=" + phaseDeadlineMillis + ", evaluationDeadlineMillis=" + evaluationDeadlineMillis
         + ", targetDropout=" + targetDropout + ", targetCorrupt=" + targetCorrupt + ", weightCap=" + weightCap
         + ", unitWeights=" + unitWeights + ", clipNorm=" + clipNorm + ", noiseMultiplier=" + noiseMultiplier + ", delta="
-        + delta + ", privacy=" + privacy + "]";
+        + delta + ", privacy=" + privacy + ", adaptive=" + adaptive + "]";
   }
 
   /**
@@ -162,14 +195,33 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
   public FederationSettings withCoordinator(NodeId node) {
     return new FederationSettings(node, model, inputShape, classes, initSeed, strategy, serverLearningRate, training,
         minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
-        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy);
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, adaptive);
   }
 
   /** These settings with {@code p} as privacy settings. */
   public FederationSettings withPrivacy(PrivacySettings p) {
     return new FederationSettings(coordinator, model, inputShape, classes, initSeed, strategy, serverLearningRate, training,
         minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
-        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, p);
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, p, adaptive);
+  }
+
+  /** These settings with {@code a} as the server optimisers' hyper-parameters. */
+  public FederationSettings withAdaptive(AdaptiveOptions a) {
+    return new FederationSettings(coordinator, model, inputShape, classes, initSeed, strategy, serverLearningRate, training,
+        minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, a);
+  }
+
+  /** These settings with {@code name} as the strategy (and {@code training} as local training). */
+  public FederationSettings withStrategy(String name, TrainingOptions training) {
+    return new FederationSettings(coordinator, model, inputShape, classes, initSeed, name, serverLearningRate, training,
+        minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, adaptive);
+  }
+
+  /** The federated algorithm the strategy names. */
+  public Algorithm algorithm() {
+    return Algorithm.parse(strategy);
   }
 
   /** Whether the participants add the client-level noise (distributed discrete Gaussian). */

@@ -2,11 +2,10 @@ package io.fedmesh.coordinator.privacy;
 
 import io.fedmesh.coordinator.federation.FederationSettings;
 import io.fedmesh.ml.strategy.DpFixedClipping;
-import io.fedmesh.ml.strategy.FedAvg;
 import io.fedmesh.ml.strategy.Strategy;
 import java.security.SecureRandom;
 
-/** The strategy a federation's settings call for: FedAvg, or DP-FedAvg with central or distributed noise. */
+/** A federation's strategy as its DP settings call for: as it is, or wrapped with central or distributed noise. */
 public final class DpStrategies {
   private DpStrategies() {}
 
@@ -14,7 +13,7 @@ public final class DpStrategies {
    * @param clients the federation's participants (the fixed divisor's n)
    * @param random the coordinator's DRBG, for central noise
    */
-  public static Strategy of(FedAvg fedAvg, FederationSettings settings, int clients, SecureRandom random) {
+  public static Strategy of(Strategy fedAvg, FederationSettings settings, int clients, SecureRandom random) {
     if (!(settings.noiseMultiplier() > 0)) {
       return fedAvg;
     }

@@ -35,7 +35,10 @@ final class CoordinatorContext {
   final SecAggServer server;
   final List<NodeId> cohort;
   final Map<NodeId, Integer> index = new HashMap<>();
+  /** The global state: the model, then the algorithm's server state. */
   final float[] global;
+  /** The summed update's length (the model's, twice that for SCAFFOLD). */
+  final int summedLength;
   final ModelRef globalRef;
   final String manifest;
   final Strategy strategy;
@@ -68,6 +71,8 @@ final class CoordinatorContext {
       }
     }
     this.global = global;
+    var algorithm = settings.algorithm();
+    this.summedLength = algorithm.summedLength(algorithm.modelLength(global.length));
     this.globalRef = globalRef;
     this.manifest = manifest;
     this.strategy = strategy;
@@ -181,8 +186,8 @@ final class CoordinatorContext {
     AggregatedUpdate aggregate;
     if (params.integerBits() > 0) {
       // Distributed DP: the participants' encodings carry their noise; decode the noised sum.
-      double[] decoded = DdgDecoder.decode(result.integerSum(), DdgSpec.fromProto(plan.getPrivacy().getDdg(), global.length),
-          global.length);
+      double[] decoded = DdgDecoder.decode(result.integerSum(), DdgSpec.fromProto(plan.getPrivacy().getDdg(), summedLength),
+          summedLength);
       float[] sum = new float[decoded.length];
       for (int i = 0; i < sum.length; i++) {
         sum[i] = (float) decoded[i];

@@ -35,7 +35,8 @@ public final class CoordinatorRound {
   private CoordinatorState state;
 
   /**
-   * @param global the model the round trains from, and {@code globalRef} its stored blob's address
+   * @param global the global state the round trains from (the model, then any server state of the
+   *     algorithm), and {@code globalRef} its stored blob's address
    * @param strategy turns the decoded sum into the next model
    * @param nonce 16-64 fresh random bytes (a DRBG on a node)
    */
@@ -48,8 +49,9 @@ public final class CoordinatorRound {
   /** @param maxConcurrentUploads masked-input uploads staged at once (0: no bound; {@link C1MaskedInput}) */
   public CoordinatorRound(String federation, FederationSettings settings, long round, List<NodeId> cohort, NodeId self,
       float[] global, ModelRef globalRef, String manifest, Strategy strategy, byte[] nonce, int maxConcurrentUploads) {
-    RoundPlan plan = RoundPlanner.plan(federation, settings, round, cohort, self, globalRef, global.length, nonce,
-        maxConcurrentUploads);
+    var algorithm = settings.algorithm();
+    RoundPlan plan = RoundPlanner.plan(federation, settings, round, cohort, self, globalRef,
+        algorithm.summedLength(algorithm.modelLength(global.length)), nonce, maxConcurrentUploads);
     this.ctx = new CoordinatorContext(federation, settings, plan, new SecAggParameters(plan.getSecagg()), cohort,
         global.clone(), globalRef, manifest, strategy);
     this.state = new C0Inviting();

@@ -176,11 +176,10 @@ public final class InProcessRounds {
         handleParticipant(next, engine, member, queue, timers);
       } else if (a instanceof RoundAction.Evaluate e) {
         EvaluationCounts counts = member.work().evaluate(e.model());
-        if (counts != null) {
-          handleParticipant(engine.onEvaluated(counts), engine, member, queue, timers);
-        }
+        handleParticipant(engine.onEvaluated(counts), engine, member, queue, timers);
       } else if (a instanceof RoundAction.Finished f) {
         participantReports.put(member.id(), f.report());
+        member.work().roundEnded(f.report().round(), f.report().committed());
       } else if (!(a instanceof RoundAction.Refused)) {
         throw new IllegalStateException("a participant does not ask for " + a);
       }

@@ -27,6 +27,12 @@ public interface LocalWork {
     return 0;
   }
 
+  /**
+   * The round ended (after {@link #train}, if it trained): state kept across rounds, such as SCAFFOLD's
+   * control variate, moves on only when {@code committed}, so that it stays the one the server summed.
+   */
+  default void roundEnded(long round, boolean committed) {}
+
   /** Evaluates {@code model} on held-out data, or returns null if there is none (then no report is sent). */
   EvaluationCounts evaluate(float[] model);
 }

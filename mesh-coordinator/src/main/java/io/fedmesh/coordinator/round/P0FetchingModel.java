@@ -1,6 +1,8 @@
 package io.fedmesh.coordinator.round;
 
+import io.fedmesh.ml.strategy.Algorithm;
 import io.fedmesh.ml.train.UpdateClipping;
+import java.util.Arrays;
 import io.fedmesh.ml.train.dpsgd.DpSgdOptions;
 import java.util.List;
 
@@ -13,15 +15,17 @@ final class P0FetchingModel implements ParticipantState {
 
   @Override
   public ParticipantState onModel(ParticipantContext ctx, float[] model, List<RoundAction> out) {
-    if (model.length != ctx.modelLength) {
-      return ctx.declineAndEnd("the global model has " + model.length + " parameters, the round sums "
-          + ctx.modelLength, out);
+    if (model.length != ctx.stateLength) {
+      return ctx.declineAndEnd("the global state has " + model.length + " values, the round's plan "
+          + ctx.stateLength, out);
     }
     var dp = ctx.plan.getPrivacy();
-    out.add(new RoundAction.Train(model, new TrainingRequest(ctx.round, ParticipantRound.options(ctx.plan),
+    int n = ctx.modelLength;
+    float[] control = ctx.settings.algorithm() == Algorithm.SCAFFOLD ? Arrays.copyOfRange(model, n, 2 * n) : null;
+    out.add(new RoundAction.Train(Arrays.copyOf(model, n), new TrainingRequest(ctx.round, ParticipantRound.options(ctx.plan),
         ctx.plan.getClipNorm(), ctx.plan.getUnitWeights(), ctx.plan.getWeightCap(), dp.hasDpSgd()
             ? new DpSgdOptions(dp.getDpSgd().getClipNorm(), dp.getDpSgd().getNoiseMultiplier(), dp.getDpSgd().getBatchSize())
-            : null)));
+            : null, control)));
     return new P1Training();
   }
 
@@ -37,5 +41,15 @@ final class P0FetchingModel implements ParticipantState {
 
   static boolean withinClip(float[] update, double clip) {
     return UpdateClipping.norm(update) <= clip * (1 + 1e-5);
+  }
+
+  /** Each model-sized part of a summed vector (SCAFFOLD: model and control deltas) within the clip. */
+  static boolean withinClip(float[] summed, int modelLength, double clip) {
+    for (int from = 0; from < summed.length; from += modelLength) {
+      if (!withinClip(Arrays.copyOfRange(summed, from, from + modelLength), clip)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -13,15 +13,15 @@ final class P1Training implements ParticipantState {
 
   @Override
   public ParticipantState onTrained(ParticipantContext ctx, float[] update, long examples, List<RoundAction> out) {
-    if (update.length != ctx.modelLength) {
-      return ctx.declineAndEnd("the update has " + update.length + " values, the model " + ctx.modelLength, out);
+    if (update.length != ctx.summedLength) {
+      return ctx.declineAndEnd("the update has " + update.length + " values, the round sums " + ctx.summedLength, out);
     }
     for (int i = 0; i < update.length; i++) {
       if (!Float.isFinite(update[i])) {
         return ctx.declineAndEnd("the update holds " + update[i] + " at " + i + " (training diverged)", out);
       }
     }
-    if (!P0FetchingModel.withinClip(update, ctx.plan.getClipNorm())) {
+    if (!P0FetchingModel.withinClip(update, ctx.modelLength, ctx.plan.getClipNorm())) {
       return ctx.declineAndEnd("the update is not clipped to the round's norm " + ctx.plan.getClipNorm(), out);
     }
     if (examples < 1) {

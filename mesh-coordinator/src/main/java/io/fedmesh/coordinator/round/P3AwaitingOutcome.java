@@ -19,7 +19,7 @@ final class P3AwaitingOutcome implements ParticipantState {
   static ParticipantState committed(ParticipantContext ctx, RoundOutcome outcome, List<RoundAction> out) {
     var model = outcome.getModel();
     if (!model.getFederation().getName().equals(ctx.federation) || model.getSha256().size() != 32
-        || model.getSizeBytes() != (long) ctx.modelLength * Float.BYTES) {
+        || model.getSizeBytes() != (long) ctx.stateLength * Float.BYTES) {
       return ctx.end("the committed model's reference does not fit the round", false, out);
     }
     ctx.newModel = model;

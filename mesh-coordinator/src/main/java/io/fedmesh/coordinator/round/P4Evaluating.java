@@ -23,11 +23,11 @@ final class P4Evaluating implements ParticipantState {
 
   @Override
   public ParticipantState onModel(ParticipantContext ctx, float[] model, List<RoundAction> out) {
-    if (evaluating || model.length != ctx.modelLength) {
+    if (evaluating || model.length != ctx.stateLength) {
       return this;
     }
     evaluating = true;
-    out.add(new RoundAction.Evaluate(ctx.newModel, model));
+    out.add(new RoundAction.Evaluate(ctx.newModel, java.util.Arrays.copyOf(model, ctx.modelLength)));
     return this;
   }
 
@@ -35,6 +35,9 @@ final class P4Evaluating implements ParticipantState {
   public ParticipantState onEvaluated(ParticipantContext ctx, EvaluationCounts counts, List<RoundAction> out) {
     if (!evaluating) {
       return this;
+    }
+    if (counts == null) {
+      return ctx.end("", true, out); // no held-out data: nothing to report, and the round is over for it
     }
     ctx.evaluation = counts;
     EvaluationReport.Builder report = EvaluationReport.newBuilder().setModelSha256(ByteString.copyFrom(

@@ -33,8 +33,12 @@ final class ParticipantContext {
   RoundPlan plan;
   SecAggParameters params;
   int me;
-  /** The model's parameter count (the summed vector is longer when the participants encode it: DDG pads). */
+  /** The global state's length: the model, then the algorithm's server state. */
+  int stateLength;
+  /** The model's parameter count. */
   int modelLength;
+  /** The summed update's length (SCAFFOLD: model and control deltas; the SecAgg vector is longer when DDG pads it). */
+  int summedLength;
   /** The distributed discrete Gaussian this round's participants add, or null. */
   DdgSpec ddg;
   SecAggClient client;
@@ -60,8 +64,10 @@ final class ParticipantContext {
     this.plan = plan;
     this.params = new SecAggParameters(plan.getSecagg());
     this.me = PolicyCheck.indexOf(plan, self);
-    this.modelLength = PolicyCheck.modelLength(plan);
-    this.ddg = plan.getPrivacy().hasDdg() ? DdgSpec.fromProto(plan.getPrivacy().getDdg(), modelLength) : null;
+    this.stateLength = PolicyCheck.stateLength(plan);
+    this.modelLength = settings.algorithm().modelLength(stateLength);
+    this.summedLength = settings.algorithm().summedLength(modelLength);
+    this.ddg = plan.getPrivacy().hasDdg() ? DdgSpec.fromProto(plan.getPrivacy().getDdg(), summedLength) : null;
   }
 
   RoundMessage.Builder message() {

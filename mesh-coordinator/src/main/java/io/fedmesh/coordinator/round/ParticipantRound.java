@@ -208,7 +208,7 @@ public final class ParticipantRound {
     return out;
   }
 
-  /** The held-out evaluation of the new model. */
+  /** The held-out evaluation of the new model, or null when there is no held-out data (nothing is reported). */
   public List<RoundAction> onEvaluated(EvaluationCounts counts) {
     List<RoundAction> out = new ArrayList<>();
     state = state.onEvaluated(ctx, counts, out);

@@ -108,14 +108,20 @@ public final class PolicyCheck {
           + " ms) are not the federation's");
     }
     long bytes = plan.getGlobalModel().getSizeBytes();
-    if (bytes % Float.BYTES != 0 || bytes < Float.BYTES || bytes / Float.BYTES > secagg.getVectorLength()) {
+    var algorithm = settings.algorithm();
+    if (bytes % Float.BYTES != 0 || bytes < Float.BYTES || bytes / Float.BYTES > Integer.MAX_VALUE
+        || (bytes / Float.BYTES) % (1 + algorithm.stateVectors()) != 0) {
+      return Optional.of("the global state's size does not fit " + algorithm.text());
+    }
+    int model = algorithm.modelLength((int) (bytes / Float.BYTES));
+    if ((long) model * algorithm.summedVectors() > secagg.getVectorLength()) {
       return Optional.of("the global model's size does not match the vector length");
     }
-    return privacy(settings, plan, (int) (bytes / Float.BYTES));
+    return privacy(settings, plan, algorithm.summedLength(model));
   }
 
-  /** The model's parameter count, from the plan's global model (checked by {@link #check} first). */
-  static int modelLength(RoundPlan plan) {
+  /** The global state's length, from the plan's global model (checked by {@link #check} first). */
+  static int stateLength(RoundPlan plan) {
     return (int) (plan.getGlobalModel().getSizeBytes() / Float.BYTES);
   }
 

@@ -89,15 +89,35 @@ public final class FederationSimulation {
         SigningKey key = SigningKey.generate(keys);
         Dataset data = clients.get(c);
         LocalWork work = new LocalWork() {
+          /** SCAFFOLD's c_i, in memory: kept once a round commits. */
+          private float[] control;
+          private float[] pending;
+
           @Override
           public LocalWork.Trained train(float[] global, TrainingRequest request) {
-            ParticipantStep.Contribution step = ParticipantStep.run(model, global, data, request.options(), request.dpSgd(),
-                request.clipNorm(), request.unitWeights(), training, clock);
+            ParticipantStep.Contribution step;
+            if (request.serverControl() != null) {
+              ParticipantStep.ScaffoldContribution s = ParticipantStep.runScaffold(model, global, request.serverControl(),
+                  control, data, request.options(), request.clipNorm(), request.unitWeights(), training, clock);
+              pending = s.clientControl();
+              step = s.contribution();
+            } else {
+              step = ParticipantStep.run(model, global, data, request.options(), request.dpSgd(),
+                  request.clipNorm(), request.unitWeights(), training, clock);
+            }
             current.examples += step.examples();
             current.lossSum += step.lastEpochLoss() * data.size();
             current.dataRows += data.size();
             current.trainingNanos += step.trainingNanos();
             return new LocalWork.Trained(step.update(), data.size());
+          }
+
+          @Override
+          public void roundEnded(long round, boolean committed) {
+            if (committed && pending != null) {
+              control = pending;
+            }
+            pending = null;
           }
 
           @Override
@@ -115,8 +135,10 @@ public final class FederationSimulation {
             SimulationRandom.fromSeed(seed * 1_000_003L + c), false));
       }
       InProcessRounds engine = new InProcessRounds(FEDERATION, fed, members);
-      float[] global = model.parameters();
+      int modelLength = model.layout().size();
+      float[] global = fed.algorithm().initialState(model.parameters(), fed.adaptive());
       String manifest = model.layout().manifest();
+      String stateManifest = manifest + fed.algorithm().stateManifest(modelLength);
       Dataset pooled = baseline ? Dataset.concat(clients) : null;
       int[] pooledOrder = baseline ? Shuffle.permutation(pooled.size(), new Random(seed + 2)) : null;
       int pooledAt = 0;
@@ -131,7 +153,7 @@ public final class FederationSimulation {
           List<NodeId> cohort = fit.participants().stream().map(ids::get).toList();
           byte[] nonce = new byte[32];
           keys.nextBytes(nonce);
-          RoundReport report = engine.run(round, cohort, global, manifest, strategy, nonce);
+          RoundReport report = engine.run(round, cohort, global, stateManifest, strategy, nonce);
           committed = report.committed();
           reason = report.reason();
           if (committed) {
@@ -139,7 +161,7 @@ public final class FederationSimulation {
                 .setSha256(com.google.protobuf.ByteString.fromHex(report.modelSha256())).build(), global.length);
           }
         }
-        model.setParameters(global);
+        model.setParameters(Arrays.copyOf(global, modelLength));
         Metrics scored = model.evaluate(test);
         Metrics centralScore = null;
         if (baseline && current.examples > 0) {
@@ -162,7 +184,7 @@ public final class FederationSimulation {
         records.add(record);
         onRound.accept(record);
       }
-      return new Result(records, Arrays.copyOf(global, global.length), manifest);
+      return new Result(records, Arrays.copyOf(global, modelLength), manifest);
     }
   }
 
@@ -185,6 +207,7 @@ public final class FederationSimulation {
     return new FederationSettings(coordinator, s.model(), s.inputShape(), s.classes(), s.initSeed(), s.strategy(),
         s.serverLearningRate(), s.training(), s.minParticipants(), s.maxParticipants(), s.sampling(),
         s.trainDeadlineMillis(), s.phaseDeadlineMillis(), s.evaluationDeadlineMillis(), s.targetDropout(),
-        s.targetCorrupt(), s.weightCap(), s.unitWeights(), s.clipNorm(), s.noiseMultiplier(), s.delta(), s.privacy());
+        s.targetCorrupt(), s.weightCap(), s.unitWeights(), s.clipNorm(), s.noiseMultiplier(), s.delta(), s.privacy(),
+        s.adaptive());
   }
 }

@@ -21,14 +21,14 @@ import java.util.Random;
  * </ul>
  */
 public final class DpFixedClipping implements Strategy {
-  private final FedAvg inner;
+  private final Strategy inner;
   private final int clients;
   private final double noiseMultiplier;
   private final double clipNorm;
   private final double samplingRate;
   private final IntegerNoise noise;
 
-  private DpFixedClipping(FedAvg inner, int clients, double noiseMultiplier, double clipNorm, double samplingRate,
+  private DpFixedClipping(Strategy inner, int clients, double noiseMultiplier, double clipNorm, double samplingRate,
       IntegerNoise noise) {
     if (clients < 1) {
       throw new IllegalArgumentException("need at least one client, got " + clients);
@@ -61,7 +61,7 @@ public final class DpFixedClipping implements Strategy {
    * @param samplingRate q, in (0, 1]
    * @param noise the exact sampler (a DRBG's in production)
    */
-  public static DpFixedClipping central(FedAvg inner, int clients, double noiseMultiplier, double clipNorm,
+  public static DpFixedClipping central(Strategy inner, int clients, double noiseMultiplier, double clipNorm,
       double samplingRate, IntegerNoise noise) {
     if (noise == null) {
       throw new IllegalArgumentException("central DP needs a noise sampler");
@@ -70,7 +70,7 @@ public final class DpFixedClipping implements Strategy {
   }
 
   /** Distributed DP: the participants' noise is already in the sum; this only averages by q n. */
-  public static DpFixedClipping distributed(FedAvg inner, int clients, double noiseMultiplier, double clipNorm,
+  public static DpFixedClipping distributed(Strategy inner, int clients, double noiseMultiplier, double clipNorm,
       double samplingRate) {
     return new DpFixedClipping(inner, clients, noiseMultiplier, clipNorm, samplingRate, null);
   }
@@ -86,6 +86,11 @@ public final class DpFixedClipping implements Strategy {
   /** Whether the coordinator adds the noise (false: the participants did). */
   public boolean central() {
     return noise != null;
+  }
+
+  @Override
+  public io.fedmesh.ml.train.TrainingOptions options() {
+    return inner.options();
   }
 
   @Override

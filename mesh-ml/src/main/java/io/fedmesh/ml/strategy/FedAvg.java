@@ -37,6 +37,12 @@ public final class FedAvg implements Strategy {
     this.clipNorm = clipNorm;
   }
 
+  /** eta: how far the global model moves along the mean update. */
+  public double serverLearningRate() {
+    return serverLearningRate;
+  }
+
+  @Override
   public TrainingOptions options() {
     return options;
   }

@@ -1,5 +1,6 @@
 package io.fedmesh.ml.strategy;
 
+import io.fedmesh.ml.train.TrainingOptions;
 import java.util.List;
 import java.util.Random;
 
@@ -10,11 +11,15 @@ import java.util.Random;
  */
 public interface Strategy {
 
+  /** How participants train locally. */
+  TrainingOptions options();
+
   /** The participants of {@code round} among {@code clients} and their instructions. */
   FitInstructions configureFit(int round, int clients, Random random);
 
   /**
-   * The next global model from the current one and the round's aggregate. {@code failures} are the
+   * The next global state from the current one and the round's aggregate. The state is the model,
+   * followed by whatever server state the algorithm keeps ({@link Algorithm#stateVectors()}). {@code failures} are the
    * participants whose updates are missing; a round with no contributors leaves the model unchanged.
    */
   float[] aggregateFit(int round, float[] global, AggregatedUpdate aggregate, List<Failure> failures);

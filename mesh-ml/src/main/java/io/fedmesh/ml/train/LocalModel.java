@@ -108,6 +108,16 @@ public final class LocalModel implements AutoCloseable {
    * (the round's global model, FedProx): its gradient mu (w - w_global) is added before the step.
    */
   public TrainingResult train(Dataset data, TrainingOptions options, float[] proximalCenter, Random random) {
+    return train(data, options, proximalCenter, null, random);
+  }
+
+  /**
+   * As {@link #train(Dataset, TrainingOptions, float[], Random)}, adding {@code gradientCorrection} (a
+   * flat vector in the layout, or null) to every step's gradient: SCAFFOLD's c - c_i, which steers each
+   * participant's steps towards the federation's average direction.
+   */
+  public TrainingResult train(Dataset data, TrainingOptions options, float[] proximalCenter, float[] gradientCorrection,
+      Random random) {
     if (data.size() == 0) {
       return new TrainingResult(0, Double.NaN);
     }
@@ -120,7 +130,9 @@ public final class LocalModel implements AutoCloseable {
     try (Trainer trainer = model.newTrainer(config)) {
       trainer.initialize(inputShape(Math.min(options.batchSize(), data.size())));
       setParameters(start); // initialize() may have drawn fresh weights
-      List<NDArray> center = options.proximalMu() > 0 ? centerArrays(trainer.getManager(), proximalCenter) : List.of();
+      List<NDArray> center = options.proximalMu() > 0 ? layoutArrays(trainer.getManager(), proximalCenter, "FedProx") : List.of();
+      List<NDArray> correction = gradientCorrection != null ? layoutArrays(trainer.getManager(), gradientCorrection, "SCAFFOLD")
+          : List.of();
       int[] order = new int[data.size()];
       int maxRows = Math.min(options.batchSize(), data.size());
       float[] batchX = new float[maxRows * data.width()];
@@ -155,6 +167,9 @@ public final class LocalModel implements AutoCloseable {
             if (!center.isEmpty()) {
               addProximalGradient(options.proximalMu(), center);
             }
+            if (!correction.isEmpty()) {
+              addCorrection(correction);
+            }
             trainer.step();
           }
           seen += rows;
@@ -162,6 +177,7 @@ public final class LocalModel implements AutoCloseable {
         lastLoss = lossSum / order.length;
       }
       center.forEach(NDArray::close);
+      correction.forEach(NDArray::close);
     }
     return new TrainingResult(seen, lastLoss);
   }
@@ -217,9 +233,16 @@ public final class LocalModel implements AutoCloseable {
     }
   }
 
-  private List<NDArray> centerArrays(NDManager manager, float[] flat) {
+  private void addCorrection(List<NDArray> correction) {
+    int i = 0;
+    for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+      p.getValue().getArray().getGradient().addi(correction.get(i++));
+    }
+  }
+
+  private List<NDArray> layoutArrays(NDManager manager, float[] flat, String purpose) {
     if (flat == null || flat.length != layout.size()) {
-      throw new IllegalArgumentException("FedProx needs the global model's " + layout.size() + " parameters");
+      throw new IllegalArgumentException(purpose + " needs a vector of the model's " + layout.size() + " parameters");
     }
     List<NDArray> out = new ArrayList<>();
     for (ParameterLayout.Entry e : layout.entries()) {

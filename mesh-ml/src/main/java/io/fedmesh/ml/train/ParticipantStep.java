@@ -88,4 +88,73 @@ public final class ParticipantStep {
     }
     return new Contribution(update, unitWeights ? 1 : data.size(), trained.examplesSeen(), trained.lastEpochLoss(), nanos, spent);
   }
+
+  /**
+   * A SCAFFOLD participant's part: the summed vector {@code [dy | s dc]} and the control variate it keeps.
+   *
+   * @param contribution its update is the summed vector (2n values), each half within the clip norm
+   * @param clientControl c_i+, to keep once the round commits
+   */
+  public record ScaffoldContribution(Contribution contribution, float[] clientControl) {}
+
+  /**
+   * SCAFFOLD's client step (Karimireddy et al. 2020, option II): trains from {@code global} with every
+   * gradient corrected by c - c_i, then c_i+ = c_i - c + (x - y) / (K eta_l) over its K local steps.
+   * The model delta dy and the scaled control delta s dc (s = eta_l, {@link
+   * io.fedmesh.ml.strategy.Scaffold#controlScale}) are each clipped to {@code clipNorm}, and c_i+ is taken
+   * from the clipped control delta, so that what this participant keeps is what the server adds.
+   *
+   * @param serverControl c, from the global state
+   * @param clientControl c_i, or null before this participant's first SCAFFOLD round (zero)
+   */
+  public static ScaffoldContribution runScaffold(LocalModel model, float[] global, float[] serverControl,
+      float[] clientControl, Dataset data, TrainingOptions options, double clipNorm, boolean unitWeights, Random random,
+      LongSupplier clock) {
+    int n = global.length;
+    if (serverControl.length != n || (clientControl != null && clientControl.length != n)) {
+      throw new IllegalArgumentException("control variates must have the model's " + n + " values");
+    }
+    if (!(clipNorm > 0) || Double.isInfinite(clipNorm)) {
+      throw new IllegalArgumentException("SCAFFOLD clips both deltas; the clip norm must be positive, got " + clipNorm);
+    }
+    float[] ci = clientControl != null ? clientControl : new float[n];
+    float[] correction = new float[n];
+    for (int i = 0; i < n; i++) {
+      correction[i] = serverControl[i] - ci[i];
+    }
+    model.setParameters(global);
+    long start = clock.getAsLong();
+    LocalModel.TrainingResult trained = model.train(data, options, global, correction, random);
+    long nanos = clock.getAsLong() - start;
+    float[] y = model.parameters();
+    long steps = (long) options.epochs() * ((data.size() + options.batchSize() - 1) / options.batchSize());
+    if (steps == 0) {
+      throw new IllegalArgumentException("no local training data");
+    }
+    double scale = io.fedmesh.ml.strategy.Scaffold.controlScale(options);
+    float[] summed = new float[2 * n];
+    for (int i = 0; i < n; i++) {
+      double dy = (double) y[i] - global[i];
+      if (!Double.isFinite(dy) || !Float.isFinite(y[i])) {
+        throw new NonFiniteUpdateException("training diverged: the update is " + y[i] + " at parameter " + i
+            + " of " + n + " (lower the learning rate)");
+      }
+      summed[i] = (float) dy;
+      // s dc = s (-c + (x - y) / (K eta_l)) = -s c - dy s / (K eta_l)
+      summed[n + i] = (float) (-scale * serverControl[i] - dy * scale / (steps * options.learningRate()));
+    }
+    float[] dy = java.util.Arrays.copyOfRange(summed, 0, n);
+    float[] dc = java.util.Arrays.copyOfRange(summed, n, 2 * n);
+    UpdateClipping.clipInPlace(dy, clipNorm);
+    UpdateClipping.clipInPlace(dc, clipNorm);
+    System.arraycopy(dy, 0, summed, 0, n);
+    System.arraycopy(dc, 0, summed, n, n);
+    float[] next = new float[n];
+    for (int i = 0; i < n; i++) {
+      next[i] = (float) (ci[i] + dc[i] / scale);
+    }
+    Contribution c = new Contribution(summed, unitWeights ? 1 : data.size(), trained.examplesSeen(), trained.lastEpochLoss(),
+        nanos, null);
+    return new ScaffoldContribution(c, next);
+  }
 }

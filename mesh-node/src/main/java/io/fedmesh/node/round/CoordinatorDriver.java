@@ -9,8 +9,7 @@ import io.fedmesh.coordinator.round.ModelBlob;
 import io.fedmesh.coordinator.round.RoundAction;
 import io.fedmesh.coordinator.round.RoundReport;
 import io.fedmesh.crypto.identity.NodeId;
-import io.fedmesh.coordinator.privacy.DpStrategies;
-import io.fedmesh.ml.strategy.FedAvg;
+import io.fedmesh.coordinator.federation.FederationStrategies;
 import io.fedmesh.ml.strategy.Strategy;
 import io.fedmesh.ml.train.LocalModel;
 import io.fedmesh.node.model.ModelStore;
@@ -262,9 +261,13 @@ final class CoordinatorDriver implements AutoCloseable {
       return;
     }
     int length;
+    var algorithm = settings.algorithm();
     try (LocalModel initial = new LocalModel(settings.model(), settings.inputShape(), settings.classes(), settings.initSeed())) {
-      manifest = initial.layout().manifest();
-      global = initial.parameters();
+      // The stored global state is the model, then the algorithm's server state (optimiser moments,
+      // SCAFFOLD's control variate): committed, replicated and recovered with the model itself.
+      int n = initial.layout().size();
+      manifest = initial.layout().manifest() + algorithm.stateManifest(n);
+      global = algorithm.initialState(initial.parameters(), settings.adaptive());
       length = global.length;
     }
     if (!modelId.isEmpty()) {
@@ -277,8 +280,7 @@ final class CoordinatorDriver implements AutoCloseable {
   }
 
   private Strategy strategy() {
-    FedAvg fedAvg = new FedAvg(settings.training(), 1.0, settings.serverLearningRate(), settings.clipNorm());
-    return DpStrategies.of(fedAvg, settings, federationParticipants, random);
+    return FederationStrategies.of(settings, 1.0, federationParticipants, random);
   }
 
   private void run(List<RoundAction> actions) {

@@ -67,12 +67,29 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
    */
   public interface LocalWorkFactory {
     LocalWork create(ParticipantSettings participant, FederationSettings federation) throws IOException;
+
+    /** As above, with the directory where the participant keeps state across rounds (SCAFFOLD's control variate). */
+    default LocalWork create(ParticipantSettings participant, FederationSettings federation, java.nio.file.Path stateDir)
+        throws IOException {
+      return create(participant, federation);
+    }
   }
 
   /** The default: the participant's rows ({@link LocalData}) trained and evaluated with DJL. */
-  public static final LocalWorkFactory DJL = (participant, federation) -> {
-    LocalData data = LocalData.load(participant).fitTo(federation);
-    return new DjlLocalWork(federation, data.train(), data.holdout());
+  public static final LocalWorkFactory DJL = new LocalWorkFactory() {
+    @Override
+    public LocalWork create(ParticipantSettings participant, FederationSettings federation) throws IOException {
+      throw new IOException("DJL local work keeps state across rounds: it needs a state directory");
+    }
+
+    @Override
+    public LocalWork create(ParticipantSettings participant, FederationSettings federation, java.nio.file.Path stateDir)
+        throws IOException {
+      LocalData data = LocalData.load(participant).fitTo(federation);
+      java.nio.file.Path control = federation.algorithm() == io.fedmesh.ml.strategy.Algorithm.SCAFFOLD
+          ? stateDir.resolve(participant.federation() + ".scaffold-control") : null;
+      return new DjlLocalWork(federation, data.train(), data.holdout(), control);
+    }
   };
 
   /**
@@ -103,7 +120,7 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
       for (ParticipantSettings p : config.participant().values()) {
         FederationSettings settings = config.rounds(p.federation()).orElseThrow(() -> new IOException(
             "participant." + p.federation() + ": the federation has no rounds section"));
-        LocalWork local = work.create(p, settings);
+        LocalWork local = work.create(p, settings, stateDir());
         Supplier<String> manifest = local instanceof DjlLocalWork djl ? djl::manifest : () -> "(no layout: " + local + ")";
         String federation = p.federation();
         // An elected coordinator is whichever coordinator-eligible member leads; its unmask requests must

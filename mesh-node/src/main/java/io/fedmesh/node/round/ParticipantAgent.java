@@ -147,9 +147,7 @@ final class ParticipantAgent implements AutoCloseable {
         run(engine, trainFor(engine, t));
       } else if (a instanceof RoundAction.Evaluate e) {
         EvaluationCounts counts = work.evaluate(e.model());
-        if (counts != null) {
-          run(engine, engine.onEvaluated(counts));
-        }
+        run(engine, engine.onEvaluated(counts)); // null: nothing to report, the round ends for it now
       } else if (a instanceof RoundAction.Finished f) {
         finished(f);
       } else if (a instanceof RoundAction.Refused r) {
@@ -212,6 +210,7 @@ final class ParticipantAgent implements AutoCloseable {
 
   private void finished(RoundAction.Finished f) {
     var report = f.report();
+    work.roundEnded(report.round(), report.committed());
     String outcome = report.committed() ? "committed" : report.reason().startsWith(ParticipantRound.DECLINED) ? "declined"
         : report.reason().startsWith(ParticipantRound.LEFT_OUT) ? "left_out" : "aborted";
     if (report.committed()) {

@@ -6,10 +6,10 @@ import io.fedmesh.coordinator.simulation.RoundRecord;
 import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.ml.model.ModelSpec;
 import io.fedmesh.coordinator.federation.PrivacySettings;
-import io.fedmesh.coordinator.privacy.ExactIntegerNoise;
 import io.fedmesh.crypto.random.SimulationRandom;
-import io.fedmesh.ml.strategy.DpFixedClipping;
-import io.fedmesh.ml.strategy.FedAvg;
+import io.fedmesh.ml.strategy.AdaptiveOptions;
+import io.fedmesh.ml.strategy.Algorithm;
+import io.fedmesh.coordinator.federation.FederationStrategies;
 import io.fedmesh.ml.strategy.Strategy;
 import io.fedmesh.ml.train.TrainingOptions;
 import io.fedmesh.node.cli.FedmeshVersion;
@@ -73,8 +73,19 @@ public final class SimulateCommand implements Callable<Integer> {
       + "(docs/ml.md). Default: mlp:32 for synthetic, mlp (128 hidden) otherwise.")
   String model;
 
-  @Option(names = "--algorithm", paramLabel = "A", description = "fedavg (default) or fedprox.")
+  @Option(names = "--algorithm", paramLabel = "A", description = "fedavg (default), fedprox (with --mu), scaffold, "
+      + "fedavgm, fedadam, fedyogi or fedadagrad (docs/ml.md, \"Choosing an algorithm\").")
   String algorithm = "fedavg";
+
+  @Option(names = "--beta1", paramLabel = "B", description = "Server optimisers' beta_1 (FedAvgM's momentum) "
+      + "(default: ${DEFAULT-VALUE}).")
+  double beta1 = AdaptiveOptions.defaults().beta1();
+
+  @Option(names = "--beta2", paramLabel = "B", description = "FedAdam's and FedYogi's beta_2 (default: ${DEFAULT-VALUE}).")
+  double beta2 = AdaptiveOptions.defaults().beta2();
+
+  @Option(names = "--tau", paramLabel = "T", description = "Adaptive optimisers' tau (default: ${DEFAULT-VALUE}).")
+  double tau = AdaptiveOptions.defaults().tau();
 
   @Option(names = "--mu", paramLabel = "MU", description = "FedProx's proximal weight (default: ${DEFAULT-VALUE}).")
   double mu = 0.01;
@@ -155,14 +166,7 @@ public final class SimulateCommand implements Callable<Integer> {
     try {
       spec = ModelSpec.parse(model != null ? model : dataset.equals("synthetic") ? "mlp:32" : "mlp");
       options = new TrainingOptions(TrainingOptions.Optimizer.parse(optimizer), learningRate, epochs, batchSize,
-          algorithm.equals("fedprox") ? mu : 0);
-      double clipNorm = clip != null ? clip : DEFAULT_CLIP;
-      FedAvg fedAvg = new FedAvg(options, dpNoise != null ? 1.0 : fraction, serverLearningRate, clipNorm);
-      PrivacySettings.Mode mode = PrivacySettings.Mode.parse(dpMode);
-      strategy = dpNoise == null ? fedAvg
-          : mode == PrivacySettings.Mode.DISTRIBUTED ? DpFixedClipping.distributed(fedAvg, clients, dpNoise, clipNorm, samplingRate)
-          : DpFixedClipping.central(fedAvg, clients, dpNoise, clipNorm, samplingRate,
-              new ExactIntegerNoise(SimulationRandom.fromSeed(seed + 3)));
+          algorithm.equalsIgnoreCase("fedprox") ? mu : 0);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec().commandLine(), e.getMessage());
     }
@@ -171,6 +175,11 @@ public final class SimulateCommand implements Callable<Integer> {
     try {
       data = SimulationData.load(dataset, part, clients, rowsPerClient, fashionDir, seed);
       settings = settings(spec, options, data);
+      if (!(fraction > 0 && fraction <= 1)) {
+        throw new IllegalArgumentException("--fraction must be in (0, 1], got " + fraction);
+      }
+      // Seeded central noise: a simulation's DP numbers are nominal (docs/ml.md).
+      strategy = FederationStrategies.of(settings, fraction, data.clients().size(), SimulationRandom.fromSeed(seed + 3));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec().commandLine(), e.getMessage());
     }
@@ -219,10 +228,11 @@ public final class SimulateCommand implements Callable<Integer> {
     long cap = data.clients().stream().mapToLong(c -> c.size()).max().orElse(1);
     boolean dp = dpNoise != null;
     return new FederationSettings(NodeId.ofBytes(new byte[NodeId.BYTES]), spec, first.sampleShape(), first.classes(), seed,
-        algorithm, serverLearningRate, options, 2, 100_000, 1.0, 60_000, 30_000, 30_000, 0.1, 0.05, Math.max(1, cap), dp,
-        clip != null ? clip : DEFAULT_CLIP, dp ? dpNoise : 0, delta,
+        algorithm, serverLearningRate, options, 2, 100_000, dp ? samplingRate : 1.0, 60_000, 30_000, 30_000, 0.1, 0.05,
+        Math.max(1, cap), dp, clip != null ? clip : DEFAULT_CLIP, dp ? dpNoise : 0, delta,
         new PrivacySettings(PrivacySettings.Mode.parse(dpMode), ddgBits, PrivacySettings.DEFAULT_BETA,
-            dpSgdNoise == null ? null : new PrivacySettings.DpSgd(dpSgdClip, dpSgdNoise, batchSize)));
+            dpSgdNoise == null ? null : new PrivacySettings.DpSgd(dpSgdClip, dpSgdNoise, batchSize)),
+        new AdaptiveOptions(beta1, beta2, tau));
   }
 
   /** Every option of this run with the value it had (defaults included): what summary.json records. */
@@ -252,8 +262,10 @@ public final class SimulateCommand implements Callable<Integer> {
     if (rowsPerClient < 1 || (long) rowsPerClient * clients > 50_000_000L) {
       throw new ParameterException(spec.commandLine(), "--rows-per-client must be >= 1 and at most 50M rows in all");
     }
-    if (!algorithm.equals("fedavg") && !algorithm.equals("fedprox")) {
-      throw new ParameterException(spec.commandLine(), "--algorithm must be fedavg or fedprox, got '" + algorithm + "'");
+    try {
+      Algorithm.parse(algorithm);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--algorithm: " + e.getMessage());
     }
     if (dpNoise != null && (clip == null || samplingRate == null)) {
       throw new ParameterException(spec.commandLine(), "--dp-noise needs --clip and --sampling-rate");
