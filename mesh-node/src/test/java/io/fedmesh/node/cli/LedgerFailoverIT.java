@@ -71,6 +71,8 @@ class LedgerFailoverIT {
     String seeds = "seeds: [" + ids.get("c1") + "@127.0.0.1:" + grpc[0] + ", " + ids.get("c2") + "@127.0.0.1:" + grpc[1] + "]\n";
     String federation = "federations:\n  " + FED + ":\n    members:\n" + members
         + "    rounds:\n      coordinator: elected\n      model: mlp:16\n      input_shape: [12]\n      classes: 2\n"
+        // FedAdam: its moments live in the committed state after the model, so the new leader must carry them on.
+        + "      strategy: fedadam\n      server_lr: 0.01\n"
         + "      participants: {min: 3}\n      deadlines_ms: {train: 30000, phase: 15000, evaluation: 15000}\n";
     for (int i = 0; i < names.length; i++) {
       String n = names[i];
@@ -217,6 +219,13 @@ class LedgerFailoverIT {
     Path blob = nodes.work.resolve(newLeader.name() + "/data/models/" + FED + "/" + model + ".bin");
     assertThat(FedmeshLauncherIT.fedmesh("model", "verify", blob.toString()).exitCode()).isZero();
     byte[] bytes = Files.readAllBytes(blob);
+    // The committed state is the model (12*16 + 16 + 16*2 + 2 = 242 parameters) and FedAdam's two moments,
+    // which the rounds have moved off their start (m from 0, v from tau^2).
+    int n = 242;
+    assertThat(bytes.length).isEqualTo(3 * n * Float.BYTES);
+    float[] state = io.fedmesh.coordinator.round.ModelBlob.decode(bytes, 3 * n);
+    assertThat(java.util.stream.IntStream.range(n, 2 * n).filter(i -> state[i] != 0).count()).isGreaterThan(n / 2);
+    assertThat(java.util.stream.IntStream.range(2 * n, 3 * n).filter(i -> state[i] > 1.5e-6f).count()).isGreaterThan(n / 2);
     bytes[bytes.length / 2] ^= 1;
     Path copy = Files.write(nodes.work.resolve(model + ".bin"), bytes);
     Files.copy(blob.resolveSibling(model + ".manifest"), nodes.work.resolve(model + ".manifest"));
