@@ -95,7 +95,7 @@ public final class LineChart {
       FontMetrics fm = g.getFontMetrics();
 
       // Grid and ticks.
-      for (double t : ticks(yr[0], yr[1])) {
+      for (double t : ticks(yr[0], yr[1], false)) {
         int py = TOP + plotH - (int) Math.round((t - yr[0]) / (yr[1] - yr[0]) * plotH);
         g.setColor(new Color(0xe6, 0xe6, 0xe6));
         g.drawLine(LEFT, py, LEFT + plotW, py);
@@ -104,7 +104,7 @@ public final class LineChart {
         String s = label(t);
         g.drawString(s, LEFT - 8 - fm.stringWidth(s), py + fm.getAscent() / 2 - 1);
       }
-      for (double t : ticks(xr[0], xr[1])) {
+      for (double t : ticks(xr[0], xr[1], wholeX())) {
         int px = LEFT + (int) Math.round((t - xr[0]) / (xr[1] - xr[0]) * plotW);
         g.setColor(Color.BLACK);
         g.drawLine(px, TOP + plotH, px, TOP + plotH + 5);
@@ -164,6 +164,11 @@ public final class LineChart {
     return image;
   }
 
+  /** Whether every x value is a whole number (rounds), so ticks between them would mean nothing. */
+  private boolean wholeX() {
+    return series.stream().allMatch(s -> java.util.Arrays.stream(s.x()).allMatch(v -> !Double.isFinite(v) || v == Math.rint(v)));
+  }
+
   /** [min, max] over all finite values of x or y, widened when flat so the scale is never empty. */
   private double[] range(boolean x) {
     double lo = Double.POSITIVE_INFINITY;
@@ -192,20 +197,26 @@ public final class LineChart {
     return new double[] {lo, hi};
   }
 
-  /** Round-number ticks (1, 2 or 5 times a power of ten apart) inside [lo, hi], about 5 to 10 of them. */
-  static List<Double> ticks(double lo, double hi) {
-    double raw = (hi - lo) / 6;
+  /**
+   * Round-number ticks (1, 2 or 5 times a power of ten apart) inside [lo, hi]: the largest such step
+   * that still gives at least 5, so about 5 to 12 of them; whole numbers only when {@code whole} (rounds).
+   */
+  static List<Double> ticks(double lo, double hi, boolean whole) {
+    double raw = (hi - lo) / 5;
     double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
     double step = magnitude;
-    for (double m : new double[] {1, 2, 5, 10}) {
-      if (raw <= m * magnitude) {
+    for (double m : new double[] {2, 5, 10}) {
+      if (m * magnitude <= raw) {
         step = m * magnitude;
-        break;
       }
     }
+    if (whole) {
+      step = Math.max(1, Math.rint(step));
+    }
     List<Double> ticks = new ArrayList<>();
-    for (double t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
-      ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
+    // Multiples of the step, not a running sum, so the labels do not drift (0.1 + 0.2 != 0.3).
+    for (long k = (long) Math.ceil(lo / step - 1e-9); k <= (long) Math.floor(hi / step + 1e-9); k++) {
+      ticks.add(k * step);
     }
     return ticks;
   }
