@@ -37,8 +37,8 @@ import picocli.CommandLine.Spec;
             + "Personalised against global AUC per institution needs personalisation, which is not in this build yet.",
         "",
         "Writes one PNG per table (median accuracy or AUC per round, one line per algorithm), rounds.csv (every round "
-            + "of every run) and report.txt to --out. The default run is about 2,250 federated rounds: hours (the plan "
-            + "and an estimate are printed first). A smoke run: --rounds 3 --seeds 1 --clients 4 --algorithms "
+            + "of every run) and report.txt to --out. The default run is 2,250 federated rounds, about an hour on 2 cores "
+            + "(the plan and an estimate are printed first, progress with an ETA on stderr). A smoke run: --rounds 3 --seeds 1 --clients 4 --algorithms "
             + "fedavg,fedprox --tables fmnist.",
         ""
     })

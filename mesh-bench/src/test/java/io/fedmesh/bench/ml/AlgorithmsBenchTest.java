@@ -81,6 +81,7 @@ class AlgorithmsBenchTest {
     assertThat(AlgorithmsBench.target(0.1, 4, List.of(new AlgorithmsBench.Curve("fedavg", fedavg, nan)))).isNull();
   }
 
+  /** Holds until issue 17's strategies land (scaffold then runs); it goes with strategyFor's stub at that merge. */
   @Test
   void algorithmsThisBuildLacksAreRefusedBeforeAnythingTrains() {
     assertThatThrownBy(() -> AlgorithmsBench.run(setup(2, List.of("fedavg", "scaffold"), List.of("fraud")),
