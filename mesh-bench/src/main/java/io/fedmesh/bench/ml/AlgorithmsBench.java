@@ -539,9 +539,4 @@ public final class AlgorithmsBench {
       err.flush();
     }
   }
-
-  static {
-    // Charts are drawn with java.awt; set before any AWT class loads so no display is ever looked for.
-    System.setProperty("java.awt.headless", "true");
-  }
 }
