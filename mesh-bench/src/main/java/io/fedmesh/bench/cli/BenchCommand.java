@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     description = "Benchmarks that run whole protocols in this process and print what they cost.",
     subcommands = {SecAggBenchCommand.class, MlBenchCommand.class, DdgBenchCommand.class, DpSgdBenchCommand.class,
         TransferBenchCommand.class, MembershipBenchCommand.class, RelayBenchCommand.class, RoundBenchCommand.class,
-        ElectionBenchCommand.class})
+        ElectionBenchCommand.class, AlgorithmsBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec
   CommandSpec spec;

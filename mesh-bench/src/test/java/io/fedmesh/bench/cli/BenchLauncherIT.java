@@ -63,6 +63,6 @@ class BenchLauncherIT {
     Result result = fedmesh("help", "bench");
 
     assertThat(result.exitCode()).as(result.stderr()).isZero();
-    assertThat(result.stdout()).contains("Usage: fedmesh bench", "secagg", "ml", "transfer", "membership", "relay", "round", "election");
+    assertThat(result.stdout()).contains("Usage: fedmesh bench", "secagg", "ml", "transfer", "membership", "relay", "round", "election", "algorithms");
   }
 }
