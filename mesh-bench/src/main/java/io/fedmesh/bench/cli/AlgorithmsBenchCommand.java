@@ -127,7 +127,7 @@ public final class AlgorithmsBenchCommand implements Callable<Integer> {
     AlgorithmsBench.Setup setup = setup();
     try {
       AlgorithmsBench.checkAvailable(setup);
-    } catch (UnsupportedOperationException e) {
+    } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     PrintWriter stdout = spec.commandLine().getOut();

@@ -11,7 +11,9 @@ import io.fedmesh.ml.data.DirichletPartitioner;
 import io.fedmesh.ml.data.IdxFiles;
 import io.fedmesh.ml.data.SyntheticFraud;
 import io.fedmesh.ml.model.ModelSpec;
-import io.fedmesh.ml.strategy.FedAvg;
+import io.fedmesh.coordinator.federation.FederationStrategies;
+import io.fedmesh.crypto.random.SimulationRandom;
+import io.fedmesh.ml.strategy.AdaptiveOptions;
 import io.fedmesh.ml.strategy.Strategy;
 import io.fedmesh.ml.train.TrainingOptions;
 import java.io.IOException;
@@ -187,18 +189,9 @@ public final class AlgorithmsBench {
   /** What a run produced. */
   public record Result(List<Table> tables, Path csv, Path report) {}
 
-  /**
-   * The strategy object for {@code settings.strategy()}: the one place the bench builds one, so the
-   * algorithms' factory replaces this body when issue 17's strategies land.
-   *
-   * @throws UnsupportedOperationException for an algorithm this build does not have yet
-   */
+  /** The strategy {@code settings} call for, built by the federation's own factory (no DP here, so no noise source is used). */
   static Strategy strategyFor(FederationSettings settings, int clients, ServerOptions server) {
-    return switch (settings.strategy()) {
-      // FedProx is FedAvg whose local training carries the proximal mu (settings.training().proximalMu()).
-      case "fedavg", "fedprox" -> new FedAvg(settings.training(), 1.0, settings.serverLearningRate(), settings.clipNorm());
-      default -> throw notYetAvailable(settings.strategy(), "no strategy for it");
-    };
+    return FederationStrategies.of(settings, 1.0, clients, SimulationRandom.fromSeed(1));
   }
 
   /**
@@ -210,29 +203,20 @@ public final class AlgorithmsBench {
     long cap = clients.stream().mapToLong(Dataset::size).max().orElse(1);
     TrainingOptions options = algorithm.equals("fedprox") ? setup.training().withProximalMu(setup.server().proximalMu())
         : setup.training();
-    try {
-      return new FederationSettings(NodeId.ofBytes(new byte[NodeId.BYTES]), model, first.sampleShape(), first.classes(), seed,
-          algorithm, setup.server().learningRateOf(algorithm), options, 2, 100_000, 1.0, 60_000, 30_000, 30_000, 0.1, 0.05,
-          Math.max(1, cap), false, CLIP, 0, 1e-5);
-    } catch (IllegalArgumentException e) {
-      // FederationSettings names the strategies it validates; today that is fedavg and fedprox.
-      if (e.getMessage() != null && e.getMessage().startsWith("strategy '")) {
-        throw notYetAvailable(algorithm, e.getMessage());
-      }
-      throw e;
-    }
-  }
-
-  private static UnsupportedOperationException notYetAvailable(String algorithm, String why) {
-    return new UnsupportedOperationException("algorithm '" + algorithm + "' is not yet available in this build (" + why
-        + "); run with --algorithms fedavg,fedprox until issue 17's strategies land");
+    ServerOptions server = setup.server();
+    // FedAvgM's momentum is the optimisers' beta_1 in the federation's settings.
+    AdaptiveOptions adaptive = new AdaptiveOptions(algorithm.equals("fedavgm") ? server.momentum() : server.beta1(),
+        server.beta2(), server.tau());
+    return new FederationSettings(NodeId.ofBytes(new byte[NodeId.BYTES]), model, first.sampleShape(), first.classes(), seed,
+        algorithm, server.learningRateOf(algorithm), options, 2, 100_000, 1.0, 60_000, 30_000, 30_000, 0.1, 0.05,
+        Math.max(1, cap), false, CLIP, 0, 1e-5).withAdaptive(adaptive);
   }
 
   /**
    * Builds every requested algorithm's settings and strategy on a two-client probe, so a run that would
    * fail at its third algorithm after an hour fails now instead.
    *
-   * @throws UnsupportedOperationException naming the first algorithm this build cannot run
+   * @throws IllegalArgumentException naming the first algorithm whose settings do not hold
    */
   public static void checkAvailable(Setup setup) {
     Dataset probe = new Dataset(new float[] {0, 1}, new int[] {0, 1}, new int[] {1}, 2);

@@ -20,10 +20,9 @@ class AlgorithmsBenchCommandTest {
     assertRefused("--lr", "-1", "learning rate must be positive");
   }
 
-  /** Holds until issue 17's strategies land; then the defaults run, and this test goes with strategyFor's stub. */
   @Test
-  void theDefaultAlgorithmsNameTheFirstOneNotYetAvailable() {
-    assertRefused("--tables", "fraud", "algorithm 'scaffold' is not yet available in this build");
+  void anUnknownAlgorithmIsNamed() {
+    assertRefused("--algorithms", "fedavg,fedsgd", "unknown: fedsgd");
   }
 
   @Test
