@@ -15,6 +15,10 @@ import io.fedmesh.ml.eval.Metrics;
 import io.fedmesh.ml.train.LocalModel;
 import io.fedmesh.ml.train.ParticipantStep;
 import io.fedmesh.ml.train.TrainingOptions;
+import io.fedmesh.ml.train.dpsgd.AesCtrRandom;
+import io.fedmesh.ml.train.dpsgd.DpSgdOptions;
+import io.fedmesh.ml.train.dpsgd.DpSgdResult;
+import io.fedmesh.ml.train.dpsgd.DpSgdTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -107,6 +111,34 @@ class TorchScriptModelTest {
       assertThat(c.update().length).isEqualTo(pt.parameterCount());
       assertThat(io.fedmesh.ml.train.UpdateClipping.norm(c.update())).isPositive().isLessThanOrEqualTo(1.0 + 1e-6);
       assertThat(c.weight()).isEqualTo(data.size());
+    }
+  }
+
+  @Test
+  void dpSgdTrainsItByMicroBatchesAndWithoutNoiseOrClippingItIsFullBatchGradientDescent() throws Exception {
+    PyTorchExport.Exported pt = PyTorchExport.export(dir, "net.pt", WIDTH, PyTorchExport.mlp(2), false);
+    ModelSpec spec = ModelSpec.torchScript(pt.file(), pt.sha256());
+    Dataset data = separable(40, 4);
+    TrainingOptions options = new TrainingOptions(TrainingOptions.Optimizer.SGD, 0.5, 2, data.size(), 0);
+    float[] start;
+    float[] plain;
+    try (LocalModel model = new LocalModel(spec, new int[] {WIDTH}, 2, 1)) {
+      start = model.parameters();
+      model.train(data, options, null, new Random(1));
+      plain = model.parameters();
+    }
+    try (LocalModel model = new LocalModel(spec, new int[] {WIDTH}, 2, 1)) {
+      // AUTO picks per-example micro-batches: the per-layer method knows only our own logistic and MLP blocks.
+      // sigma 0, C far above any gradient, q = B / N = 1: every step is the exact mean gradient.
+      DpSgdResult r = DpSgdTrainer.train(model, data, options, new DpSgdOptions(1e6, 0, data.size()), null, AesCtrRandom.seeded(1));
+      assertThat(r.steps()).isEqualTo(2);
+      float[] dp = model.parameters();
+      double moved = 0;
+      for (int i = 0; i < dp.length; i++) {
+        moved = Math.max(moved, Math.abs(plain[i] - start[i]));
+        assertThat(dp[i]).as("parameter %d", i).isCloseTo(plain[i], within(2e-5f));
+      }
+      assertThat(moved).isGreaterThan(1e-3);
     }
   }
 
