@@ -200,7 +200,7 @@ class TorchScriptModelTest {
 
   @Test
   void aFileThatIsNotTorchScriptIsRefusedWithAClearError() throws Exception {
-    PyTorchExport.assumeTorch();
+    // Needs libtorch only, not Python: runs everywhere.
     Path junk = Files.write(dir.resolve("junk.pt"), new byte[] {'P', 'K', 3, 4, 1, 2, 3});
     ModelSpec spec = ModelSpec.torchScript(junk, TorchScriptFile.sha256Hex(Files.readAllBytes(junk)));
     assertThatThrownBy(() -> new LocalModel(spec, new int[] {WIDTH}, 2, 1))
