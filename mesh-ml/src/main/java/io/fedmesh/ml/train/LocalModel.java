@@ -55,7 +55,7 @@ public final class LocalModel implements AutoCloseable {
    * ({@code seed} still seeds the engine, so dropout inside the module is reproducible).
    *
    * @throws IllegalArgumentException for a TorchScript file with another hash, that libtorch cannot load, or
-   *     whose module does not map {@code [1, ...sampleShape]} to logits {@code [1, classes]}
+   *     whose module does not map {@code [2, ...sampleShape]} to float32 logits {@code [2, classes]}
    */
   public LocalModel(ModelSpec spec, int[] sampleShape, int classes, long seed) {
     this.spec = spec;
@@ -87,6 +87,8 @@ public final class LocalModel implements AutoCloseable {
    * (or, worse, train against the wrong columns).
    */
   private void checkLogits() {
+    // Two rows, not one: a module that drops or mixes up the batch dimension (a squeeze, a reshape to one row)
+    // can still answer [1, classes] for a batch of one.
     Shape in = inputShape(2);
     try (NDManager probe = model.getNDManager().newSubManager()) {
       NDList out;
