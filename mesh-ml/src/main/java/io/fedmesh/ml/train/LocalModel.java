@@ -47,8 +47,15 @@ public final class LocalModel implements AutoCloseable {
   private final Device device;
 
   /**
-   * A model of {@code spec} for samples of {@code sampleShape}, its initial weights drawn from
-   * {@code seed} (the same seed gives the same weights). Runs on the GPU when the engine has one.
+   * A model of {@code spec} for samples of {@code sampleShape}. Runs on the GPU when the engine has one.
+   *
+   * <p>A built-in model (logistic, mlp, cnn) is built and its initial weights drawn from {@code seed} (the same
+   * seed gives the same weights). A TorchScript model is loaded from its file, after its SHA-256 is checked, and
+   * brings its own initial weights: the federation's initial model is the file's, whatever {@code seed} is
+   * ({@code seed} still seeds the engine, so dropout inside the module is reproducible).
+   *
+   * @throws IllegalArgumentException for a TorchScript file with another hash, that libtorch cannot load, or
+   *     whose module does not map {@code [2, ...sampleShape]} to float32 logits {@code [2, classes]}
    */
   public LocalModel(ModelSpec spec, int[] sampleShape, int classes, long seed) {
     this.spec = spec;
@@ -57,9 +64,63 @@ public final class LocalModel implements AutoCloseable {
     this.device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     Engine.getInstance().setRandomSeed((int) seed);
     this.model = Model.newInstance("fedmesh", device);
-    model.setBlock(spec.build(sampleShape, classes));
-    model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, inputShape(1));
+    try {
+      if (spec.type() == ModelSpec.Type.TORCHSCRIPT) {
+        spec.torchScript().loadInto(model);
+        checkLogits();
+      } else {
+        model.setBlock(spec.build(sampleShape, classes));
+        model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, inputShape(1));
+      }
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    // Both kinds end here: the flat layout (and the manifest stored beside every model) is the block's
+    // getParameters(), for a TorchScript module its named_parameters() under their PyTorch names.
     this.layout = ParameterLayout.of(model.getBlock());
+  }
+
+  /**
+   * Runs a brought model once on zeros: training and evaluation read its single output as logits for
+   * {@code classes} classes, and a module that answers otherwise would fail later with a less clear error
+   * (or, worse, train against the wrong columns).
+   */
+  private void checkLogits() {
+    // Two rows, not one: a module that drops or mixes up the batch dimension (a squeeze, a reshape to one row)
+    // can still answer [1, classes] for a batch of one.
+    Shape in = inputShape(2);
+    try (NDManager probe = model.getNDManager().newSubManager()) {
+      NDList out;
+      try {
+        out = model.getBlock().forward(new ParameterStore(probe, false), new NDList(probe.zeros(in)), false);
+      } catch (ai.djl.engine.EngineException e) {
+        throw new IllegalArgumentException("the torchscript model (sha256 " + spec.torchScript().sha256()
+            + ") fails on an input of shape " + in + " (a batch of the data's samples): " + firstLine(e.getMessage()), e);
+      }
+      Shape expected = new Shape(in.get(0), classes);
+      if (out.size() != 1 || !out.get(0).getShape().equals(expected) || out.get(0).getDataType() != DataType.FLOAT32) {
+        throw new IllegalArgumentException("the torchscript model (sha256 " + spec.torchScript().sha256()
+            + ") must map an input of shape " + in + " to float32 logits of shape " + expected + " (" + classes
+            + " classes), it returns " + describe(out));
+      }
+    }
+  }
+
+  private static String describe(NDList out) {
+    List<String> parts = new ArrayList<>();
+    for (NDArray a : out) {
+      parts.add(a.getDataType().toString().toLowerCase(java.util.Locale.ROOT) + " " + a.getShape());
+    }
+    return parts.size() == 1 ? parts.get(0) : parts.size() + " outputs " + parts;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "no reason given";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
   }
 
   public ParameterLayout layout() {

@@ -32,7 +32,7 @@ class ModelSpecTest {
   @Test
   void badSpecsAreRefusedWithTheFieldNamed() {
     assertThatThrownBy(() -> ModelSpec.fromJson("{\"type\": \"mlp\", \"layers\": [3]}")).hasMessageContaining("unknown field 'layers'");
-    assertThatThrownBy(() -> ModelSpec.fromJson("{\"type\": \"rnn\"}")).hasMessageContaining("'rnn' is not one of [logistic, mlp, cnn]");
+    assertThatThrownBy(() -> ModelSpec.fromJson("{\"type\": \"rnn\"}")).hasMessageContaining("'rnn' is not one of [logistic, mlp, cnn, torchscript]");
     assertThatThrownBy(() -> ModelSpec.fromJson("{\"hidden\": [3]}")).hasMessageContaining("'type'");
     assertThatThrownBy(() -> ModelSpec.fromJson("{\"type\": \"mlp\", \"hidden\": [1.5]}")).hasMessageContaining("integers");
     assertThatThrownBy(() -> ModelSpec.fromJson("{\"type\": \"mlp\", \"dropout\": 1}")).hasMessageContaining("dropout must be in [0, 1)");

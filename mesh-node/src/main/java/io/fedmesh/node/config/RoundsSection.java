@@ -135,12 +135,11 @@ final class RoundsSection {
     if (text == null) {
       return null;
     }
-    // A spec file (ModelSpec.parse reads a file when the text ends in .json or holds a /) is relative to the config file.
-    if ((text.endsWith(".json") || text.contains("/")) && !Path.of(text).isAbsolute()) {
-      text = base.resolve(text).toString();
-    }
+    // Files are relative to the config file: a .json spec, a short form's TorchScript file (torchscript:PATH#SHA256),
+    // and (relative to the .json spec's own directory) a TorchScript file named in a spec. A TorchScript file is read
+    // and its SHA-256 checked here, so a wrong file is a config error, not a failure at the first round.
     try {
-      return ModelSpec.parse(text);
+      return ModelSpec.parse(text, base);
     } catch (IllegalArgumentException e) {
       s.problem("model", e.getMessage());
       return null;

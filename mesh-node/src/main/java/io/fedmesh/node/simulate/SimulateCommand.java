@@ -69,8 +69,8 @@ public final class SimulateCommand implements Callable<Integer> {
       + "iid for the others).")
   String partition;
 
-  @Option(names = "--model", paramLabel = "SPEC", description = "logistic, mlp, mlp:W1,W2,..., cnn, or a JSON spec file "
-      + "(docs/ml.md). Default: mlp:32 for synthetic, mlp (128 hidden) otherwise.")
+  @Option(names = "--model", paramLabel = "SPEC", description = "logistic, mlp, mlp:W1,W2,..., cnn, "
+      + "torchscript:FILE.pt#SHA256 (a model exported from PyTorch), or a JSON spec file (docs/ml.md). Default: mlp:32 for synthetic, mlp (128 hidden) otherwise.")
   String model;
 
   @Option(names = "--algorithm", paramLabel = "A", description = "fedavg (default), fedprox (with --mu), scaffold, "

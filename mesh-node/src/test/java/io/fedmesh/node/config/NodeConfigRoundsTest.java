@@ -303,6 +303,42 @@ class NodeConfigRoundsTest {
   }
 
   @Test
+  void aTorchScriptModelIsNamedByItsHashAndItsFilesAreRelativeToTheConfigAndTheSpec() throws Exception {
+    // The config only hashes the file (libtorch loads it when the node builds the model), so any bytes do here.
+    byte[] bytes = "stand-in for a TorchScript file".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    Files.createDirectories(dir.resolve("models"));
+    Files.write(dir.resolve("models/fraud.pt"), bytes);
+    Files.writeString(dir.resolve("models/fraud.json"),
+        "{\"type\": \"torchscript\", \"file\": \"fraud.pt\", \"sha256\": \"" + sha + "\"}");
+
+    ModelSpec viaJson = load(MEMBERS + ROUNDS.replace("mlp:16", "models/fraud.json")).rounds("card-fraud").orElseThrow().model();
+    ModelSpec shortForm = load(MEMBERS + ROUNDS.replace("mlp:16", "\"torchscript:models/fraud.pt#" + sha + "\"")).rounds("card-fraud")
+        .orElseThrow().model();
+    assertThat(viaJson.describe()).isEqualTo("torchscript sha256=" + sha).isEqualTo(shortForm.describe());
+    assertThat(viaJson.torchScript().file()).isEqualTo(dir.toAbsolutePath().resolve("models/fraud.json").getParent().resolve("fraud.pt"));
+    assertThat(shortForm.torchScript().file()).isEqualTo(dir.toAbsolutePath().resolve("models/fraud.pt"));
+  }
+
+  @Test
+  void aTorchScriptFileWithAnotherHashIsAConfigError() throws Exception {
+    Files.writeString(dir.resolve("fraud.pt"), "not the federation's model");
+    String actual = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(Files.readAllBytes(dir.resolve("fraud.pt"))));
+    String expected = "ab".repeat(32);
+    Files.writeString(dir.resolve("fraud.json"),
+        "{\"type\": \"torchscript\", \"file\": \"fraud.pt\", \"sha256\": \"" + expected + "\"}");
+
+    assertThat(problems(ROUNDS.replace("mlp:16", "fraud.json"), "")).containsExactly(
+        "federations.card-fraud.rounds.model: model spec " + dir.toAbsolutePath().resolve("fraud.json") + ": torchscript file "
+            + dir.toAbsolutePath().resolve("fraud.pt") + " has SHA-256 " + actual + ", expected " + expected
+            + ": it is not the federation's model");
+    assertThat(problems(ROUNDS.replace("mlp:16", "\"torchscript:missing.pt#" + expected + "\""), "")).singleElement()
+        .asString().startsWith("federations.card-fraud.rounds.model: torchscript file " + dir.toAbsolutePath().resolve("missing.pt")
+            + ": cannot read it");
+  }
+
+  @Test
   void anUnreadableModelSpecFileIsNamedRelativeToTheConfig() {
     assertThatThrownBy(() -> load(MEMBERS + ROUNDS.replace("mlp:16", "models/fraud.json")))
         .isInstanceOf(NodeConfig.InvalidConfigException.class)

@@ -92,6 +92,44 @@ class SimulateCommandTest {
   }
 
   @Test
+  void aModelExportedFromPyTorchIsFederatedAndOneOfAnotherShapeIsRefusedInOneLine() throws Exception {
+    Path file = dir.resolve("fraud.pt");
+    // Debian's interpreter by path (a pyenv python3 on PATH has no torch); CI installs python3-torch.
+    String python = "/usr/bin/python3";
+    Process check = new ProcessBuilder(python, "-c", "import torch").redirectErrorStream(true).start();
+    check.getInputStream().readAllBytes();
+    org.junit.jupiter.api.Assumptions.assumeTrue(check.waitFor() == 0,
+        "skipped: " + python + " cannot import torch (install Debian's python3-torch), so there is no model to export");
+    Process export = new ProcessBuilder(python, "-c", String.join("\n",
+        "import sys, torch",
+        "torch.manual_seed(3)",
+        "net = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))",
+        "torch.jit.script(net).save(sys.argv[1])"), file.toString()).redirectErrorStream(true).start();
+    String said = new String(export.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(export.waitFor()).as(said).isZero();
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+
+    Path report = dir.resolve("ts");
+    assertThat(run("simulate", "--clients", "3", "--rounds", "2", "--rows-per-client", "300", "--model",
+        "torchscript:" + file + "#" + sha, "--out", report.toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("model torchscript sha256=" + sha + ", ", "round 2: test accuracy");
+    assertThat(Files.readString(report.resolve("summary.json"))).contains("\"aborted_rounds\": 0");
+
+    // Fashion-MNIST's images are not the 12 features this module takes: refused before any round.
+    err.getBuffer().setLength(0);
+    Path images = Path.of("/usr/share/datasets/fashion-mnist");
+    if (Files.isDirectory(images)) {
+      assertThat(run("simulate", "--dataset", "fashion-mnist", "--clients", "2", "--rounds", "1", "--rows-per-client", "50",
+          "--model", "torchscript:" + file + "#" + sha, "--out", dir.resolve("bad").toString())).isEqualTo(1);
+      assertThat(err.toString().lines()).hasSize(1);
+      assertThat(err.toString()).startsWith("fedmesh: the torchscript model (sha256 " + sha + ") fails on an input of shape (2, 1, 28, 28)");
+    }
+    err.getBuffer().setLength(0);
+    assertThat(run("simulate", "--model", "torchscript:" + file + "#" + "0".repeat(64))).isEqualTo(2);
+    assertThat(err.toString()).startsWith("fedmesh: torchscript file " + file + " has SHA-256 " + sha + ", expected " + "0".repeat(64));
+  }
+
+  @Test
   void badArgumentsExitTwoAndBadDataExitOneWithOneLine() throws Exception {
     String[][] usage = {
         {"simulate", "--clients", "0"},
