@@ -4,6 +4,7 @@ import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.ml.model.ModelSpec;
 import io.fedmesh.ml.strategy.AdaptiveOptions;
 import io.fedmesh.ml.strategy.Algorithm;
+import io.fedmesh.ml.train.Personalisation;
 import io.fedmesh.ml.train.TrainingOptions;
 import java.util.Arrays;
 
@@ -37,12 +38,25 @@ import java.util.Arrays;
  * @param delta DP delta the budget is reported for
  * @param privacy who adds the client-level noise (central or distributed) and the participants' DP-SGD
  * @param adaptive the server optimisers' beta_1, beta_2 and tau (used by fedavgm, fedadam, fedyogi, fedadagrad)
+ * @param personalisation private layers (never sent) and fine-tuning before the personalised evaluation
  */
 public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inputShape, int classes, long initSeed,
     String strategy, double serverLearningRate, TrainingOptions training, int minParticipants, int maxParticipants,
     double sampling, long trainDeadlineMillis, long phaseDeadlineMillis, long evaluationDeadlineMillis,
     double targetDropout, double targetCorrupt, long weightCap, boolean unitWeights, double clipNorm,
-    double noiseMultiplier, double delta, PrivacySettings privacy, AdaptiveOptions adaptive) {
+    double noiseMultiplier, double delta, PrivacySettings privacy, AdaptiveOptions adaptive,
+    Personalisation personalisation) {
+
+  /** Settings without personalisation. */
+  public FederationSettings(NodeId coordinator, ModelSpec model, int[] inputShape, int classes, long initSeed,
+      String strategy, double serverLearningRate, TrainingOptions training, int minParticipants, int maxParticipants,
+      double sampling, long trainDeadlineMillis, long phaseDeadlineMillis, long evaluationDeadlineMillis,
+      double targetDropout, double targetCorrupt, long weightCap, boolean unitWeights, double clipNorm,
+      double noiseMultiplier, double delta, PrivacySettings privacy, AdaptiveOptions adaptive) {
+    this(coordinator, model, inputShape, classes, initSeed, strategy, serverLearningRate, training, minParticipants,
+        maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis, targetDropout,
+        targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, adaptive, Personalisation.none());
+  }
 
   /** Settings with the server optimisers' default hyper-parameters. */
   public FederationSettings(NodeId coordinator, ModelSpec model, int[] inputShape, int classes, long initSeed,
@@ -83,6 +97,9 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
     if (classes < 2 || classes > 10_000) {
       throw new IllegalArgumentException("classes must be in [2, 10000], got " + classes);
     }
+    if (personalisation == null) {
+      throw new IllegalArgumentException("personalisation settings are required (Personalisation.none() for none)");
+    }
     if (adaptive == null) {
       throw new IllegalArgumentException("server optimiser options are required (AdaptiveOptions.defaults() for the default)");
     }
@@ -93,6 +110,9 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
     }
     if (algorithm != Algorithm.FEDPROX && training.proximalMu() > 0) {
       throw new IllegalArgumentException("a proximal mu is FedProx: set the strategy to fedprox, or the mu to 0");
+    }
+    if (algorithm == Algorithm.SCAFFOLD && !personalisation.privateLayers().isEmpty()) {
+      throw new IllegalArgumentException("scaffold does not keep private layers yet (its control variates span the whole model)");
     }
     if (algorithm == Algorithm.SCAFFOLD) {
       if (training.optimizer() != TrainingOptions.Optimizer.SGD) {
@@ -157,7 +177,7 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
         && Double.compare(targetDropout, f.targetDropout) == 0 && Double.compare(targetCorrupt, f.targetCorrupt) == 0
         && weightCap == f.weightCap && unitWeights == f.unitWeights && Double.compare(clipNorm, f.clipNorm) == 0
         && Double.compare(noiseMultiplier, f.noiseMultiplier) == 0 && Double.compare(delta, f.delta) == 0
-        && privacy.equals(f.privacy) && adaptive.equals(f.adaptive);
+        && privacy.equals(f.privacy) && adaptive.equals(f.adaptive) && personalisation.equals(f.personalisation);
   }
 
   @Override
@@ -165,7 +185,7 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
     return java.util.Objects.hash(coordinator, model, Arrays.hashCode(inputShape), classes, initSeed, strategy,
         serverLearningRate, training, minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis,
         evaluationDeadlineMillis, targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta,
-        privacy, adaptive);
+        privacy, adaptive, personalisation);
   }
 
   @Override
@@ -177,7 +197,7 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
         + ", phaseDeadlineMillis=" + phaseDeadlineMillis + ", evaluationDeadlineMillis=" + evaluationDeadlineMillis
         + ", targetDropout=" + targetDropout + ", targetCorrupt=" + targetCorrupt + ", weightCap=" + weightCap
         + ", unitWeights=" + unitWeights + ", clipNorm=" + clipNorm + ", noiseMultiplier=" + noiseMultiplier + ", delta="
-        + delta + ", privacy=" + privacy + ", adaptive=" + adaptive + "]";
+        + delta + ", privacy=" + privacy + ", adaptive=" + adaptive + ", personalisation=" + personalisation + "]";
   }
 
   /**
@@ -195,28 +215,35 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
   public FederationSettings withCoordinator(NodeId node) {
     return new FederationSettings(node, model, inputShape, classes, initSeed, strategy, serverLearningRate, training,
         minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
-        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, adaptive);
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, adaptive, personalisation);
   }
 
   /** These settings with {@code p} as privacy settings. */
   public FederationSettings withPrivacy(PrivacySettings p) {
     return new FederationSettings(coordinator, model, inputShape, classes, initSeed, strategy, serverLearningRate, training,
         minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
-        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, p, adaptive);
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, p, adaptive, personalisation);
   }
 
   /** These settings with {@code a} as the server optimisers' hyper-parameters. */
   public FederationSettings withAdaptive(AdaptiveOptions a) {
     return new FederationSettings(coordinator, model, inputShape, classes, initSeed, strategy, serverLearningRate, training,
         minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
-        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, a);
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, a, personalisation);
+  }
+
+  /** These settings with {@code p} as personalisation. */
+  public FederationSettings withPersonalisation(Personalisation p) {
+    return new FederationSettings(coordinator, model, inputShape, classes, initSeed, strategy, serverLearningRate, training,
+        minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, adaptive, p);
   }
 
   /** These settings with {@code name} as the strategy (and {@code training} as local training). */
   public FederationSettings withStrategy(String name, TrainingOptions training) {
     return new FederationSettings(coordinator, model, inputShape, classes, initSeed, name, serverLearningRate, training,
         minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
-        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, adaptive);
+        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, adaptive, personalisation);
   }
 
   /** The federated algorithm the strategy names. */

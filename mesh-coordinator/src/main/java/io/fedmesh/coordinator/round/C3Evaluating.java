@@ -33,7 +33,21 @@ final class C3Evaluating implements CoordinatorState {
       if (!r.getModelSha256().equals(ctx.nextRef.getSha256())) {
         throw new IllegalArgumentException("it evaluates another model");
       }
-      ctx.evaluation = ctx.evaluation.plus(counts(r, ctx.settings.classes()));
+      EvaluationCounts global = counts(r, ctx.settings.classes());
+      EvaluationCounts personal = null;
+      if (r.hasPersonalised()) {
+        if (!ctx.settings.personalisation().enabled() || r.getPersonalised().hasPersonalised()
+            || !r.getPersonalised().getModelSha256().equals(ctx.nextRef.getSha256())
+            || r.getPersonalised().getExamples() != r.getExamples()) {
+          throw new IllegalArgumentException("its personalised counts are not of this federation's personalised model on"
+              + " the same data");
+        }
+        personal = counts(r.getPersonalised(), ctx.settings.classes());
+      }
+      ctx.evaluation = ctx.evaluation.plus(global);
+      if (personal != null) {
+        ctx.personalised = ctx.personalised == null ? personal : ctx.personalised.plus(personal);
+      }
     } catch (IllegalArgumentException | ArithmeticException e) {
       ctx.evaluated.remove(client);
       out.add(new RoundAction.Refused(from, "bad_report", "evaluation report refused: " + e.getMessage()));

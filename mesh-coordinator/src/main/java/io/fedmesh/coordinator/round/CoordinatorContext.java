@@ -54,6 +54,8 @@ final class CoordinatorContext {
   int[] survivors = new int[0];
   ModelRef nextRef;
   EvaluationCounts evaluation;
+  /** The personalised models' counts, summed over the reports that carry them (null: none did). */
+  EvaluationCounts personalised;
   final Set<Integer> evaluated = new HashSet<>();
   final Map<NodeId, Integer> served = new HashMap<>();
 
@@ -258,7 +260,7 @@ final class CoordinatorContext {
 
   CoordinatorState finish(List<RoundAction> out) {
     out.add(new RoundAction.Finished(new RoundReport(round(), true, "", cohort, contributors, declined,
-        ModelBlob.hex(nextRef), evaluation, refusals)));
+        ModelBlob.hex(nextRef), evaluation, refusals, personalised)));
     return new C4Ended();
   }
 }

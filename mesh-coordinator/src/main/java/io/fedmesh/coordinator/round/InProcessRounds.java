@@ -176,7 +176,8 @@ public final class InProcessRounds {
         handleParticipant(next, engine, member, queue, timers);
       } else if (a instanceof RoundAction.Evaluate e) {
         EvaluationCounts counts = member.work().evaluate(e.model());
-        handleParticipant(engine.onEvaluated(counts), engine, member, queue, timers);
+        EvaluationCounts personalised = counts == null ? null : member.work().evaluatePersonalised(e.model());
+        handleParticipant(engine.onEvaluated(counts, personalised), engine, member, queue, timers);
       } else if (a instanceof RoundAction.Finished f) {
         participantReports.put(member.id(), f.report());
         member.work().roundEnded(f.report().round(), f.report().committed());

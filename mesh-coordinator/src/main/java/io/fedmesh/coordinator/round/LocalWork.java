@@ -33,6 +33,15 @@ public interface LocalWork {
    */
   default void roundEnded(long round, boolean committed) {}
 
+  /**
+   * Evaluates this participant's personalised model for {@code global} (its own private layers,
+   * fine-tuned as the federation says) on the same held-out data as {@link #evaluate}, or null where the
+   * federation does not personalise. Called after {@link #evaluate} returned counts.
+   */
+  default EvaluationCounts evaluatePersonalised(float[] global) {
+    return null;
+  }
+
   /** Evaluates {@code model} on held-out data, or returns null if there is none (then no report is sent). */
   EvaluationCounts evaluate(float[] model);
 }

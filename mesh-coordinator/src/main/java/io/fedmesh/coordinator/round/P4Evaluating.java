@@ -32,7 +32,8 @@ final class P4Evaluating implements ParticipantState {
   }
 
   @Override
-  public ParticipantState onEvaluated(ParticipantContext ctx, EvaluationCounts counts, List<RoundAction> out) {
+  public ParticipantState onEvaluated(ParticipantContext ctx, EvaluationCounts counts, EvaluationCounts personalised,
+      List<RoundAction> out) {
     if (!evaluating) {
       return this;
     }
@@ -40,13 +41,21 @@ final class P4Evaluating implements ParticipantState {
       return ctx.end("", true, out); // no held-out data: nothing to report, and the round is over for it
     }
     ctx.evaluation = counts;
+    EvaluationReport.Builder report = report(ctx, counts);
+    if (personalised != null) {
+      report.setPersonalised(report(ctx, personalised));
+    }
+    out.add(new RoundAction.Send(ctx.coordinator, ctx.message().setEvaluation(report).build()));
+    return ctx.end("", true, out);
+  }
+
+  private static EvaluationReport.Builder report(ParticipantContext ctx, EvaluationCounts counts) {
     EvaluationReport.Builder report = EvaluationReport.newBuilder().setModelSha256(ByteString.copyFrom(
         ctx.newModel.getSha256().toByteArray())).setExamples(counts.examples()).setLossSum(counts.lossSum());
     Arrays.stream(counts.confusion()).flatMapToLong(Arrays::stream).forEach(report::addConfusion);
     Arrays.stream(counts.negativeScores()).forEach(report::addNegativeScores);
     Arrays.stream(counts.positiveScores()).forEach(report::addPositiveScores);
-    out.add(new RoundAction.Send(ctx.coordinator, ctx.message().setEvaluation(report).build()));
-    return ctx.end("", true, out);
+    return report;
   }
 
   @Override

@@ -210,8 +210,13 @@ public final class ParticipantRound {
 
   /** The held-out evaluation of the new model, or null when there is no held-out data (nothing is reported). */
   public List<RoundAction> onEvaluated(EvaluationCounts counts) {
+    return onEvaluated(counts, null);
+  }
+
+  /** As above, with the personalised model's counts on the same data (null where the federation does not personalise). */
+  public List<RoundAction> onEvaluated(EvaluationCounts counts, EvaluationCounts personalised) {
     List<RoundAction> out = new ArrayList<>();
-    state = state.onEvaluated(ctx, counts, out);
+    state = state.onEvaluated(ctx, counts, personalised, out);
     return out;
   }
 

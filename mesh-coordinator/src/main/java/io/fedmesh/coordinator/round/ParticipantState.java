@@ -34,7 +34,8 @@ interface ParticipantState {
     return this; // training finished after the round gave up on it
   }
 
-  default ParticipantState onEvaluated(ParticipantContext ctx, EvaluationCounts counts, List<RoundAction> out) {
+  default ParticipantState onEvaluated(ParticipantContext ctx, EvaluationCounts counts, EvaluationCounts personalised,
+      List<RoundAction> out) {
     return this;
   }
 

@@ -15,9 +15,19 @@ import java.util.Map;
  * @param modelSha256 the new model (hex) if committed, else the unchanged one
  * @param evaluation the federated evaluation of the new model (null if none, or on a participant)
  * @param refusals messages refused during the round, by reason (late, violation codes, not_in_cohort ...)
+ * @param personalised the federated evaluation of the participants' personalised models, on the same
+ *     held-out data (null if the federation does not personalise, or no report carried it)
  */
 public record RoundReport(long round, boolean committed, String reason, List<NodeId> cohort, int contributors,
-    Map<NodeId, String> declined, String modelSha256, io.fedmesh.ml.eval.EvaluationCounts evaluation, Map<String, Long> refusals) {
+    Map<NodeId, String> declined, String modelSha256, io.fedmesh.ml.eval.EvaluationCounts evaluation, Map<String, Long> refusals,
+    io.fedmesh.ml.eval.EvaluationCounts personalised) {
+
+  /** A report without a personalised evaluation. */
+  public RoundReport(long round, boolean committed, String reason, List<NodeId> cohort, int contributors,
+      Map<NodeId, String> declined, String modelSha256, io.fedmesh.ml.eval.EvaluationCounts evaluation,
+      Map<String, Long> refusals) {
+    this(round, committed, reason, cohort, contributors, declined, modelSha256, evaluation, refusals, null);
+  }
 
   public RoundReport {
     cohort = List.copyOf(cohort);

@@ -17,6 +17,7 @@ import io.fedmesh.ml.strategy.FitInstructions;
 import io.fedmesh.ml.strategy.Strategy;
 import io.fedmesh.ml.train.LocalModel;
 import io.fedmesh.ml.train.ParticipantStep;
+import io.fedmesh.ml.train.PrivateLayers;
 import io.fedmesh.ml.train.TrainingOptions;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,6 +41,8 @@ public final class FederationSimulation {
 
   private final FederationSettings settings;
   private final List<Dataset> clients;
+  /** Each client's own held-out rows (federated and personalised evaluation), or null for none. */
+  private final List<Dataset> holdouts;
   private final Dataset test;
   private final Strategy strategy;
   private final long seed;
@@ -52,6 +55,23 @@ public final class FederationSimulation {
    */
   public FederationSimulation(FederationSettings settings, List<Dataset> clients, Dataset test, Strategy strategy, long seed,
       LongSupplier clock) {
+    this(settings, clients, null, test, strategy, seed, clock);
+  }
+
+  /**
+   * @param holdouts each client's held-out rows, as many as clients (null: none): every participant then
+   *     evaluates each new global model, and its personalised model when the settings personalise, on its
+   *     own rows, as a node does ({@link RoundRecord#clients()})
+   */
+  public FederationSimulation(FederationSettings settings, List<Dataset> clients, List<Dataset> holdouts, Dataset test,
+      Strategy strategy, long seed, LongSupplier clock) {
+    if (holdouts != null && holdouts.size() != clients.size()) {
+      throw new IllegalArgumentException(holdouts.size() + " held-out sets for " + clients.size() + " clients");
+    }
+    if (settings.personalisation().enabled() && holdouts == null) {
+      throw new IllegalArgumentException("personalisation is measured on each client's own held-out data: give them");
+    }
+    this.holdouts = holdouts == null ? null : List.copyOf(holdouts);
     if (clients.size() < 2) {
       throw new IllegalArgumentException("a federation needs at least two clients: one update alone is never summed");
     }
@@ -85,18 +105,32 @@ public final class FederationSimulation {
       List<InProcessRounds.Member> members = new ArrayList<>();
       ParticipantPolicy policy = new ParticipantPolicy(true, 2, 2, fed.targetDropout(), fed.targetCorrupt(),
           java.util.Set.of(), Integer.MAX_VALUE);
+      var personal = fed.personalisation();
+      PrivateLayers privateLayers = personal.privateLayers().isEmpty() ? null
+          : PrivateLayers.of(model.layout(), personal.privateLayers());
       for (int c = 0; c < clients.size(); c++) {
         SigningKey key = SigningKey.generate(keys);
         Dataset data = clients.get(c);
+        Dataset holdout = holdouts == null ? null : holdouts.get(c);
+        int client = c;
         LocalWork work = new LocalWork() {
           /** SCAFFOLD's c_i, in memory: kept once a round commits. */
           private float[] control;
           private float[] pending;
+          /** The personal model (private layers), kept once a round commits. */
+          private float[] own;
+          private float[] pendingOwn;
+          private EvaluationCounts lastGlobal;
 
           @Override
           public LocalWork.Trained train(float[] global, TrainingRequest request) {
             ParticipantStep.Contribution step;
-            if (request.serverControl() != null) {
+            if (privateLayers != null) {
+              ParticipantStep.PersonalContribution p = ParticipantStep.runPersonal(model, global, own, privateLayers, data,
+                  request.options(), request.dpSgd(), request.clipNorm(), request.unitWeights(), training, clock);
+              pendingOwn = p.personalModel();
+              step = p.contribution();
+            } else if (request.serverControl() != null) {
               ParticipantStep.ScaffoldContribution s = ParticipantStep.runScaffold(model, global, request.serverControl(),
                   control, data, request.options(), request.clipNorm(), request.unitWeights(), training, clock);
               pending = s.clientControl();
@@ -117,7 +151,11 @@ public final class FederationSimulation {
             if (committed && pending != null) {
               control = pending;
             }
+            if (committed && pendingOwn != null) {
+              own = pendingOwn;
+            }
             pending = null;
+            pendingOwn = null;
           }
 
           @Override
@@ -126,8 +164,29 @@ public final class FederationSimulation {
           }
 
           @Override
-          public EvaluationCounts evaluate(float[] model) {
-            return null; // the simulation scores each model on its shared test set instead
+          public EvaluationCounts evaluate(float[] global) {
+            if (holdout == null) {
+              return null; // the simulation scores each model on its shared test set instead
+            }
+            model.setParameters(global);
+            lastGlobal = model.evaluateCounts(holdout);
+            if (!personal.enabled()) {
+              current.clients.add(new RoundRecord.ClientScore(client, lastGlobal, null));
+            }
+            return lastGlobal;
+          }
+
+          @Override
+          public EvaluationCounts evaluatePersonalised(float[] global) {
+            if (holdout == null || !personal.enabled()) {
+              return null;
+            }
+            float[] mine = pendingOwn != null ? pendingOwn : own;
+            model.setParameters(ParticipantStep.personalise(model, global, mine, privateLayers, data, fed.training(),
+                personal.fineTuneEpochs(), training));
+            EvaluationCounts counts = model.evaluateCounts(holdout);
+            current.clients.add(new RoundRecord.ClientScore(client, lastGlobal, counts));
+            return counts;
           }
         };
         ids.add(key.verifyingKey().nodeId());
@@ -180,7 +239,9 @@ public final class FederationSimulation {
         RoundRecord record = new RoundRecord(round, committed ? fit.participants().size() : 0, current.examples,
             current.dataRows == 0 ? Double.NaN : current.lossSum / current.dataRows, scored,
             current.trainingNanos == 0 ? Double.NaN : current.examples / (current.trainingNanos / 1e9), centralScore,
-            committed, committed ? "" : reason, fit.participants().size(), global.length);
+            committed, committed ? "" : reason, fit.participants().size(), modelLength,
+            committed ? current.clients.stream().sorted(java.util.Comparator.comparingInt(RoundRecord.ClientScore::client))
+                .toList() : List.of());
         records.add(record);
         onRound.accept(record);
       }
@@ -194,8 +255,10 @@ public final class FederationSimulation {
     double lossSum;
     long dataRows;
     long trainingNanos;
+    final List<RoundRecord.ClientScore> clients = new ArrayList<>();
 
     void reset() {
+      clients.clear();
       examples = 0;
       lossSum = 0;
       dataRows = 0;
@@ -204,10 +267,6 @@ public final class FederationSimulation {
   }
 
   private static FederationSettings withCoordinator(FederationSettings s, NodeId coordinator) {
-    return new FederationSettings(coordinator, s.model(), s.inputShape(), s.classes(), s.initSeed(), s.strategy(),
-        s.serverLearningRate(), s.training(), s.minParticipants(), s.maxParticipants(), s.sampling(),
-        s.trainDeadlineMillis(), s.phaseDeadlineMillis(), s.evaluationDeadlineMillis(), s.targetDropout(),
-        s.targetCorrupt(), s.weightCap(), s.unitWeights(), s.clipNorm(), s.noiseMultiplier(), s.delta(), s.privacy(),
-        s.adaptive());
+    return s.withCoordinator(coordinator);
   }
 }

@@ -55,6 +55,52 @@ public final class ParticipantStep {
   public static Contribution run(LocalModel model, float[] global, Dataset data, TrainingOptions options,
       io.fedmesh.ml.train.dpsgd.DpSgdOptions dpSgd, double clipNorm, boolean unitWeights,
       java.util.random.RandomGenerator random, LongSupplier clock) {
+    return run(model, global, null, data, options, dpSgd, clipNorm, unitWeights, random, clock);
+  }
+
+  /**
+   * A personalising participant's part (FedPer): trains from {@code global} with its private layers
+   * taken from {@code own} (its personal model of the last committed round; null before its first), and
+   * sends the shared layers' update only: the private coordinates of the update are zero, so nothing of
+   * them is in the sum. The trained model, private layers included, is returned to be kept.
+   *
+   * @param privateLayers the private coordinates
+   */
+  public static PersonalContribution runPersonal(LocalModel model, float[] global, float[] own, PrivateLayers privateLayers,
+      Dataset data, TrainingOptions options, io.fedmesh.ml.train.dpsgd.DpSgdOptions dpSgd, double clipNorm,
+      boolean unitWeights, java.util.random.RandomGenerator random, LongSupplier clock) {
+    float[] start = own == null ? global : privateLayers.merge(global, own);
+    Contribution c = run(model, start, privateLayers, data, options, dpSgd, clipNorm, unitWeights, random, clock);
+    return new PersonalContribution(c, model.parameters());
+  }
+
+  /**
+   * What a personalising participant contributes and keeps.
+   *
+   * @param contribution its update is zero on the private layers
+   * @param personalModel the model it trained, private layers included (kept once the round commits)
+   */
+  public record PersonalContribution(Contribution contribution, float[] personalModel) {}
+
+  /**
+   * The personalised model a participant evaluates: {@code global} with its own private layers (if any),
+   * fine-tuned for {@code epochs} local epochs (0: none) with the federation's local options, without a
+   * proximal term. Nothing of it leaves the participant.
+   */
+  public static float[] personalise(LocalModel model, float[] global, float[] own, PrivateLayers privateLayers, Dataset data,
+      TrainingOptions options, int epochs, Random random) {
+    float[] start = own == null || privateLayers == null ? global : privateLayers.merge(global, own);
+    model.setParameters(start);
+    if (epochs > 0 && data.size() > 0) {
+      model.train(data, new TrainingOptions(options.optimizer(), options.learningRate(), epochs, options.batchSize(), 0),
+          null, random);
+    }
+    return model.parameters();
+  }
+
+  private static Contribution run(LocalModel model, float[] global, PrivateLayers privateLayers, Dataset data,
+      TrainingOptions options, io.fedmesh.ml.train.dpsgd.DpSgdOptions dpSgd, double clipNorm, boolean unitWeights,
+      java.util.random.RandomGenerator random, LongSupplier clock) {
     if (clipNorm < 0 || Double.isNaN(clipNorm) || Double.isInfinite(clipNorm)) {
       throw new IllegalArgumentException("clip norm must be 0 (none) or positive and finite, got " + clipNorm);
     }
@@ -82,6 +128,9 @@ public final class ParticipantStep {
         throw new NonFiniteUpdateException("training diverged: the update is " + update[i] + " at parameter " + i
             + " of " + update.length + " (lower the learning rate)");
       }
+    }
+    if (privateLayers != null) {
+      privateLayers.zeroPrivate(update); // before clipping: the shared layers get the whole clip
     }
     if (clipNorm > 0) {
       UpdateClipping.clipInPlace(update, clipNorm);

@@ -31,7 +31,9 @@ public final class AdminJson {
         + ", \"model_sha256\": " + string(f.getModelSha256()) + ", \"contributors\": " + f.getContributors()
         + ", \"evaluation_examples\": " + f.getEvaluationExamples() + ", \"loss\": " + number(f.getLoss())
         + ", \"accuracy\": " + number(f.getAccuracy()) + ", \"auc\": " + number(f.getAuc())
-        + ", \"duration_millis\": " + f.getDurationMillis() + "}";
+        + ", \"duration_millis\": " + f.getDurationMillis()
+        + (f.getHasPersonalised() ? ", \"personalised_accuracy\": " + number(f.getPersonalisedAccuracy())
+            + ", \"personalised_auc\": " + number(f.getPersonalisedAuc()) : "") + "}";
   }
 
   static String models(String federation, List<ModelInfo> models) {

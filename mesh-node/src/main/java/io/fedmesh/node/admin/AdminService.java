@@ -423,7 +423,9 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     for (RoundStatus.Finished f : history.subList(Math.max(from, history.size() - MAX_HISTORY), history.size())) {
       out.addHistory(FinishedRound.newBuilder().setRound(f.round()).setOutcome(f.outcome()).setReason(f.reason())
           .setModelSha256(f.modelSha256()).setContributors(f.contributors()).setEvaluationExamples(f.evaluationExamples())
-          .setLoss(f.loss()).setAccuracy(f.accuracy()).setAuc(f.auc()).setDurationMillis(f.durationMillis()));
+          .setLoss(f.loss()).setAccuracy(f.accuracy()).setAuc(f.auc()).setDurationMillis(f.durationMillis())
+          .setHasPersonalised(!Double.isNaN(f.personalisedAccuracy())).setPersonalisedAccuracy(f.personalisedAccuracy())
+          .setPersonalisedAuc(f.personalisedAuc()));
     }
     return out.build();
   }

@@ -157,9 +157,11 @@ public final class RoundCommand implements Runnable {
 
   /** A finished round on one line. */
   static String finished(FinishedRound f) {
-    return String.format(Locale.ROOT, "round %d  %s%s  contributors %d  loss %s  accuracy %s  AUC %s  (%.1f s)",
+    return String.format(Locale.ROOT, "round %d  %s%s  contributors %d  loss %s  accuracy %s  AUC %s%s  (%.1f s)",
         f.getRound(), f.getOutcome(), f.getReason().isEmpty() ? "" : " (" + f.getReason() + ")", f.getContributors(),
-        metric(f.getLoss()), metric(f.getAccuracy()), metric(f.getAuc()), f.getDurationMillis() / 1000.0);
+        metric(f.getLoss()), metric(f.getAccuracy()), metric(f.getAuc()),
+        f.getHasPersonalised() ? "  personalised accuracy " + metric(f.getPersonalisedAccuracy()) + "  AUC "
+            + metric(f.getPersonalisedAuc()) : "", f.getDurationMillis() / 1000.0);
   }
 
   private static String metric(double v) {

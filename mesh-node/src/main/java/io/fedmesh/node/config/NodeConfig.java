@@ -67,6 +67,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  *       strategy: fedavg            # fedavg | fedprox (needs training.proximal_mu &gt; 0) | scaffold | fedavgm | fedadam | fedyogi | fedadagrad
  *       server_lr: 1.0              # eta: the server's step along the mean update
  *       server_optimizer: {beta_1: 0.9, beta_2: 0.99, tau: 0.001}   # fedavgm (beta_1 = momentum), fedadam, fedyogi, fedadagrad
+ *       personalisation: {private_layers: [], fine_tune_epochs: 0}  # FedPer: layers (name prefixes) never sent; local fine-tuning
  *       training: {optimizer: sgd, learning_rate: 0.05, epochs: 1, batch_size: 32, proximal_mu: 0}
  *       participants: {min: 2, max: 100, sampling: 1.0}      # 2 &lt;= min &lt;= max &lt;= 100000; sampling in (0, 1]
  *       deadlines_ms: {train: 120000, phase: 30000, evaluation: 60000}   # each 100 ms to 24 h

@@ -6,6 +6,7 @@ import io.fedmesh.crypto.identity.NodeId;
 import io.fedmesh.ml.model.ModelSpec;
 import io.fedmesh.ml.strategy.AdaptiveOptions;
 import io.fedmesh.ml.strategy.Algorithm;
+import io.fedmesh.ml.train.Personalisation;
 import io.fedmesh.ml.train.TrainingOptions;
 import io.fedmesh.proto.v1.Role;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import java.util.Set;
 /** A federation's {@code rounds:} section (see {@link NodeConfig}) read into {@link FederationSettings}. */
 final class RoundsSection {
   private static final Set<String> KEYS = Set.of("coordinator", "model", "input_shape", "classes", "init_seed", "strategy",
-      "server_lr", "training", "participants", "deadlines_ms", "targets", "weight_cap", "unit_weights", "clip_norm", "dp", "server_optimizer");
+      "server_lr", "training", "participants", "deadlines_ms", "targets", "weight_cap", "unit_weights", "clip_norm", "dp", "server_optimizer", "personalisation");
   /** The defaults, from the one place that defines them (the coordinator, model, shape and classes are placeholders). */
   static final FederationSettings DEFAULTS = FederationSettings.defaults(NodeId.ofBytes(new byte[NodeId.BYTES]),
       ModelSpec.logistic(), new int[] {1}, 2);
@@ -59,6 +60,21 @@ final class RoundsSection {
     double beta1 = so.number("beta_1", d.adaptive().beta1(), "a number in [0, 1)", v -> v >= 0 && v < 1);
     double beta2 = so.number("beta_2", d.adaptive().beta2(), "a number in [0, 1)", v -> v >= 0 && v < 1);
     double tau = so.number("tau", d.adaptive().tau(), "a number in (0, 1]", v -> v > 0 && v <= 1);
+    Section ps = s.section("personalisation").known(Set.of("private_layers", "fine_tune_epochs"));
+    List<String> privateLayers = new java.util.ArrayList<>();
+    if (ps.has("private_layers")) {
+      List<?> names = ps.list("private_layers", "a list of parameter-name prefixes");
+      if (names != null) {
+        for (Object n : names) {
+          if (n instanceof String text && !text.isBlank() && text.length() <= 200) {
+            privateLayers.add(text);
+          } else {
+            ps.problem("private_layers", "expected parameter-name prefixes (non-empty text), got '" + Section.describe(n) + "'");
+          }
+        }
+      }
+    }
+    int fineTune = ps.integer("fine_tune_epochs", d.personalisation().fineTuneEpochs(), 0, 1000);
     double serverLr = s.number("server_lr", d.serverLearningRate(), "a positive number", v -> v > 0);
     TrainingOptions training = training(s.section("training"), d.training(), problems);
     if (training != null && strategy.equals("fedprox") && training.proximalMu() == 0) {
@@ -96,7 +112,7 @@ final class RoundsSection {
     try {
       return new FederationSettings(coordinator, model, shape, classes, initSeed, strategy, serverLr, training, min, max,
           sampling, train, phase, evaluation, dropout, corrupt, weightCap, unitWeights, clipNorm, noise, delta, privacy,
-          new AdaptiveOptions(beta1, beta2, tau));
+          new AdaptiveOptions(beta1, beta2, tau), new Personalisation(privateLayers, fineTune));
     } catch (IllegalArgumentException e) {
       problems.add(s.path() + ": " + e.getMessage());
       return null;
@@ -198,12 +214,14 @@ final class RoundsSection {
   static String render(FederationSettings f) {
     var t = f.training();
     return String.format(java.util.Locale.ROOT, "coordinator: %s%nmodel: %s%ninput_shape: %s%nclasses: %d%ninit_seed: %d%n"
-        + "strategy: %s%nserver_lr: %s%nserver_optimizer: {beta_1: %s, beta_2: %s, tau: %s}%ntraining: {optimizer: %s, learning_rate: %s, epochs: %d, batch_size: %d, proximal_mu: %s}%n"
+        + "strategy: %s%nserver_lr: %s%nserver_optimizer: {beta_1: %s, beta_2: %s, tau: %s}%n"
+        + "personalisation: {private_layers: %s, fine_tune_epochs: %d}%ntraining: {optimizer: %s, learning_rate: %s, epochs: %d, batch_size: %d, proximal_mu: %s}%n"
         + "participants: {min: %d, max: %d, sampling: %s}%ndeadlines_ms: {train: %d, phase: %d, evaluation: %d}%n"
         + "targets: {dropout: %s, corrupt: %s}%nweight_cap: %d%nunit_weights: %s%nclip_norm: %s%n"
         + "dp: {noise_multiplier: %s, delta: %s, mode: %s, ddg_bits: %d, ddg_beta: %s%s}%n", f.elected() ? "elected" : f.coordinator().hex(), f.model().describe(),
         java.util.Arrays.toString(f.inputShape()), f.classes(), f.initSeed(), f.strategy(), f.serverLearningRate(),
-        f.adaptive().beta1(), f.adaptive().beta2(), f.adaptive().tau(),
+        f.adaptive().beta1(), f.adaptive().beta2(), f.adaptive().tau(), f.personalisation().privateLayers(),
+        f.personalisation().fineTuneEpochs(),
         t.optimizer().name().toLowerCase(java.util.Locale.ROOT), t.learningRate(), t.epochs(), t.batchSize(), t.proximalMu(),
         f.minParticipants(), f.maxParticipants(), f.sampling(), f.trainDeadlineMillis(), f.phaseDeadlineMillis(),
         f.evaluationDeadlineMillis(), f.targetDropout(), f.targetCorrupt(), f.weightCap(), f.unitWeights(), f.clipNorm(),

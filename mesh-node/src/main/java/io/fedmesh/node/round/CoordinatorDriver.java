@@ -398,14 +398,17 @@ final class CoordinatorDriver implements AutoCloseable {
     metrics.last(federation, "declined", report.declined().size());
     metrics.last(federation, "dropped", ended == null ? 0 : ended.dropped());
     boolean hasEval = evaluation != null && evaluation.examples() > 0;
+    var personal = hasEval && report.personalised() != null && report.personalised().examples() > 0 ? report.personalised() : null;
     record(new RoundStatus.Finished(report.round(), report.committed() ? "committed" : "aborted", report.reason(),
         report.modelSha256(), report.contributors(), hasEval ? evaluation.examples() : 0,
         hasEval ? evaluation.meanLoss() : Double.NaN, hasEval ? evaluation.accuracy() : Double.NaN,
-        hasEval ? evaluation.auc() : Double.NaN, (long) (seconds * 1000)));
+        hasEval ? evaluation.auc() : Double.NaN, (long) (seconds * 1000), personal != null ? personal.accuracy() : Double.NaN,
+        personal != null ? personal.auc() : Double.NaN));
     LOG.info(String.format(Locale.ROOT, "%s round %d %s in %.1f s: %d contributors%s%s", federation, report.round(),
         report.committed() ? "committed" : "aborted", seconds, report.contributors(),
         report.committed() ? "" : " (" + report.reason() + ")",
-        hasEval ? String.format(Locale.ROOT, ", accuracy %.4f, loss %.4f", evaluation.accuracy(), evaluation.meanLoss()) : ""));
+        hasEval ? String.format(Locale.ROOT, ", accuracy %.4f, loss %.4f", evaluation.accuracy(), evaluation.meanLoss()) : "")
+        + (personal != null ? String.format(Locale.ROOT, ", personalised accuracy %.4f", personal.accuracy()) : ""));
     thread.submit(this::nextRound);
   }
 

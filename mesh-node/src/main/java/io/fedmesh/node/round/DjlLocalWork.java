@@ -7,6 +7,7 @@ import io.fedmesh.ml.data.Dataset;
 import io.fedmesh.ml.eval.EvaluationCounts;
 import io.fedmesh.ml.train.LocalModel;
 import io.fedmesh.ml.train.ParticipantStep;
+import io.fedmesh.ml.train.PrivateLayers;
 import io.fedmesh.ml.train.dpsgd.AesCtrRandom;
 import java.security.SecureRandom;
 
@@ -21,18 +22,28 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
   private final Dataset holdout;
   private final SecureRandom random = new SecureRandom();
   /** SCAFFOLD's client control variate, kept across rounds and crashes; null outside SCAFFOLD federations. */
-  private final ControlVariateFile control;
+  private final LocalVectorFile control;
+  /** A personalising participant's own model (its private layers), kept across rounds and crashes; null otherwise. */
+  private final LocalVectorFile personal;
   private LocalModel model;
+  private PrivateLayers privateLayers;
+  /** The personal model of the round in progress, kept only if that round commits. */
+  private float[] pendingPersonal;
   /** The control variate of the round in progress, kept only if that round commits. */
   private float[] pendingControl;
   private long pendingRound = -1;
 
-  /** @param controlFile where SCAFFOLD's control variate is kept (null: the federation does not run SCAFFOLD) */
-  DjlLocalWork(FederationSettings settings, Dataset train, Dataset holdout, java.nio.file.Path controlFile) {
+  /**
+   * @param controlFile where SCAFFOLD's control variate is kept (null: the federation does not run SCAFFOLD)
+   * @param personalFile where this participant's own model is kept (null: the federation has no private layers)
+   */
+  DjlLocalWork(FederationSettings settings, Dataset train, Dataset holdout, java.nio.file.Path controlFile,
+      java.nio.file.Path personalFile) {
     this.settings = settings;
     this.train = train;
     this.holdout = holdout;
-    this.control = controlFile == null ? null : new ControlVariateFile(controlFile);
+    this.control = controlFile == null ? null : new LocalVectorFile(controlFile, "control variate");
+    this.personal = personalFile == null ? null : new LocalVectorFile(personalFile, "personal model");
   }
 
   @Override
@@ -40,6 +51,14 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
     synchronized (TrainingLock.LOCK) {
       if (request.serverControl() != null) {
         return trainScaffold(global, request);
+      }
+      if (personal != null) {
+        ParticipantStep.PersonalContribution step = ParticipantStep.runPersonal(model(), global, own(global.length),
+            privateLayers(), train, request.options(), request.dpSgd(), request.clipNorm(), request.unitWeights(),
+            request.dpSgd() != null ? AesCtrRandom.secure() : random, System::nanoTime);
+        pendingPersonal = step.personalModel();
+        pendingRound = request.round();
+        return new Trained(step.contribution().update(), train.size());
       }
       // DP-SGD draws batches and noise from its AES-CTR generator (SecureRandom's Gaussian is far too slow).
       ParticipantStep.Contribution step = ParticipantStep.run(model(), global, train, request.options(), request.dpSgd(),
@@ -68,6 +87,14 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
   @Override
   public void roundEnded(long round, boolean committed) {
     synchronized (TrainingLock.LOCK) {
+      if (pendingPersonal != null && round == pendingRound && committed) {
+        try {
+          personal.write(pendingPersonal);
+        } catch (java.io.IOException e) {
+          // The private layers of this round are lost; the next round trains them from the last kept ones.
+          java.util.logging.Logger.getLogger(DjlLocalWork.class.getName()).warning(e.getMessage());
+        }
+      }
       if (pendingControl != null && round == pendingRound && committed) {
         try {
           control.write(pendingControl);
@@ -79,6 +106,7 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
       }
       if (round == pendingRound) {
         pendingControl = null;
+        pendingPersonal = null;
       }
     }
   }
@@ -97,6 +125,36 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
       model().setParameters(parameters);
       return model().evaluateCounts(holdout);
     }
+  }
+
+  @Override
+  public EvaluationCounts evaluatePersonalised(float[] global) {
+    var p = settings.personalisation();
+    if (holdout.size() == 0 || !p.enabled()) {
+      return null;
+    }
+    synchronized (TrainingLock.LOCK) {
+      float[] mine = pendingPersonal != null ? pendingPersonal : personal == null ? null : own(global.length);
+      float[] model = ParticipantStep.personalise(model(), global, mine, personal == null ? null : privateLayers(), train,
+          settings.training(), p.fineTuneEpochs(), random);
+      model().setParameters(model);
+      return model().evaluateCounts(holdout);
+    }
+  }
+
+  private float[] own(int length) {
+    try {
+      return personal.read(length).orElse(null);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  private PrivateLayers privateLayers() {
+    if (privateLayers == null) {
+      privateLayers = PrivateLayers.of(model().layout(), settings.personalisation().privateLayers());
+    }
+    return privateLayers;
   }
 
   /** The model's parameter layout, stored beside every model blob this participant fetches. */

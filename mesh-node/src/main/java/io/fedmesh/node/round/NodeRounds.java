@@ -88,7 +88,9 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
       LocalData data = LocalData.load(participant).fitTo(federation);
       java.nio.file.Path control = federation.algorithm() == io.fedmesh.ml.strategy.Algorithm.SCAFFOLD
           ? stateDir.resolve(participant.federation() + ".scaffold-control") : null;
-      return new DjlLocalWork(federation, data.train(), data.holdout(), control);
+      java.nio.file.Path personal = federation.personalisation().privateLayers().isEmpty() ? null
+          : stateDir.resolve(participant.federation() + ".personal-model");
+      return new DjlLocalWork(federation, data.train(), data.holdout(), control, personal);
     }
   };
 

@@ -147,7 +147,8 @@ final class ParticipantAgent implements AutoCloseable {
         run(engine, trainFor(engine, t));
       } else if (a instanceof RoundAction.Evaluate e) {
         EvaluationCounts counts = work.evaluate(e.model());
-        run(engine, engine.onEvaluated(counts)); // null: nothing to report, the round ends for it now
+        EvaluationCounts personalised = counts == null ? null : work.evaluatePersonalised(e.model());
+        run(engine, engine.onEvaluated(counts, personalised)); // null: nothing to report, the round ends for it now
       } else if (a instanceof RoundAction.Finished f) {
         finished(f);
       } else if (a instanceof RoundAction.Refused r) {

@@ -31,7 +31,18 @@ public record RoundStatus(String federation, long round, String phase, int invit
    * @param loss mean evaluation loss over the participants' held-out data (NaN if none reported)
    * @param accuracy evaluation accuracy (NaN if none reported)
    * @param auc ROC AUC for binary tasks (NaN otherwise or if none reported)
+   * @param personalisedAccuracy the participants' personalised models' accuracy on the same data (NaN if the
+   *     federation does not personalise, or none reported), and {@code personalisedAuc} their AUC
    */
   public record Finished(long round, String outcome, String reason, String modelSha256, int contributors,
-      long evaluationExamples, double loss, double accuracy, double auc, long durationMillis) {}
+      long evaluationExamples, double loss, double accuracy, double auc, long durationMillis, double personalisedAccuracy,
+      double personalisedAuc) {
+
+    /** A round without a personalised evaluation. */
+    public Finished(long round, String outcome, String reason, String modelSha256, int contributors,
+        long evaluationExamples, double loss, double accuracy, double auc, long durationMillis) {
+      this(round, outcome, reason, modelSha256, contributors, evaluationExamples, loss, accuracy, auc, durationMillis,
+          Double.NaN, Double.NaN);
+    }
+  }
 }

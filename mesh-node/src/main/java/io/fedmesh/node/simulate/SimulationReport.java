@@ -25,10 +25,16 @@ record SimulationReport(String data, String model, String strategy, String summa
     PrivacyTracker privacy, double seconds, java.util.Map<String, String> hyperparameters, boolean omitNonPrivate) {
 
   static final String CSV_HEADER = "round,participants,examples,train_loss,test_loss,test_accuracy,test_precision,"
-      + "test_recall,test_f1,test_auc,samples_per_s,baseline_accuracy,baseline_auc,epsilon";
-  /** Columns whose values are not differentially private (under DP they are suffixed or left out). */
+      + "test_recall,test_f1,test_auc,samples_per_s,baseline_accuracy,baseline_auc,epsilon,"
+      + "clients_global_accuracy,clients_personalised_accuracy,clients_global_auc,clients_personalised_auc";
+  /**
+   * Columns whose values are not differentially private (under DP they are suffixed or left out): the
+   * clients_* columns are the participants' evaluation counts on their own held-out rows, which a
+   * federation reports in the clear (docs/protocol.md 7.6).
+   */
   static final java.util.Set<String> NON_PRIVATE = java.util.Set.of("participants", "examples", "train_loss",
-      "samples_per_s", "baseline_accuracy", "baseline_auc");
+      "samples_per_s", "baseline_accuracy", "baseline_auc", "clients_global_accuracy", "clients_personalised_accuracy",
+      "clients_global_auc", "clients_personalised_auc");
 
   void write(Path dir) throws IOException {
     AtomicFiles.writeString(dir.resolve("metrics.csv"), csv());
@@ -73,7 +79,9 @@ record SimulationReport(String data, String model, String strategy, String summa
           num(r.trainLoss()), num(t.loss()), num(t.accuracy()), num(t.precision()), num(t.recall()), num(t.f1()),
           num(t.auc()), num(r.samplesPerSecond()), r.baseline() == null ? "" : num(r.baseline().accuracy()),
           r.baseline() == null ? "" : num(r.baseline().auc()),
-          privacy == null ? "" : io.fedmesh.ml.privacy.DpGuarantee.roundedUp(privacy.epsilonAfter(r.round()), 6)};
+          privacy == null ? "" : io.fedmesh.ml.privacy.DpGuarantee.roundedUp(privacy.epsilonAfter(r.round()), 6),
+          count(r.federatedGlobal(), false), count(r.federatedPersonalised(), false), count(r.federatedGlobal(), true),
+          count(r.federatedPersonalised(), true)};
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < columns.length; i++) {
         if (hideNonPrivate() && NON_PRIVATE.contains(columns[i])) {
@@ -84,6 +92,11 @@ record SimulationReport(String data, String model, String strategy, String summa
       out.append(line).append('\n');
     }
     return out.toString();
+  }
+
+  /** Accuracy (or AUC) of summed counts; empty without them. */
+  private static String count(io.fedmesh.ml.eval.EvaluationCounts c, boolean auc) {
+    return c == null || c.examples() == 0 ? "" : num(auc ? c.auc() : c.accuracy());
   }
 
   String json() {
@@ -101,6 +114,13 @@ record SimulationReport(String data, String model, String strategy, String summa
     if (!hideNonPrivate()) {
       field(out, "baseline", last.baseline() == null ? "null" : metrics(last.baseline()));
       field(out, "mean_samples_per_s", jsonNum(speed));
+    }
+    if (last.federatedGlobal() != null && !hideNonPrivate()) {
+      var g = last.federatedGlobal();
+      var p = last.federatedPersonalised();
+      field(out, "clients", "{\"global_accuracy\": " + jsonNum(g.accuracy()) + ", \"global_auc\": " + jsonNum(g.auc())
+          + ", \"personalised_accuracy\": " + (p == null ? "null" : jsonNum(p.accuracy())) + ", \"personalised_auc\": "
+          + (p == null ? "null" : jsonNum(p.auc())) + "}");
     }
     field(out, "privacy", privacy == null ? "null" : privacy.json());
     if (privacy != null) {

@@ -11,13 +11,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** SCAFFOLD's client control variate on disk: absent before the first round, kept exactly, damage named. */
-class ControlVariateFileTest {
+class LocalVectorFileTest {
   @TempDir
   Path dir;
 
   @Test
   void absentUntilWrittenThenReadBackExactly() throws IOException {
-    ControlVariateFile file = new ControlVariateFile(dir.resolve("rounds/fed.scaffold-control"));
+    LocalVectorFile file = new LocalVectorFile(dir.resolve("rounds/fed.scaffold-control"), "control variate");
     assertThat(file.read(3)).isEmpty();
     file.write(new float[] {0.25f, -1.5f, 3e-8f});
     assertThat(file.read(3)).hasValueSatisfying(c -> assertThat(c).containsExactly(0.25f, -1.5f, 3e-8f));
@@ -29,10 +29,10 @@ class ControlVariateFileTest {
   @Test
   void aFileOfTheWrongSizeOrWithNaNIsAnErrorNamingIt() throws IOException {
     Path path = dir.resolve("fed.scaffold-control");
-    ControlVariateFile file = new ControlVariateFile(path);
+    LocalVectorFile file = new LocalVectorFile(path, "control variate");
     Files.write(path, new byte[] {1, 2, 3});
     assertThatThrownBy(() -> file.read(3)).isInstanceOf(IOException.class).hasMessageContaining(path.toString())
-        .hasMessageContaining("remove it");
+        .hasMessageContaining("not this model's control variate").hasMessageContaining("remove it");
     Files.write(path, ModelBlob.encode(new float[] {1, Float.NaN, 2}));
     assertThatThrownBy(() -> file.read(3)).isInstanceOf(IOException.class).hasMessageContaining("NaN");
     Files.write(path, ModelBlob.encode(new float[] {1, 2}));

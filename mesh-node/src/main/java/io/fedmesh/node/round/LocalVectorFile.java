@@ -9,18 +9,22 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A SCAFFOLD participant's control variate c_i, kept in its data directory across rounds and restarts:
- * little-endian float32, written atomically. A file of the wrong size or with a non-finite value is an
- * error that names the file, never a silent restart from zero (which would skew the server's average).
+ * A vector a participant keeps in its data directory across rounds and restarts (SCAFFOLD's control
+ * variate c_i, a personalising participant's own model): little-endian float32, written atomically. A
+ * file of the wrong size or with a non-finite value is an error that names the file, never a silent
+ * restart from zero (which would skew SCAFFOLD's average, or drop a participant's private layers).
  */
-final class ControlVariateFile {
+final class LocalVectorFile {
   private final Path file;
+  private final String what;
 
-  ControlVariateFile(Path file) {
+  /** @param what what the file holds, for errors ("control variate") */
+  LocalVectorFile(Path file, String what) {
     this.file = file;
+    this.what = what;
   }
 
-  /** The kept control variate, or empty before the first committed SCAFFOLD round. */
+  /** The kept vector, or empty before the first committed round that made one. */
   Optional<float[]> read(int length) throws IOException {
     byte[] bytes;
     try {
@@ -31,7 +35,7 @@ final class ControlVariateFile {
     try {
       return Optional.of(ModelBlob.decode(bytes, length));
     } catch (IllegalArgumentException e) {
-      throw new IOException(file + ": not this model's control variate (" + e.getMessage() + "); remove it to start"
+      throw new IOException(file + ": not this model's " + what + " (" + e.getMessage() + "); remove it to start"
           + " from zero", e);
     }
   }
