@@ -69,7 +69,7 @@ final class RoundsSection {
           if (n instanceof String text && !text.isBlank() && text.length() <= 200) {
             privateLayers.add(text);
           } else {
-            ps.problem("private_layers", "expected parameter-name prefixes (non-empty text), got '" + Section.describe(n) + "'");
+            ps.problem("private_layers", "expected parameter-name prefixes (non-empty text), got " + Section.describe(n));
           }
         }
       }

@@ -1,5 +1,7 @@
 package io.fedmesh.node.demo;
 
+import io.fedmesh.ml.strategy.Algorithm;
+
 import io.fedmesh.node.cli.FedmeshVersion;
 import io.fedmesh.node.config.NodeConfig;
 import io.fedmesh.node.server.PeerChannels;
@@ -73,6 +75,23 @@ public final class DemoCommand implements Callable<Integer> {
       + "Gaussian inside SecAgg+, and charges its own privacy ledger) (default: ${DEFAULT-VALUE}).")
   String dpMode = "distributed";
 
+  @Option(names = "--strategy", paramLabel = "S", description = "The federated algorithm: fedavg, fedprox, scaffold, "
+      + "fedavgm, fedadam, fedyogi or fedadagrad (docs/ml.md, \"Choosing an algorithm\") (default: ${DEFAULT-VALUE}).")
+  String strategy = "fedavg";
+
+  @Option(names = "--server-lr", paramLabel = "ETA", description = "The server learning rate eta (default: 1 for "
+      + "fedavg, fedprox, scaffold and fedavgm; 0.01 for the adaptive fedadam, fedyogi and fedadagrad).")
+  Double serverLr;
+
+  @Option(names = "--private-layers", paramLabel = "P", split = ",", description = "Personalisation (FedPer): parameter-"
+      + "name prefixes of layers each participant keeps to itself, e.g. 04Linear (the output layer of the demo's MLP). "
+      + "The report then shows global and personalised held-out accuracy side by side.")
+  List<String> privateLayers = new ArrayList<>();
+
+  @Option(names = "--fine-tune-epochs", paramLabel = "E", description = "Personalisation: local epochs each participant "
+      + "fine-tunes the global model for before its personalised evaluation (default: ${DEFAULT-VALUE}).")
+  int fineTuneEpochs;
+
   @Option(names = "--prometheus", description = "Also start a real Prometheus (/usr/bin/prometheus, or prometheus on "
       + "PATH) scraping every node each second, print its URL, and stop it with the demo; with deploy/prometheus/rules "
       + "under the working directory (the repository root), it loads the alert rules too. Without Prometheus, prints "
@@ -84,7 +103,7 @@ public final class DemoCommand implements Callable<Integer> {
     check();
     PrintWriter stdout = spec.commandLine().getOut();
     long start = System.nanoTime();
-    DemoFederation federation = DemoFederation.write(out, nodes, dataset, fashionDir, dpMode, dpNoise);
+    DemoFederation federation = DemoFederation.write(out, nodes, dataset, fashionDir, dpMode, dpNoise, algorithmYaml());
     stdout.println("demo: " + federation.description());
     stdout.println("identities, configs and logs in " + out.toAbsolutePath());
     stdout.flush();
@@ -248,7 +267,37 @@ public final class DemoCommand implements Callable<Integer> {
     });
   }
 
+  /** The rounds section's algorithm lines. */
+  private String algorithmYaml() {
+    Algorithm a = Algorithm.parse(strategy);
+    double eta = serverLr != null ? serverLr : a == Algorithm.FEDADAM || a == Algorithm.FEDYOGI || a == Algorithm.FEDADAGRAD
+        ? 0.01 : 1.0;
+    String yaml = "      strategy: " + a.text() + "\n      server_lr: " + eta + "\n";
+    if (a == Algorithm.FEDPROX) {
+      yaml += "      training: {optimizer: sgd, learning_rate: 0.1, epochs: 1, batch_size: 64, proximal_mu: 0.01}\n";
+    }
+    if (!privateLayers.isEmpty() || fineTuneEpochs > 0) {
+      yaml += "      personalisation: {private_layers: [" + String.join(", ", privateLayers) + "], fine_tune_epochs: "
+          + fineTuneEpochs + "}\n";
+    }
+    return yaml;
+  }
+
   private void check() {
+    try {
+      Algorithm.parse(strategy);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--strategy: " + e.getMessage());
+    }
+    if (serverLr != null && !(serverLr > 0 && serverLr <= 100)) {
+      throw new ParameterException(spec.commandLine(), "--server-lr must be in (0, 100], got " + serverLr);
+    }
+    if (fineTuneEpochs < 0 || fineTuneEpochs > 100) {
+      throw new ParameterException(spec.commandLine(), "--fine-tune-epochs must be in [0, 100], got " + fineTuneEpochs);
+    }
+    if (privateLayers.stream().anyMatch(p -> !p.matches("[A-Za-z0-9_.]{1,100}"))) {
+      throw new ParameterException(spec.commandLine(), "--private-layers: parameter-name prefixes of letters, digits, _ and .");
+    }
     if (nodes < 4 || nodes > 16) {
       throw new ParameterException(spec.commandLine(), "--nodes must be in [4, 16] (a coordinator and at least 3 participants), got " + nodes);
     }

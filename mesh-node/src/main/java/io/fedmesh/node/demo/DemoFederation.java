@@ -15,16 +15,20 @@ import java.util.stream.Stream;
  * each participant's data: one synthetic card-fraud institution each, or a slice of Fashion-MNIST.
  * The last participant is behind a firewall and attaches through the coordinator.
  */
-record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, String description, String dpMode, double dpNoise) {
+record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, String description, String dpMode, double dpNoise,
+    String algorithmYaml) {
   private static final String COMMON = "data_dir: data\nlisten: 127.0.0.1:0\nmetrics_listen: 127.0.0.1:0\n"
       + "gossip: {probe_interval_ms: 300, probe_timeout_ms: 150}\n";
   /** Rows per participant: synthetic transactions, or Fashion-MNIST images. */
   static final int SYNTHETIC_ROWS = 2000;
   static final int IMAGES = 3000;
 
-  /** @param dpNoise client-level DP noise multiplier, 0 for none; {@code dpMode} central or distributed */
-  static DemoFederation write(Path out, int nodes, String dataset, Path fashionDir, String dpMode, double dpNoise)
-      throws IOException {
+  /**
+   * @param dpNoise client-level DP noise multiplier, 0 for none; {@code dpMode} central or distributed
+   * @param algorithmYaml the rounds section's strategy lines (strategy, server_lr, personalisation, ...)
+   */
+  static DemoFederation write(Path out, int nodes, String dataset, Path fashionDir, String dpMode, double dpNoise,
+      String algorithmYaml) throws IOException {
     clear(out);
     List<String> names = new ArrayList<>();
     names.add("coordinator");
@@ -39,7 +43,7 @@ record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, Stri
         + (dpNoise > 0 ? String.format(java.util.Locale.ROOT, ", client-level DP (noise multiplier %s, %s noise)", dpNoise,
             dpMode.equals("distributed") ? "distributed: each participant adds its share inside SecAgg+" : "central: the coordinator adds it")
             : "");
-    DemoFederation f = new DemoFederation(network, dataset, fashionDir, description, dpMode, dpNoise);
+    DemoFederation f = new DemoFederation(network, dataset, fashionDir, description, dpMode, dpNoise, algorithmYaml);
     AtomicFiles.writeString(network.nodes.get(0).config(), COMMON + f.federationYaml());
     return f;
   }
@@ -64,7 +68,9 @@ record DemoFederation(DemoNetwork network, String dataset, Path fashionDir, Stri
         .append("      coordinator: ").append(network.nodes.get(0).id().hex()).append('\n')
         .append(synthetic ? "      model: mlp:32\n      input_shape: [12]\n      classes: 2\n"
             : "      model: mlp:128\n      input_shape: [1, 28, 28]\n      classes: 10\n")
-        .append("      training: {optimizer: sgd, learning_rate: 0.1, epochs: 1, batch_size: 64}\n")
+        .append(algorithmYaml.contains("training:") ? ""
+            : "      training: {optimizer: sgd, learning_rate: 0.1, epochs: 1, batch_size: 64}\n")
+        .append(algorithmYaml)
         .append("      participants: {min: 3, max: 100}\n")
         .append("      deadlines_ms: {train: 60000, phase: 20000, evaluation: 20000}\n")
         // An image model's updates exceed norm 1 (clipping at 1 costs accuracy, docs/ml.md): clip at 10 there.

@@ -68,15 +68,18 @@ final class DemoReport {
     // held-out rows, and the pooled baseline, are not; their columns say so.
     String np = federation.dp() ? "_nonprivate" : "";
     StringBuilder csv = new StringBuilder("round,outcome,contributors" + np + ",duration_s,loss" + np + ",accuracy" + np + ",auc" + np
-        + ",baseline_accuracy" + np + ",baseline_auc" + np + ",reason\n");
+        + ",baseline_accuracy" + np + ",baseline_auc" + np + ",personalised_accuracy" + np + ",personalised_auc" + np
+        + ",reason\n");
     List<Double> federated = new ArrayList<>();
     List<Double> central = new ArrayList<>();
     for (int i = 0; i < rounds.size(); i++) {
       FinishedRound r = rounds.get(i);
       Metrics b = i < baseline.size() ? baseline.get(i) : null;
-      csv.append(String.format(Locale.ROOT, "%d,%s,%d,%.3f,%s,%s,%s,%s,%s,\"%s\"%n", r.getRound(), r.getOutcome(),
+      csv.append(String.format(Locale.ROOT, "%d,%s,%d,%.3f,%s,%s,%s,%s,%s,%s,%s,\"%s\"%n", r.getRound(), r.getOutcome(),
           r.getContributors(), r.getDurationMillis() / 1000.0, num(r.getLoss()), num(r.getAccuracy()), num(r.getAuc()),
-          b == null ? "" : num(b.accuracy()), b == null ? "" : num(b.auc()), r.getReason().replace('"', '\'')));
+          b == null ? "" : num(b.accuracy()), b == null ? "" : num(b.auc()),
+          r.getHasPersonalised() ? num(r.getPersonalisedAccuracy()) : "", r.getHasPersonalised() ? num(r.getPersonalisedAuc()) : "",
+          r.getReason().replace('"', '\'')));
       federated.add(binary() ? r.getAuc() : r.getAccuracy());
       if (b != null) {
         central.add(binary() ? b.auc() : b.accuracy());
@@ -115,6 +118,11 @@ final class DemoReport {
         + (federation.dp() ? " (participants' own evaluation: non-private)" : ""), last.getRound(),
         last.getOutcome(), last.getLoss(), last.getAccuracy(),
         Double.isNaN(last.getAuc()) ? "" : String.format(Locale.ROOT, ", AUC %.4f", last.getAuc())));
+    if (last.getHasPersonalised()) {
+      out.println(String.format(Locale.ROOT, "personalised models (each participant's own, same held-out rows%s): accuracy "
+          + "%.4f%s", federation.dp() ? ", non-private" : "", last.getPersonalisedAccuracy(),
+          Double.isNaN(last.getPersonalisedAuc()) ? "" : String.format(Locale.ROOT, ", AUC %.4f", last.getPersonalisedAuc())));
+    }
     if (b != null) {
       out.println(String.format(Locale.ROOT, "centralised baseline (pooled data, same passes" + (federation.dp() ? ", non-private"
           : "") + "): loss %.4f, accuracy %.4f%s",

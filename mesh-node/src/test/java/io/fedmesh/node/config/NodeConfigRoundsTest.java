@@ -156,8 +156,8 @@ class NodeConfigRoundsTest {
     assertThat(problems(ROUNDS + "      colour: blue\n      training: {momentum: 0.9}\n      dp: {epsilon: 1}\n",
         PARTICIPANT + "    weight: 3\n    policy: {trust: all, targets: {byzantine: 0.1}}\n")).containsExactlyInAnyOrder(
         "federations.card-fraud.rounds.colour: unknown field (known: classes, clip_norm, coordinator, deadlines_ms, dp, "
-            + "init_seed, input_shape, model, participants, server_lr, server_optimizer, strategy, targets, training, "
-            + "unit_weights, weight_cap)",
+            + "init_seed, input_shape, model, participants, personalisation, server_lr, server_optimizer, strategy, targets, "
+            + "training, unit_weights, weight_cap)",
         "federations.card-fraud.rounds.training.momentum: unknown field (known: batch_size, epochs, learning_rate, optimizer, proximal_mu)",
         "federations.card-fraud.rounds.dp.epsilon: unknown field (known: ddg_beta, ddg_bits, delta, dp_sgd, mode, noise_multiplier)",
         "participant.card-fraud.weight: unknown field (known: data, holdout, holdout_seed, policy, privacy_cap)",
@@ -230,6 +230,23 @@ class NodeConfigRoundsTest {
             + " deltas are not covered by the accounting)");
     assertThat(problems(ROUNDS + "      strategy: scaffold\n      training: {optimizer: adam}\n", ""))
         .containsExactly("federations.card-fraud.rounds: scaffold's control variates assume local SGD, not ADAM");
+  }
+
+  @Test
+  void personalisationIsReadAndChecked() throws Exception {
+    var s = load(MEMBERS + ROUNDS + "      personalisation: {private_layers: [04Linear, head.], fine_tune_epochs: 2}\n")
+        .rounds("card-fraud").orElseThrow();
+    assertThat(s.personalisation()).isEqualTo(new io.fedmesh.ml.train.Personalisation(java.util.List.of("04Linear", "head."), 2));
+    assertThat(load(MEMBERS + ROUNDS).rounds("card-fraud").orElseThrow().personalisation())
+        .isEqualTo(io.fedmesh.ml.train.Personalisation.none());
+    assertThat(problems(ROUNDS + "      personalisation: {private_layers: [3], fine_tune_epochs: -1, layers: [a]}\n", ""))
+        .containsExactlyInAnyOrder(
+            "federations.card-fraud.rounds.personalisation.private_layers: expected parameter-name prefixes (non-empty text), got '3'",
+            "federations.card-fraud.rounds.personalisation.fine_tune_epochs: expected a whole number from 0 to 1000, got '-1'",
+            "federations.card-fraud.rounds.personalisation.layers: unknown field (known: fine_tune_epochs, private_layers)");
+    assertThat(problems(ROUNDS + "      strategy: scaffold\n      personalisation: {private_layers: [04Linear]}\n", ""))
+        .containsExactly("federations.card-fraud.rounds: scaffold does not keep private layers yet (its control variates span"
+            + " the whole model)");
   }
 
   @Test

@@ -54,14 +54,16 @@ class SimulateCommandTest {
         "\"baseline\": null");
     List<String> csv = Files.readAllLines(report.resolve("metrics.csv"));
     assertThat(csv.get(0)).startsWith("round,participants_nonprivate,examples_nonprivate,train_loss_nonprivate,test_loss,")
-        .endsWith(",baseline_accuracy_nonprivate,baseline_auc_nonprivate,epsilon");
-    assertThat(csv.get(2)).matches("2,\\d+,.*,[0-9.]+$");
+        .endsWith(",baseline_accuracy_nonprivate,baseline_auc_nonprivate,epsilon,clients_global_accuracy_nonprivate,"
+            + "clients_personalised_accuracy_nonprivate,clients_global_auc_nonprivate,clients_personalised_auc_nonprivate");
+    assertThat(csv.get(2)).matches("2,\\d+,.*,[0-9.]+,,,,$"); // no per-client held-out data in this run
     assertThat(summary).contains("\"non_private\": [\"baseline_accuracy\"", "\"hyperparameters\": {", "\"seed\": \"1\"",
         "\"dp-noise\": \"1.0\"", "\"dp-mode\": \"central\"", "\"strategy\": \"central-dp(");
     assertThat(out.toString()).contains("privacy spent (nominal: a seeded simulation gives no privacy): epsilon");
     // Epsilon is rounded up, never to nearest: the printed value is at least the exact one in the CSV's precision.
     String printed = out.toString().replaceAll("(?s).*epsilon ([0-9.]+) at delta.*", "$1");
-    String last = csv.get(2).substring(csv.get(2).lastIndexOf(',') + 1);
+    String[] cells = csv.get(2).split(",", -1);
+    String last = cells[java.util.Arrays.asList(csv.get(0).split(",")).indexOf("epsilon")];
     assertThat(new java.math.BigDecimal(printed)).isGreaterThanOrEqualTo(new java.math.BigDecimal(last));
   }
 
@@ -130,6 +132,27 @@ class SimulateCommandTest {
   }
 
   @Test
+  void aServerOptimiserAndScaffoldRunAndPersonalisationReportsBothAccuracies() throws Exception {
+    for (String algorithm : new String[] {"fedadam", "scaffold"}) {
+      out.getBuffer().setLength(0);
+      assertThat(run("simulate", "--clients", "3", "--rounds", "2", "--rows-per-client", "200", "--algorithm", algorithm,
+          "--server-lr", algorithm.equals("fedadam") ? "0.01" : "1", "--no-baseline", "--out", dir.resolve(algorithm).toString()))
+          .as(err.toString()).isZero();
+      assertThat(out.toString()).contains(algorithm.equals("fedadam") ? "fedadam eta=0.01" : "scaffold eta_g=1.0");
+    }
+    Path report = dir.resolve("personal");
+    assertThat(run("simulate", "--clients", "3", "--rounds", "2", "--rows-per-client", "300", "--private-layers", "04Linear",
+        "--fine-tune-epochs", "1", "--no-baseline", "--out", report.toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("on the clients' own held-out rows: global model accuracy", "personalised");
+    List<String> csv = Files.readAllLines(report.resolve("metrics.csv"));
+    String[] header = csv.get(0).split(",");
+    String[] last = csv.get(2).split(",", -1);
+    int personal = java.util.Arrays.asList(header).indexOf("clients_personalised_accuracy");
+    assertThat(Double.parseDouble(last[personal])).isBetween(0.0, 1.0);
+    assertThat(Files.readString(report.resolve("summary.json"))).contains("\"clients\": {\"global_accuracy\": ");
+  }
+
+  @Test
   void badArgumentsExitTwoAndBadDataExitOneWithOneLine() throws Exception {
     String[][] usage = {
         {"simulate", "--clients", "0"},
@@ -138,6 +161,9 @@ class SimulateCommandTest {
         {"simulate", "--dp-noise", "1"},
         {"simulate", "--dataset", "imagenet"},
         {"simulate", "--dataset", "fashion-mnist", "--partition", "natural"},
+        {"simulate", "--algorithm", "fedsgd"},
+        {"simulate", "--algorithm", "scaffold", "--optimizer", "adam"},
+        {"simulate", "--tau", "0"},
     };
     for (String[] args : usage) {
       err.getBuffer().setLength(0);
@@ -145,6 +171,10 @@ class SimulateCommandTest {
       assertThat(err.toString().lines()).hasSize(1);
       assertThat(err.toString()).startsWith("fedmesh: ");
     }
+    err.getBuffer().setLength(0);
+    assertThat(run("simulate", "--clients", "3", "--rounds", "1", "--rows-per-client", "100", "--private-layers", "head",
+        "--out", dir.resolve("h").toString())).isEqualTo(1);
+    assertThat(err.toString().strip()).startsWith("fedmesh: private layer 'head' names no parameter").contains("04Linear_weight");
     Path bad = Files.writeString(dir.resolve("bad.csv"), "x,label\n1,0\n,1\n");
     err.getBuffer().setLength(0);
     assertThat(run("simulate", "--dataset", "csv:" + bad, "--out", dir.resolve("o").toString())).isEqualTo(1);
