@@ -63,8 +63,13 @@ public final class AlgorithmsBenchCommand implements Callable<Integer> {
   @Option(names = "--rounds", paramLabel = "R", description = "Rounds (default: ${DEFAULT-VALUE}).")
   int rounds = 50;
 
-  @Option(names = "--seeds", paramLabel = "S", description = "Seeds 1..S; medians are reported (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seeds", paramLabel = "S", description = "Seeds F..F+S-1 (F: --first-seed); medians are reported "
+      + "(default: ${DEFAULT-VALUE}).")
   int seeds = 3;
+
+  @Option(names = "--first-seed", paramLabel = "F", description = "The first seed (default: ${DEFAULT-VALUE}); tune "
+      + "server learning rates on other seeds than the ones reported.")
+  int firstSeed = 1;
 
   @Option(names = "--alphas", paramLabel = "A", split = ",", description = "Dirichlet concentrations of the fmnist table "
       + "(default: 0.1,0.5).")
@@ -154,6 +159,9 @@ public final class AlgorithmsBenchCommand implements Callable<Integer> {
     if (alphas.isEmpty() || alphas.stream().anyMatch(a -> !(a > 0) || a.isInfinite())) {
       throw new ParameterException(spec.commandLine(), "--alphas must be positive numbers");
     }
+    if (firstSeed < 0 || firstSeed > 1_000_000) {
+      throw new ParameterException(spec.commandLine(), "--first-seed must be in [0, 1000000], got " + firstSeed);
+    }
     List<String> unknown = algorithms.stream().filter(a -> !AlgorithmsBench.ALGORITHMS.contains(a)).toList();
     if (algorithms.isEmpty() || !unknown.isEmpty() || algorithms.stream().distinct().count() != algorithms.size()) {
       throw new ParameterException(spec.commandLine(), "--algorithms must be distinct names among "
@@ -164,7 +172,7 @@ public final class AlgorithmsBenchCommand implements Callable<Integer> {
       AlgorithmsBench.ServerOptions server = new AlgorithmsBench.ServerOptions(serverLearningRate, eta, tau, beta1, beta2,
           momentum, mu);
       return new AlgorithmsBench.Setup(dataset, dataDir, tables, clients, rounds, seeds, alphas, algorithms,
-          ModelSpec.parse(model), ModelSpec.parse(fraudModel), fraudRows, training, server, out);
+          ModelSpec.parse(model), ModelSpec.parse(fraudModel), fraudRows, training, server, out, firstSeed);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -33,8 +33,9 @@ class AlgorithmsBenchTest {
     AlgorithmsBench.Result result = AlgorithmsBench.run(setup(6, List.of("fedavg", "fedprox"), List.of("fmnist", "fraud")),
         new PrintWriter(out, true), new PrintWriter(err, true));
 
-    assertThat(result.tables()).extracting(AlgorithmsBench.Table::name).containsExactly("fmnist-alpha0.5", "fraud-natural");
-    for (AlgorithmsBench.Table t : result.tables()) {
+    assertThat(result.tables()).extracting(AlgorithmsBench.Table::name).containsExactly("fmnist-alpha0.5", "fraud-natural",
+        "fraud-personalised");
+    for (AlgorithmsBench.Table t : result.tables().subList(0, 2)) {
       assertThat(ImageIO.read(t.png().toFile())).as(t.name()).isNotNull();
       assertThat(t.curves()).extracting(AlgorithmsBench.Curve::algorithm).containsExactly("fedavg", "fedprox");
     }
@@ -48,7 +49,12 @@ class AlgorithmsBenchTest {
     List<String> rows = text.lines().filter(l -> l.matches("\\s+\\d+\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}")).toList();
     assertThat(rows).extracting(l -> l.strip().split("\\s+")[0]).containsExactly("5", "6");
     assertThat(text).contains("round      fedavg     fedprox", "target: not evaluated",
-        "personalised vs global AUC per institution: needs personalisation (not yet)");
+        "== personalised vs global AUC per institution: fedavg, private output layer 04Linear");
+    // One row per institution (3) and the median, each with a global and a personalised AUC (NaN where a tiny
+    // held-out set has no fraud).
+    assertThat(text.lines().filter(l -> l.matches("(\\d|median)\\s+(\\d\\.\\d{4}|NaN)\\s+(\\d\\.\\d{4}|NaN)")).count())
+        .isEqualTo(4);
+    assertThat(ImageIO.read(result.tables().get(2).png().toFile())).isNotNull();
     assertThat(text.lines().filter(l -> l.startsWith("fedavg ") || l.startsWith("fedprox ")).toList()).hasSize(2);
     assertThat(err.toString()).contains("fraud-natural fedprox seed 1: round 6");
   }
