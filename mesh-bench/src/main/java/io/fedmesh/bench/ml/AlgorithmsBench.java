@@ -87,7 +87,7 @@ public final class AlgorithmsBench {
 
     /** Reddi et al.'s defaults for the adaptive optimisers, and plain steps for the rest. */
     public static ServerOptions defaults() {
-      return new ServerOptions(1.0, 0.01, 1e-3, 0.9, 0.99, 0.9, 0.01);
+      return new ServerOptions(1.0, 0.03, 1e-3, 0.9, 0.99, 0.9, 0.01);
     }
 
     /** The learning rate {@code algorithm}'s settings carry: eta for the adaptive ones, the server rate otherwise. */

@@ -80,7 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
   String strategy = "fedavg";
 
   @Option(names = "--server-lr", paramLabel = "ETA", description = "The server learning rate eta (default: 1 for "
-      + "fedavg, fedprox, scaffold and fedavgm; 0.01 for the adaptive fedadam, fedyogi and fedadagrad).")
+      + "fedavg, fedprox, scaffold and fedavgm; 0.03 for the adaptive fedadam, fedyogi and fedadagrad, the best of 0.01, 0.03 and 0.1 in fedmesh bench algorithms).")
   Double serverLr;
 
   @Option(names = "--private-layers", paramLabel = "P", split = ",", description = "Personalisation (FedPer): parameter-"
@@ -271,7 +271,7 @@ public final class DemoCommand implements Callable<Integer> {
   private String algorithmYaml() {
     Algorithm a = Algorithm.parse(strategy);
     double eta = serverLr != null ? serverLr : a == Algorithm.FEDADAM || a == Algorithm.FEDYOGI || a == Algorithm.FEDADAGRAD
-        ? 0.01 : 1.0;
+        ? 0.03 : 1.0;
     String yaml = "      strategy: " + a.text() + "\n      server_lr: " + eta + "\n";
     if (a == Algorithm.FEDPROX) {
       yaml += "      training: {optimizer: sgd, learning_rate: 0.1, epochs: 1, batch_size: 64, proximal_mu: 0.01}\n";
