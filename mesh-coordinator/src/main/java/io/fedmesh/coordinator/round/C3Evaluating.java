@@ -43,11 +43,22 @@ final class C3Evaluating implements CoordinatorState {
               + " the same data");
         }
         personal = counts(r.getPersonalised(), ctx.settings.classes());
+        // The same data: as many examples of each true class (a row of the confusion matrix) as the global counts.
+        long[][] g = global.confusion();
+        long[][] p = personal.confusion();
+        for (int k = 0; k < g.length; k++) {
+          if (java.util.Arrays.stream(g[k]).sum() != java.util.Arrays.stream(p[k]).sum()) {
+            throw new IllegalArgumentException("its personalised counts are of another class balance than its global ones");
+          }
+        }
       }
-      ctx.evaluation = ctx.evaluation.plus(global);
-      if (personal != null) {
-        ctx.personalised = ctx.personalised == null ? personal : ctx.personalised.plus(personal);
-      }
+      // Both sums first, then both kept: a report refused for either part leaves nothing of it counted
+      // (it may be sent again, and its global counts must not be added twice).
+      EvaluationCounts evaluation = ctx.evaluation.plus(global);
+      EvaluationCounts personalised = personal == null ? ctx.personalised
+          : ctx.personalised == null ? personal : ctx.personalised.plus(personal);
+      ctx.evaluation = evaluation;
+      ctx.personalised = personalised;
     } catch (IllegalArgumentException | ArithmeticException e) {
       ctx.evaluated.remove(client);
       out.add(new RoundAction.Refused(from, "bad_report", "evaluation report refused: " + e.getMessage()));
@@ -66,7 +77,10 @@ final class C3Evaluating implements CoordinatorState {
     if (r.getConfusionCount() != classes * classes) {
       throw new IllegalArgumentException("confusion matrix has " + r.getConfusionCount() + " cells, expected " + classes * classes);
     }
-    if (r.getExamples() > 1L << 40 || !Double.isFinite(r.getLossSum())) {
+    // The loss sum bounded like the counts (at most 2^40 per example): no sum of reports can overflow to
+    // infinity, so whether a report is refused never depends on which reports came before it.
+    if (r.getExamples() > 1L << 40 || !Double.isFinite(r.getLossSum())
+        || r.getLossSum() > (double) Math.max(1, r.getExamples()) * (1L << 40)) {
       throw new IllegalArgumentException("examples or loss out of range");
     }
     long[][] confusion = new long[classes][classes];

@@ -7,7 +7,7 @@ import java.util.List;
  * fine-tuning): layers named here stay with each participant and are never sent; each participant may
  * also fine-tune the global model on its own data before it evaluates it.
  *
- * @param privateLayers parameter-name prefixes of the private layers (for example the head, "03Linear"
+ * @param privateLayers parameter-name prefixes of the private layers (for example the head, "04Linear"
  *     for an MLP with one hidden layer, or "fc2." for a brought PyTorch model); empty: every layer is shared
  * @param fineTuneEpochs local epochs of fine-tuning before the personalised evaluation; 0: none
  */

@@ -49,6 +49,13 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
   @Override
   public Trained train(float[] global, TrainingRequest request) {
     synchronized (TrainingLock.LOCK) {
+      // The coordinator's global state read as this federation's algorithm must give this model: checked before
+      // the kept files are read, so that a state of another size is not blamed on them (whose error says to remove them).
+      int parameters = model().layout().size();
+      if (global.length != parameters || (request.serverControl() != null && request.serverControl().length != parameters)) {
+        throw new IllegalArgumentException("the round's global model has " + global.length + " values, this federation's"
+            + " model " + parameters + ": the coordinator's global state is not of this federation's model and algorithm");
+      }
       if (request.serverControl() != null) {
         return trainScaffold(global, request);
       }
