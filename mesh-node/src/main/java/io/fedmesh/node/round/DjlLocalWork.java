@@ -157,6 +157,13 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
     }
   }
 
+  /** Builds the model and checks the federation's private-layer prefixes against it. */
+  void checkPrivateLayers() {
+    synchronized (TrainingLock.LOCK) {
+      privateLayers();
+    }
+  }
+
   private PrivateLayers privateLayers() {
     if (privateLayers == null) {
       privateLayers = PrivateLayers.of(model().layout(), settings.personalisation().privateLayers());

@@ -90,7 +90,17 @@ public final class NodeRounds implements RoundControl, AutoCloseable {
           ? stateDir.resolve(participant.federation() + ".scaffold-control") : null;
       java.nio.file.Path personal = federation.personalisation().privateLayers().isEmpty() ? null
           : stateDir.resolve(participant.federation() + ".personal-model");
-      return new DjlLocalWork(federation, data.train(), data.holdout(), control, personal);
+      DjlLocalWork work = new DjlLocalWork(federation, data.train(), data.holdout(), control, personal);
+      if (personal != null) {
+        // A private-layer prefix that names nothing would otherwise surface only as every round declined.
+        try {
+          work.checkPrivateLayers();
+        } catch (IllegalArgumentException e) {
+          work.close();
+          throw new IOException("federations." + participant.federation() + ".rounds.personalisation: " + e.getMessage(), e);
+        }
+      }
+      return work;
     }
   };
 

@@ -51,4 +51,20 @@ class NodeStartRefusalsTest {
       assertThat(node.port()).isPositive();
     }
   }
+
+  @Test
+  void aPrivateLayerThatNamesNoParameterIsRefusedAtStartNamingTheModelsLayers() throws Exception {
+    TestMesh mesh = new TestMesh(dir.resolve("pki"), "Consortium CA");
+    TestMesh.Identity c = mesh.node("c", Duration.ofDays(30));
+    TestMesh.Identity p = mesh.node("p", Duration.ofDays(30));
+    String yaml = "federations:\n  fed:\n    members:\n      " + c.id().hex() + ": [coordinator-eligible, admin]\n      "
+        + p.id().hex() + ": [participant]\n    rounds:\n      coordinator: " + c.id().hex() + "\n      model: mlp:4\n"
+        + "      input_shape: [12]\n      classes: 2\n      personalisation: {private_layers: [head]}\n"
+        + "participant:\n  fed:\n    data: {synthetic: {institution: 0, institutions: 2, rows: 50, seed: 1}}\n";
+    Path config = Files.writeString(config(mesh, p, "127.0.0.1:0"), Files.readString(config(mesh, p, "127.0.0.1:0")) + yaml);
+    assertThatThrownBy(() -> NodeServer.start(NodeConfig.load(config), Clock.systemUTC()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("federations.fed.rounds.personalisation: private layer 'head' names no parameter")
+        .hasMessageContaining("04Linear_weight");
+  }
 }
