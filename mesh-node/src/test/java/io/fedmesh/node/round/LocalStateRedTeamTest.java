@@ -161,12 +161,16 @@ class LocalStateRedTeamTest {
     }
     float[] own = new float[n];
     for (int i = 0; i < n; i++) {
-      own[i] = priv.isPrivate(i) ? 5f : 0; // a distinctive private head
+      // A distinctive private head, its rows unequal: equal rows give the hidden layer exactly zero
+      // gradients, which DJL's trainer refuses.
+      own[i] = priv.isPrivate(i) ? 5f + 0.25f * (i % 7) : 0;
     }
     Files.write(personalFile, ModelBlob.encode(own));
     byte[] before = Files.readAllBytes(personalFile);
     float[] global = new float[n];
-    Arrays.fill(global, 0.05f);
+    for (int i = 0; i < n; i++) {
+      global[i] = 0.05f + 0.01f * (i % 11);
+    }
     try (DjlLocalWork work = new DjlLocalWork(s, data(64, 1), data(8, 2), null, personalFile)) {
       LocalWork.Trained t = work.train(global, request(1, null));
       int shared = 0;
