@@ -239,13 +239,6 @@ public record FederationSettings(NodeId coordinator, ModelSpec model, int[] inpu
         targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, adaptive, p);
   }
 
-  /** These settings with {@code name} as the strategy (and {@code training} as local training). */
-  public FederationSettings withStrategy(String name, TrainingOptions training) {
-    return new FederationSettings(coordinator, model, inputShape, classes, initSeed, name, serverLearningRate, training,
-        minParticipants, maxParticipants, sampling, trainDeadlineMillis, phaseDeadlineMillis, evaluationDeadlineMillis,
-        targetDropout, targetCorrupt, weightCap, unitWeights, clipNorm, noiseMultiplier, delta, privacy, adaptive, personalisation);
-  }
-
   /** The federated algorithm the strategy names. */
   public Algorithm algorithm() {
     return Algorithm.parse(strategy);

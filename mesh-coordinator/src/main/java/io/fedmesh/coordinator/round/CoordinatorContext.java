@@ -60,7 +60,7 @@ final class CoordinatorContext {
   final Map<NodeId, Integer> served = new HashMap<>();
 
   CoordinatorContext(String federation, FederationSettings settings, RoundPlan plan, SecAggParameters params,
-      List<NodeId> cohort, float[] global, ModelRef globalRef, String manifest, Strategy strategy) {
+      List<NodeId> cohort, float[] global, int summedLength, ModelRef globalRef, String manifest, Strategy strategy) {
     this.federation = federation;
     this.settings = settings;
     this.plan = plan;
@@ -73,8 +73,7 @@ final class CoordinatorContext {
       }
     }
     this.global = global;
-    var algorithm = settings.algorithm();
-    this.summedLength = algorithm.summedLength(algorithm.modelLength(global.length));
+    this.summedLength = summedLength;
     this.globalRef = globalRef;
     this.manifest = manifest;
     this.strategy = strategy;

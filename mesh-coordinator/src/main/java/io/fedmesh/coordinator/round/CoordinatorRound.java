@@ -50,10 +50,11 @@ public final class CoordinatorRound {
   public CoordinatorRound(String federation, FederationSettings settings, long round, List<NodeId> cohort, NodeId self,
       float[] global, ModelRef globalRef, String manifest, Strategy strategy, byte[] nonce, int maxConcurrentUploads) {
     var algorithm = settings.algorithm();
-    RoundPlan plan = RoundPlanner.plan(federation, settings, round, cohort, self, globalRef,
-        algorithm.summedLength(algorithm.modelLength(global.length)), nonce, maxConcurrentUploads);
+    int summedLength = algorithm.summedLength(algorithm.modelLength(global.length));
+    RoundPlan plan = RoundPlanner.plan(federation, settings, round, cohort, self, globalRef, summedLength, nonce,
+        maxConcurrentUploads);
     this.ctx = new CoordinatorContext(federation, settings, plan, new SecAggParameters(plan.getSecagg()), cohort,
-        global.clone(), globalRef, manifest, strategy);
+        global.clone(), summedLength, globalRef, manifest, strategy);
     this.state = new C0Inviting();
   }
 

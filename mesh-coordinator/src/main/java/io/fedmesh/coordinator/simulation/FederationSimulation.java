@@ -182,8 +182,8 @@ public final class FederationSimulation {
               return null;
             }
             float[] mine = pendingOwn != null ? pendingOwn : own;
-            model.setParameters(ParticipantStep.personalise(model, global, mine, privateLayers, data, fed.training(),
-                personal.fineTuneEpochs(), training));
+            ParticipantStep.personalise(model, global, mine, privateLayers, data, fed.training(), personal.fineTuneEpochs(),
+                training);
             EvaluationCounts counts = model.evaluateCounts(holdout);
             current.clients.add(new RoundRecord.ClientScore(client, lastGlobal, counts));
             return counts;

@@ -105,7 +105,8 @@ public record TorchScriptFile(Path file, String sha256) {
     }
   }
 
-  private static String firstLine(String message) {
+  /** The first line of an engine error: libtorch's run over many lines, and the first says what failed. */
+  public static String firstLine(String message) {
     if (message == null) {
       return "no reason given";
     }

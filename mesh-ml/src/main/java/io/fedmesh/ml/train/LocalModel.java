@@ -96,7 +96,7 @@ public final class LocalModel implements AutoCloseable {
         out = model.getBlock().forward(new ParameterStore(probe, false), new NDList(probe.zeros(in)), false);
       } catch (ai.djl.engine.EngineException e) {
         throw new IllegalArgumentException("the torchscript model (sha256 " + spec.torchScript().sha256()
-            + ") fails on an input of shape " + in + " (a batch of the data's samples): " + firstLine(e.getMessage()), e);
+            + ") fails on an input of shape " + in + " (a batch of the data's samples): " + io.fedmesh.ml.model.TorchScriptFile.firstLine(e.getMessage()), e);
       }
       Shape expected = new Shape(in.get(0), classes);
       if (out.size() != 1 || !out.get(0).getShape().equals(expected) || out.get(0).getDataType() != DataType.FLOAT32) {
@@ -113,14 +113,6 @@ public final class LocalModel implements AutoCloseable {
       parts.add(a.getDataType().toString().toLowerCase(java.util.Locale.ROOT) + " " + a.getShape());
     }
     return parts.size() == 1 ? parts.get(0) : parts.size() + " outputs " + parts;
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "no reason given";
-    }
-    int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
   }
 
   public ParameterLayout layout() {

@@ -85,7 +85,7 @@ public final class ParticipantStep {
   /**
    * The personalised model a participant evaluates: {@code global} with its own private layers (if any),
    * fine-tuned for {@code epochs} local epochs (0: none) with the federation's local options, without a
-   * proximal term. Nothing of it leaves the participant.
+   * proximal term. Nothing of it leaves the participant. The model is left holding it, ready to evaluate.
    */
   public static float[] personalise(LocalModel model, float[] global, float[] own, PrivateLayers privateLayers, Dataset data,
       TrainingOptions options, int epochs, Random random) {

@@ -60,7 +60,7 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
         return trainScaffold(global, request);
       }
       if (personal != null) {
-        ParticipantStep.PersonalContribution step = ParticipantStep.runPersonal(model(), global, own(global.length),
+        ParticipantStep.PersonalContribution step = ParticipantStep.runPersonal(model(), global, kept(personal, global.length),
             privateLayers(), train, request.options(), request.dpSgd(), request.clipNorm(), request.unitWeights(),
             request.dpSgd() != null ? AesCtrRandom.secure() : random, System::nanoTime);
         pendingPersonal = step.personalModel();
@@ -78,12 +78,7 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
     if (control == null) {
       throw new IllegalStateException("a SCAFFOLD round, and this participant keeps no control variate for the federation");
     }
-    float[] mine;
-    try {
-      mine = control.read(global.length).orElse(null);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
+    float[] mine = kept(control, global.length);
     ParticipantStep.ScaffoldContribution step = ParticipantStep.runScaffold(model(), global, request.serverControl(), mine,
         train, request.options(), request.clipNorm(), request.unitWeights(), random, System::nanoTime);
     pendingControl = step.clientControl();
@@ -95,21 +90,11 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
   public void roundEnded(long round, boolean committed) {
     synchronized (TrainingLock.LOCK) {
       if (pendingPersonal != null && round == pendingRound && committed) {
-        try {
-          personal.write(pendingPersonal);
-        } catch (java.io.IOException e) {
-          // The private layers of this round are lost; the next round trains them from the last kept ones.
-          java.util.logging.Logger.getLogger(DjlLocalWork.class.getName()).warning(e.getMessage());
-        }
+        keep(personal, pendingPersonal, "this round's private layers are lost; the next round trains from the last kept ones");
       }
       if (pendingControl != null && round == pendingRound && committed) {
-        try {
-          control.write(pendingControl);
-        } catch (java.io.IOException e) {
-          // The server added this participant's control delta; the next round starts from the old c_i,
-          // which SCAFFOLD tolerates (its correction is then stale for one round), so say so and go on.
-          java.util.logging.Logger.getLogger(DjlLocalWork.class.getName()).warning(e.getMessage());
-        }
+        // The server added this participant's control delta; SCAFFOLD tolerates a correction stale for one round.
+        keep(control, pendingControl, "the next round starts from the previous control variate");
       }
       if (round == pendingRound) {
         pendingControl = null;
@@ -141,19 +126,28 @@ final class DjlLocalWork implements LocalWork, AutoCloseable {
       return null;
     }
     synchronized (TrainingLock.LOCK) {
-      float[] mine = pendingPersonal != null ? pendingPersonal : personal == null ? null : own(global.length);
-      float[] model = ParticipantStep.personalise(model(), global, mine, personal == null ? null : privateLayers(), train,
+      float[] mine = pendingPersonal != null ? pendingPersonal : personal == null ? null : kept(personal, global.length);
+      ParticipantStep.personalise(model(), global, mine, personal == null ? null : privateLayers(), train,
           settings.training(), p.fineTuneEpochs(), random);
-      model().setParameters(model);
       return model().evaluateCounts(holdout);
     }
   }
 
-  private float[] own(int length) {
+  /** What {@code file} keeps, or null before its first committed round; a damaged file fails the round, naming it. */
+  private static float[] kept(LocalVectorFile file, int length) {
     try {
-      return personal.read(length).orElse(null);
+      return file.read(length).orElse(null);
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** Keeps {@code vector} in {@code file}; a failed write is logged, {@code consequence} saying what it costs. */
+  private static void keep(LocalVectorFile file, float[] vector, String consequence) {
+    try {
+      file.write(vector);
+    } catch (java.io.IOException e) {
+      java.util.logging.Logger.getLogger(DjlLocalWork.class.getName()).warning(e.getMessage() + "; " + consequence);
     }
   }
 
